@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install what cnap-archive needs on a fresh Debian machine: the OCR toolchain
+# (when run as root), a virtual environment in .venv and the package itself.
+# Safe to run again: every step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  tesseract-ocr tesseract-ocr-ukr tesseract-ocr-eng ghostscript qpdf pngquant
+  unpaper poppler-utils fonts-dejavu-core sane-utils
+)
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "bootstrap: missing Debian packages (run as root or install them): ${missing[*]}" >&2
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.cnap-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+  .venv/bin/pip install -q --upgrade pip >/dev/null
+  .venv/bin/pip install -q -e ".[dev]"
+  echo "$want" >"$stamp"
+fi
