@@ -1,0 +1,330 @@
+"""The ``cnap-archive`` command line (an interface operators and scripts rely on)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import os
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from archive.context import Archive
+from archive.models import PackageKind, Source
+from archive.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="cnap-archive",
+    help="Цифровий архів ЦНАП: приймання, розпізнавання, зберігання і пошук документів.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class PackageOpt(StrEnum):
+    input = "input"
+    output = "output"
+
+
+class SourceOpt(StrEnum):
+    scanner = "scanner"
+    sharing = "sharing"
+    upload = "upload"
+
+
+class State:
+    settings: Settings
+
+
+state = State()
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One clear line, never a traceback."""
+    err.print(f"[red]помилка:[/red] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def configure_logging(settings: Settings) -> None:
+    """Application logs go to a file under the data directory, not to the terminal."""
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        logs / "cnap-archive.log", maxBytes=10_000_000, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(os.environ.get("CNAP_LOG_LEVEL", "INFO"))
+    # OCRmyPDF and friends are chatty; their warnings still reach the file.
+    for noisy in ("ocrmypdf", "pikepdf", "PIL", "fontTools", "multipart"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def open_archive() -> Archive:
+    archive = Archive(state.settings)
+    archive.init()
+    return archive
+
+
+@app.callback()
+def main_options(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Каталог даних (типово $CNAP_DATA_DIR, інакше ./cnap-data).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    state.settings = load_settings(data_dir)
+    configure_logging(state.settings)
+
+
+@app.command()
+def init() -> None:
+    """Створити або оновити базу, сховище й індекс (можна запускати повторно)."""
+    archive = open_archive()
+    try:
+        _ = archive.index
+        out.print(f"Архів готовий: {archive.settings.data_dir}")
+    finally:
+        archive.close()
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(q for q in p.rglob("*") if q.is_file()))
+        else:
+            files.append(p)
+    return files
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Файли або каталоги для архівування.")],
+    case: Annotated[str | None, typer.Option("--case", help="Номер справи.")] = None,
+    package: Annotated[
+        PackageOpt, typer.Option("--package", help="Пакет: input (вхідний) або output.")
+    ] = PackageOpt.input,
+    source: Annotated[SourceOpt, typer.Option("--source", help="Звідки надійшов файл.")] = (
+        SourceOpt.scanner
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Рядок JSON на кожен файл.")] = False,
+) -> None:
+    """Заархівувати файли: чекає, доки кожен буде заархівовано або відхилено."""
+    from ingest.service import ingest_files
+
+    archive = open_archive()
+    files = _expand(paths)
+    rejected = 0
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=len(files) < 2,
+    )
+    try:
+        with progress:
+            task = progress.add_task("Архівування", total=len(files))
+            for outcome in ingest_files(
+                archive,
+                files,
+                case_number=case,
+                package=PackageKind(package.value),
+                source=Source(source.value),
+                actor=_actor(),
+            ):
+                progress.advance(task)
+                if outcome.status == "rejected":
+                    rejected += 1
+                if as_json:
+                    out.print(json.dumps(outcome.as_json(), ensure_ascii=False), markup=False)
+                else:
+                    _print_outcome(outcome.as_json())
+    finally:
+        archive.close()
+    raise typer.Exit(1 if rejected else 0)
+
+
+def _actor() -> str:
+    import getpass
+
+    try:
+        return f"local:{getpass.getuser()}"
+    except Exception:
+        return "local:unknown"
+
+
+_STATUS_UA = {"archived": "заархівовано", "duplicate": "вже в архіві", "rejected": "відхилено"}
+
+
+def _print_outcome(o: dict[str, Any]) -> None:
+    colour = {"archived": "green", "duplicate": "yellow", "rejected": "red"}[o["status"]]
+    line = f"[{colour}]{_STATUS_UA[o['status']]}[/{colour}] {escape(o['file'])}"
+    if o["document_id"]:
+        line += f" → {o['document_id']}"
+    if o["status"] == "rejected" and o["reason"]:
+        line += f": {escape(o['reason'])}"
+    out.print(line)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Слова в будь-якій формі, "точна фраза".')],
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 10,
+    case: Annotated[str | None, typer.Option("--case")] = None,
+    package: Annotated[PackageOpt | None, typer.Option("--package")] = None,
+    source: Annotated[SourceOpt | None, typer.Option("--source")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Повнотекстовий пошук з урахуванням словоформ."""
+    from api.views import search_json
+
+    archive = open_archive()
+    try:
+        result = search_json(
+            archive,
+            query,
+            limit=limit,
+            case=case,
+            package=package.value if package else None,
+            source=source.value if source else None,
+            date_from=_date(date_from, "--from"),
+            date_to=_date(date_to, "--to"),
+        )
+    finally:
+        archive.close()
+    if as_json:
+        out.print(json.dumps(result, ensure_ascii=False), markup=False)
+        return
+    out.print(f"Знайдено документів: {result['total']}")
+    for hit in result["hits"]:
+        snippet = escape(hit["snippet"]).replace("&lt;mark&gt;", "[bold yellow]")
+        snippet = snippet.replace("&lt;/mark&gt;", "[/bold yellow]")
+        snippet = snippet.replace("<mark>", "[bold yellow]").replace("</mark>", "[/bold yellow]")
+        out.print(
+            f"[bold]{hit['document_id']}[/bold]  справа {escape(hit['case'] or '—')}"
+            f"  ({hit['score']:.2f})\n  {snippet}"
+        )
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name}: очікується дата у форматі РРРР-ММ-ДД, отримано {value!r}")
+
+
+@app.command()
+def show(
+    document_id: Annotated[str, typer.Argument(help="Ідентифікатор документа.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Показати документ: метадані, стан і текст сторінок."""
+    from api.views import NotFound, document_json, load_document
+
+    archive = open_archive()
+    try:
+        doc = load_document(archive, document_id)
+    except NotFound:
+        fail(f"документ {document_id} не знайдено", 1)
+    finally:
+        archive.close()
+    data = document_json(doc)
+    if as_json:
+        out.print(json.dumps(data, ensure_ascii=False), markup=False)
+        return
+    table = Table(show_header=False)
+    for key in ("document_id", "case", "package", "source", "state", "original_name", "sha256"):
+        table.add_row(key, escape(str(data[key] or "—")))
+    if data["reason"]:
+        table.add_row("reason", escape(data["reason"]))
+    out.print(table)
+    for page in data["pages"]:
+        out.rule(f"сторінка {page['number']}")
+        out.print(escape(page["text"]))
+
+
+@app.command()
+def reindex() -> None:
+    """Перебудувати пошуковий індекс з бази даних і сховища."""
+    from ingest.indexing import reindex as rebuild
+
+    archive = open_archive()
+    try:
+        count = rebuild(archive)
+    finally:
+        archive.close()
+    out.print(f"Проіндексовано документів: {count}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Запустити HTTP API (і веб-документацію OpenAPI на /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(state.settings), host=host, port=port, log_config=None)
+
+
+def main() -> None:
+    """Console entry point: any unexpected error is one line, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("перервано")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("перервано")
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence for the operator's terminal
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        logging.getLogger("cnap").exception("command failed")
+        err.print(f"[red]помилка:[/red] {escape(_describe(exc))}")
+        sys.exit(2)
+
+
+def _describe(exc: Exception) -> str:
+    from archive.store import StoreError
+
+    if isinstance(exc, StoreError):
+        return f"сховище недоступне або пошкоджене ({exc})"
+    if isinstance(exc, PermissionError):
+        return f"немає доступу: {exc.filename or exc}"
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename or ''}".strip()
+    name = type(exc).__name__
+    return f"{name}: {exc}" if str(exc) else name

@@ -1,0 +1,91 @@
+"""The JSON shapes shared by the command line and the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import selectinload
+
+from archive.context import Archive
+from archive.models import Document
+from search.base import SearchQuery
+
+
+class NotFound(Exception):
+    """No such document."""
+
+
+def load_document(archive: Archive, document_id: str, *, pages: bool = True) -> Document:
+    with archive.db.session() as s:
+        opts = [selectinload(Document.case), selectinload(Document.package)]
+        if pages:
+            opts.append(selectinload(Document.pages))
+        doc = s.get(Document, document_id, options=opts)
+        if doc is None:
+            raise NotFound(document_id)
+        return doc
+
+
+def document_json(doc: Document, *, with_pages: bool = True) -> dict[str, Any]:
+    """``show`` / ``GET /api/documents/{id}``."""
+    out: dict[str, Any] = {
+        "document_id": doc.id,
+        "sha256": doc.sha256,
+        "case": doc.case.number if doc.case else None,
+        "package": doc.package.kind.value if doc.package else None,
+        "source": doc.source.value,
+        "state": doc.state.value,
+        "original_name": doc.original_name,
+        "media_type": doc.media_type,
+        "size": doc.size,
+        "page_count": doc.page_count,
+        "pdfa_sha256": doc.pdfa_sha256,
+        "created_at": doc.created_at.isoformat(),
+        "archived_at": doc.archived_at.isoformat() if doc.archived_at else None,
+        "reason": doc.error,
+        "code": doc.error_code,
+    }
+    if with_pages:
+        out["pages"] = [{"number": p.number, "text": p.text} for p in doc.pages]
+    return out
+
+
+def search_json(
+    archive: Archive,
+    text: str,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    case: str | None = None,
+    package: str | None = None,
+    source: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> dict[str, Any]:
+    """``search`` / ``GET /api/search``."""
+    result = archive.index.search(
+        SearchQuery(
+            text=text,
+            case=case,
+            package=package,
+            source=source,
+            date_from=date_from,
+            date_to=date_to,
+            limit=limit,
+            offset=offset,
+        )
+    )
+    return {
+        "total": result.total,
+        "hits": [
+            {
+                "document_id": h.document_id,
+                "case": h.case,
+                "score": h.score,
+                "snippet": h.snippet,
+                "page": h.page,
+            }
+            for h in result.hits
+        ],
+    }

@@ -1,0 +1,143 @@
+"""Embedded object store: content-addressed files on local disk."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from archive.models import Tier
+from archive.store.base import (
+    CHUNK,
+    IntegrityError,
+    ObjectNotFound,
+    StoredObject,
+    check_sha256,
+    sha256_file,
+)
+
+
+class FilesystemStore:
+    """Objects at ``root/<tier>/ab/cd/<sha256>``, written atomically and read-only after."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for tier in Tier:
+            (root / tier.value).mkdir(parents=True, exist_ok=True)
+        (root / "tmp").mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str, tier: Tier = Tier.operational) -> Path:
+        check_sha256(sha256)
+        return self.root / tier.value / sha256[:2] / sha256[2:4] / sha256
+
+    def put_file(self, path: Path, tier: Tier = Tier.operational) -> StoredObject:
+        digest = sha256_file(path)
+        target = self.path(digest, tier)
+        if target.exists():
+            return StoredObject(digest, target.stat().st_size, tier)
+        tmp = self._tmp_copy(path)
+        return self._commit(tmp, digest, tier)
+
+    def put_bytes(self, data: bytes, tier: Tier = Tier.operational) -> StoredObject:
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest, tier)
+        if target.exists():
+            return StoredObject(digest, len(data), tier)
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        return self._commit(Path(name), digest, tier)
+
+    def exists(self, sha256: str, tier: Tier = Tier.operational) -> bool:
+        return self.path(sha256, tier).exists()
+
+    def read_bytes(self, sha256: str, tier: Tier = Tier.operational) -> bytes:
+        try:
+            data = self.path(sha256, tier).read_bytes()
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(f"{tier.value}/{sha256}") from exc
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise IntegrityError(f"{tier.value}/{sha256}: content does not match its SHA-256")
+        return data
+
+    def iter_chunks(self, sha256: str, tier: Tier = Tier.operational) -> Iterator[bytes]:
+        try:
+            f = self.path(sha256, tier).open("rb")
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(f"{tier.value}/{sha256}") from exc
+        h = hashlib.sha256()
+        with f:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+                yield chunk
+        if h.hexdigest() != sha256:
+            raise IntegrityError(f"{tier.value}/{sha256}: content does not match its SHA-256")
+
+    def fetch(self, sha256: str, dest: Path, tier: Tier = Tier.operational) -> Path:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+        try:
+            with tmp.open("wb") as out:
+                for chunk in self.iter_chunks(sha256, tier):
+                    out.write(chunk)
+            tmp.replace(dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return dest
+
+    def transfer(self, sha256: str, source: Tier, target: Tier) -> StoredObject:
+        src = self.path(sha256, source)
+        if not src.exists():
+            if self.exists(sha256, target):
+                return StoredObject(sha256, self.path(sha256, target).stat().st_size, target)
+            raise ObjectNotFound(f"{source.value}/{sha256}")
+        obj = self.put_file(src, target)
+        if obj.sha256 != sha256:
+            raise IntegrityError(f"{source.value}/{sha256}: content does not match its SHA-256")
+        self.delete(sha256, source)
+        return obj
+
+    def delete(self, sha256: str, tier: Tier) -> None:
+        p = self.path(sha256, tier)
+        with contextlib.suppress(FileNotFoundError):
+            p.chmod(0o600)
+            p.unlink()
+            _fsync_dir(p.parent)
+
+    def _tmp_copy(self, path: Path) -> Path:
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp")
+        with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+            shutil.copyfileobj(src, out, CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+        return Path(name)
+
+    def _commit(self, tmp: Path, digest: str, tier: Tier) -> StoredObject:
+        """Verify the temp file, then rename it into place (atomic on one filesystem)."""
+        try:
+            if sha256_file(tmp) != digest:
+                raise IntegrityError("the file changed while it was being stored")
+            target = self.path(digest, tier)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            size = tmp.stat().st_size
+            tmp.chmod(0o444)  # write-once: nobody edits an archived object in place
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+            return StoredObject(digest, size, tier)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    # The rename is durable only once the directory entry is on disk.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

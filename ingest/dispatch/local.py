@@ -1,0 +1,139 @@
+"""Embedded dispatch: an in-process pool of threads, each handing the heavy work
+to a pool of worker processes."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from sqlalchemy import select
+
+from archive.context import Archive
+from archive.models import Document
+from ingest.indexing import flush_outbox
+from ingest.job import JobResult, init_worker, run_job
+from ingest.ocr import OcrOptions
+from ingest.pipeline import TERMINAL, pending_documents, process_document, worker_identity
+from ingest.preflight import Limits
+
+log = logging.getLogger(__name__)
+
+# Each OCR worker process may use this much memory before the OS stops it.
+WORKER_MEMORY_MB = 8192
+RETRY_DELAY = 2.0
+
+
+class LocalDispatcher:
+    """Processes documents in this process's pools; picks up unfinished work on start."""
+
+    def __init__(self, archive: Archive, workers: int | None = None) -> None:
+        self.archive = archive
+        self.workers = workers or archive.settings.worker_count
+        self.owner = worker_identity()
+        self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="cnap-ingest")
+        self._procs: ProcessPoolExecutor | None = None
+        self._procs_lock = threading.Lock()
+        self._index_lock = threading.Lock()
+        self._inflight: dict[str, Future[None]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # -- worker processes ---------------------------------------------------
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._procs_lock:
+            if self._procs is None:
+                self._procs = ProcessPoolExecutor(
+                    self.workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=init_worker,
+                    initargs=(WORKER_MEMORY_MB,),
+                )
+            return self._procs
+
+    def _run(
+        self, source: Path, output: Path, work: Path, limits: Limits, options: OcrOptions
+    ) -> JobResult:
+        pool = self._pool()
+        try:
+            return pool.submit(run_job, source, output, work, limits, options).result()
+        except BrokenProcessPool:
+            # A worker process died (killed, out of memory, crashed on the file):
+            # start a fresh pool; the document is retried and, if it keeps
+            # killing workers, rejected after the allowed attempts.
+            with self._procs_lock:
+                if self._procs is pool:
+                    self._procs = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    # -- dispatch -----------------------------------------------------------
+
+    def submit(self, document_id: str) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("dispatcher is closed")
+            fut = self._inflight.get(document_id)
+            if fut is not None and not fut.done():
+                return
+            self._inflight[document_id] = self._threads.submit(self._work, document_id)
+
+    def recover(self) -> list[str]:
+        ids = pending_documents(self.archive)
+        for doc_id in ids:
+            self.submit(doc_id)
+        return ids
+
+    def _work(self, document_id: str) -> None:
+        for _ in range(self.archive.settings.ingest.max_attempts + 1):
+            if self._closed:
+                return
+            try:
+                process_document(self.archive, document_id, self._run, self.owner)
+                break
+            except Exception:
+                time.sleep(RETRY_DELAY)
+        self.flush_index()
+
+    def flush_index(self) -> None:
+        """Apply pending index updates; an index failure only delays searchability."""
+        with self._index_lock:
+            try:
+                flush_outbox(self.archive)
+            except Exception:
+                log.warning("index update postponed: the index is not available", exc_info=True)
+
+    def wait(self, document_ids: Iterable[str], timeout: float | None = None) -> None:
+        ids = set(document_ids)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while ids:
+            with self.archive.db.session() as s:
+                done = s.scalars(
+                    select(Document.id).where(Document.id.in_(ids), Document.state.in_(TERMINAL))
+                )
+                ids -= set(done)
+            if not ids:
+                break
+            # Documents held by a dead worker (or never submitted here) are taken over.
+            for doc_id in ids:
+                fut = self._inflight.get(doc_id)
+                if fut is None or fut.done():
+                    self.submit(doc_id)
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"{len(ids)} documents not finished in time")
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        with self._procs_lock:
+            if self._procs is not None:
+                self._procs.shutdown(wait=True, cancel_futures=True)
+                self._procs = None

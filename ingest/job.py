@@ -1,0 +1,66 @@
+"""The heavy part of processing one file, run in a worker process.
+
+It runs apart from the orchestrating process so that a hostile file (a
+decompression bomb, a parser crash) can only take down a worker, and so that
+OCRmyPDF, which is not thread-safe, gets a process of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.pages import PageText
+from ingest.errors import Rejected
+from ingest.ocr import OcrFailed, OcrOptions
+from ingest.preflight import Limits, check
+
+
+@dataclass(slots=True)
+class JobResult:
+    """What a worker hands back; errors travel as values (exceptions pickle badly)."""
+
+    media_type: str | None = None
+    pdfa_path: Path | None = None
+    pages: list[PageText] = field(default_factory=list)
+    code: str | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.code is None
+
+
+def init_worker(memory_limit_mb: int) -> None:
+    """Process-pool initialiser: bound memory and keep Tesseract single-threaded."""
+    # Tesseract's OpenMP threads oversubscribe small machines badly; we
+    # parallelise across pages instead.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    if memory_limit_mb > 0:
+        limit = memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def run_job(
+    source: Path, output_pdf: Path, work_dir: Path, limits: Limits, options: OcrOptions
+) -> JobResult:
+    """Preflight, then OCR to PDF/A; never raises for bad input."""
+    from ingest.ocr.engine import run_ocr
+
+    try:
+        pre = check(source, limits)
+    except Rejected as exc:
+        return JobResult(code=exc.code, reason=exc.reason)
+    try:
+        result = run_ocr(source, pre.kind, output_pdf, options=options, work_dir=work_dir)
+    except OcrFailed as exc:
+        return JobResult(media_type=pre.media_type, code=exc.code, reason=exc.reason)
+    except MemoryError:
+        return JobResult(
+            media_type=pre.media_type,
+            code="out_of_memory",
+            reason="Файл потребує забагато пам'яті для обробки; відскануйте його меншими частинами",
+        )
+    return JobResult(media_type=pre.media_type, pdfa_path=result.pdfa_path, pages=result.pages)

@@ -1,0 +1,378 @@
+"""Ingest orchestration: accept a file (persist, record), then process it to archived.
+
+Stages are plain functions; this module only orders them and keeps the
+database in step. Accepting is quick and synchronous: once ``accept_file``
+returns, the bytes are in the object store and the document is recorded, so
+nothing can be lost. Processing is idempotent and resumable: it runs under a
+lease, and a document whose worker died is picked up again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from archive.context import Archive
+from archive.models import (
+    Case,
+    CaseEvent,
+    DocState,
+    Document,
+    IndexOutbox,
+    Package,
+    PackageKind,
+    Page,
+    Source,
+    utcnow,
+)
+from archive.store import StoreError
+from archive.store.base import sha256_file
+from ingest.job import JobResult
+from ingest.ocr import OcrOptions
+from ingest.preflight import Limits
+
+log = logging.getLogger(__name__)
+
+Status = Literal["archived", "duplicate", "rejected"]
+TERMINAL = (DocState.archived, DocState.rejected)
+
+
+@dataclass(slots=True)
+class Accepted:
+    document_id: str
+    # True when this call recorded the file; False when the same bytes were already known.
+    new: bool
+    state: DocState
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The answer for one input file, as the command line and the API report it."""
+
+    file: str
+    status: Status
+    document_id: str | None
+    reason: str | None = None
+    code: str | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "file": self.file,
+            "status": self.status,
+            "document_id": self.document_id,
+            "reason": self.reason,
+            "code": self.code,
+        }
+
+
+class NotAFile(Exception):
+    """The path given is not a readable file (nothing was recorded)."""
+
+
+def accept_file(
+    archive: Archive,
+    path: Path,
+    *,
+    case_number: str | None = None,
+    package: PackageKind | None = None,
+    source: Source = Source.upload,
+    original_name: str | None = None,
+    actor: str | None = None,
+    meta: dict[str, str] | None = None,
+) -> Accepted:
+    """Persist the original and record it, before any processing."""
+    if not path.is_file():
+        raise NotAFile(f"{path}: файл не знайдено")
+    digest = sha256_file(path)
+    with archive.db.session() as s:
+        known = s.scalar(select(Document).where(Document.sha256 == digest))
+        if known is not None:
+            return Accepted(known.id, new=False, state=known.state)
+    stored = archive.store.put_file(path)
+    if stored.sha256 != digest:
+        raise StoreError("the file changed while it was being received")
+    try:
+        with archive.db.session() as s:
+            case = _case(s, archive.settings.centre, case_number) if case_number else None
+            pkg = _package(s, case, package or PackageKind.input) if case else None
+            doc = Document(
+                case_id=case.id if case else None,
+                package_id=pkg.id if pkg else None,
+                source=source,
+                original_name=original_name or path.name,
+                sha256=digest,
+                size=stored.size,
+                state=DocState.accepted,
+                meta=meta or {},
+            )
+            s.add(doc)
+            s.flush()
+            if case is not None:
+                s.add(
+                    CaseEvent(
+                        case_id=case.id,
+                        kind="document.received",
+                        actor=actor,
+                        details={"document_id": doc.id, "package": (package or "input")},
+                    )
+                )
+            return Accepted(doc.id, new=True, state=DocState.accepted)
+    except IntegrityError:
+        # Someone recorded the same bytes a moment ago: theirs is the document.
+        with archive.db.session() as s:
+            known = s.scalar(select(Document).where(Document.sha256 == digest))
+            if known is None:
+                raise
+            return Accepted(known.id, new=False, state=known.state)
+
+
+def _case(s: Session, centre: str, number: str) -> Case:
+    case = s.scalar(select(Case).where(Case.centre == centre, Case.number == number))
+    if case is None:
+        case = Case(number=number, centre=centre)
+        s.add(case)
+        s.flush()
+        s.add(CaseEvent(case_id=case.id, kind="case.registered", details={"number": number}))
+    return case
+
+
+def _package(s: Session, case: Case, kind: PackageKind) -> Package:
+    pkg = s.scalar(select(Package).where(Package.case_id == case.id, Package.kind == kind))
+    if pkg is None:
+        pkg = Package(case_id=case.id, kind=kind, received_at=utcnow())
+        s.add(pkg)
+        s.flush()
+    return pkg
+
+
+# --- processing -------------------------------------------------------------
+
+JobRunner = Callable[[Path, Path, Path, Limits, OcrOptions], JobResult]
+
+
+def worker_identity() -> str:
+    """host:pid:start-time, so a dead worker's lease can be recognised as stale."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_start_time(os.getpid())}"
+
+
+def _start_time(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return "0"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    if not owner:
+        return False
+    try:
+        host, pid_s, started = owner.rsplit(":", 2)
+        pid = int(pid_s)
+    except ValueError:
+        return True
+    if host != socket.gethostname():
+        return True  # another machine's worker: trust its lease until it expires
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return _start_time(pid) == started
+
+
+def claim(archive: Archive, document_id: str, owner: str) -> bool:
+    """Take the lease on a document; False if it is finished or someone else holds it."""
+    now = utcnow()
+    until = now + timedelta(seconds=archive.settings.ingest.lease_seconds)
+    with archive.db.session() as s:
+        doc = s.get(Document, document_id)
+        if doc is None or doc.state in TERMINAL:
+            return False
+        stale = doc.lease_owner is not None and not _owner_alive(doc.lease_owner)
+        cond = [Document.lease_until.is_(None), Document.lease_until < now]
+        if stale:
+            cond.append(Document.lease_owner == doc.lease_owner)
+        res = s.execute(
+            update(Document)
+            .where(
+                Document.id == document_id,
+                Document.state.in_([DocState.accepted, DocState.processing]),
+                or_(*cond),
+            )
+            .values(
+                state=DocState.processing,
+                lease_owner=owner,
+                lease_until=until,
+                attempts=Document.attempts + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(res, "rowcount", 0) == 1)
+
+
+def pending_documents(archive: Archive) -> list[str]:
+    """Documents accepted but not finished (oldest first)."""
+    with archive.db.session() as s:
+        rows = s.scalars(
+            select(Document.id)
+            .where(Document.state.in_([DocState.accepted, DocState.processing]))
+            .order_by(Document.created_at)
+        )
+        return list(rows)
+
+
+def process_document(archive: Archive, document_id: str, run: JobRunner, owner: str) -> bool:
+    """Process one document to archived or rejected. Returns False if not claimed."""
+    if not claim(archive, document_id, owner):
+        return False
+    settings = archive.settings
+    with archive.db.session() as s:
+        doc = s.get(Document, document_id)
+        assert doc is not None
+        sha, attempts = doc.sha256, doc.attempts
+    work = settings.work_dir / document_id
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        if attempts > settings.ingest.max_attempts:
+            _finish_rejected(
+                archive,
+                document_id,
+                "processing_failed",
+                f"Файл не вдалося обробити після {settings.ingest.max_attempts} спроб; "
+                "оригінал збережено для перевірки",
+            )
+            return True
+        source = archive.store.fetch(sha, work / "original")
+        limits = Limits(
+            max_file_mb=settings.ingest.max_file_mb,
+            max_pages=settings.ingest.max_pages,
+            max_image_mpixels=settings.ingest.max_image_mpixels,
+        )
+        options = OcrOptions(
+            languages=settings.ingest.languages,
+            jobs=os.cpu_count() or 1,
+            page_timeout=settings.ingest.page_timeout,
+            max_image_mpixels=settings.ingest.max_image_mpixels,
+        )
+        result = run(source, work / "archive.pdf", work / "tmp", limits, options)
+        if not result.ok or result.pdfa_path is None:
+            _finish_rejected(
+                archive,
+                document_id,
+                result.code or "ocr_failed",
+                result.reason or "Невідома помилка обробки",
+                media_type=result.media_type,
+            )
+            return True
+        pdfa = archive.store.put_file(result.pdfa_path)
+        _finish_archived(archive, document_id, pdfa.sha256, result)
+        return True
+    except Exception:
+        # A transient failure (store outage, a killed worker process): give the
+        # lease back so the document is retried; it is never dropped.
+        log.exception("processing of document %s failed; it will be retried", document_id)
+        _release(archive, document_id)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _release(archive: Archive, document_id: str) -> None:
+    with archive.db.session() as s:
+        s.execute(
+            update(Document)
+            .where(Document.id == document_id, Document.state == DocState.processing)
+            .values(state=DocState.accepted, lease_owner=None, lease_until=None)
+        )
+
+
+def _finish_archived(archive: Archive, document_id: str, pdfa_sha: str, result: JobResult) -> None:
+    with archive.db.session() as s:
+        doc = s.get(Document, document_id)
+        assert doc is not None
+        # Idempotent: a retried run replaces whatever an interrupted one wrote.
+        for old in list(doc.pages):
+            s.delete(old)
+        s.flush()
+        for p in result.pages:
+            s.add(
+                Page(
+                    document_id=document_id,
+                    number=p.number,
+                    text=p.text,
+                    ocr=p.ocr,
+                    words=[[w.text, w.x0, w.y0, w.x1, w.y1] for w in p.words],
+                )
+            )
+        now = utcnow()
+        doc.media_type = result.media_type
+        doc.pdfa_sha256 = pdfa_sha
+        doc.page_count = len(result.pages)
+        doc.state = DocState.archived
+        doc.error = doc.error_code = None
+        doc.archived_at = now
+        doc.lease_owner = None
+        doc.lease_until = None
+        s.add(IndexOutbox(document_id=document_id, op="upsert"))
+        if doc.case_id is not None:
+            s.add(
+                CaseEvent(
+                    case_id=doc.case_id,
+                    kind="document.archived",
+                    details={"document_id": document_id, "pages": len(result.pages)},
+                )
+            )
+
+
+def _finish_rejected(
+    archive: Archive,
+    document_id: str,
+    code: str,
+    reason: str,
+    media_type: str | None = None,
+) -> None:
+    with archive.db.session() as s:
+        doc = s.get(Document, document_id)
+        assert doc is not None
+        doc.state = DocState.rejected
+        doc.error_code = code
+        doc.error = reason
+        doc.media_type = media_type
+        doc.lease_owner = None
+        doc.lease_until = None
+        if doc.case_id is not None:
+            s.add(
+                CaseEvent(
+                    case_id=doc.case_id,
+                    kind="document.rejected",
+                    details={"document_id": document_id, "code": code},
+                )
+            )
+
+
+def outcome_for(archive: Archive, file: str, accepted: Accepted) -> Outcome:
+    """The reported status of a file once its document is finished."""
+    with archive.db.session() as s:
+        doc = s.get(Document, accepted.document_id)
+        assert doc is not None
+        if doc.state == DocState.rejected:
+            return Outcome(file, "rejected", doc.id, doc.error, doc.error_code)
+        if doc.state == DocState.archived:
+            if not accepted.new and accepted.state == DocState.archived:
+                return Outcome(file, "duplicate", doc.id, "Цей файл уже є в архіві", "duplicate")
+            return Outcome(file, "archived", doc.id)
+        return Outcome(file, "rejected", doc.id, "Обробку не завершено", "unfinished")
