@@ -294,6 +294,20 @@ def serve(
     uvicorn.run(create_app(state.settings), host=host, port=port, log_config=None)
 
 
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", help="Документів одночасно (типово: ядра).")
+    ] = None,
+) -> None:
+    """Запустити обробник Celery (потрібен CNAP_BROKER_URL=redis://…)."""
+    if not state.settings.broker_url:
+        fail("CNAP_BROKER_URL не задано: обробник Celery потребує брокера redis://…")
+    from ingest.dispatch.celery_dispatch import run_worker
+
+    run_worker(state.settings, concurrency)
+
+
 def main() -> None:
     """Console entry point: any unexpected error is one line, never a traceback."""
     try:

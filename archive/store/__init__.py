@@ -30,4 +30,8 @@ def open_store(url: str) -> ObjectStore:
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return FilesystemStore(Path(parsed.netloc + parsed.path))
-    raise ValueError(f"unsupported storage URL scheme {parsed.scheme!r} (use file://)")
+    if parsed.scheme in {"s3", "minio"}:
+        from archive.store.s3 import S3Store
+
+        return S3Store(url)
+    raise ValueError(f"unsupported storage URL scheme {parsed.scheme!r} (use file:// or s3://)")

@@ -13,4 +13,8 @@ def open_dispatcher(archive: Archive) -> Dispatcher:
     url = archive.settings.broker_url
     if not url:
         return LocalDispatcher(archive)
-    raise ValueError(f"unsupported broker URL {url!r} (leave CNAP_BROKER_URL unset)")
+    if url.startswith(("redis://", "rediss://")):
+        from ingest.dispatch.celery_dispatch import CeleryDispatcher
+
+        return CeleryDispatcher(archive)
+    raise ValueError(f"unsupported broker URL {url!r} (use redis:// or leave it unset)")

@@ -4,28 +4,21 @@ to a pool of worker processes."""
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy import select
 
 from archive.context import Archive
 from archive.models import Document
+from ingest.dispatch.jobpool import JobPool
 from ingest.indexing import flush_outbox
-from ingest.job import JobResult, init_worker, run_job
-from ingest.ocr import OcrOptions
 from ingest.pipeline import TERMINAL, pending_documents, process_document, worker_identity
-from ingest.preflight import Limits
 
 log = logging.getLogger(__name__)
 
-# Each OCR worker process may use this much memory before the OS stops it.
-WORKER_MEMORY_MB = 8192
 RETRY_DELAY = 2.0
 
 
@@ -37,41 +30,11 @@ class LocalDispatcher:
         self.workers = workers or archive.settings.worker_count
         self.owner = worker_identity()
         self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="cnap-ingest")
-        self._procs: ProcessPoolExecutor | None = None
-        self._procs_lock = threading.Lock()
+        self.jobs = JobPool(self.workers)
         self._index_lock = threading.Lock()
         self._inflight: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
         self._closed = False
-
-    # -- worker processes ---------------------------------------------------
-
-    def _pool(self) -> ProcessPoolExecutor:
-        with self._procs_lock:
-            if self._procs is None:
-                self._procs = ProcessPoolExecutor(
-                    self.workers,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=init_worker,
-                    initargs=(WORKER_MEMORY_MB,),
-                )
-            return self._procs
-
-    def _run(
-        self, source: Path, output: Path, work: Path, limits: Limits, options: OcrOptions
-    ) -> JobResult:
-        pool = self._pool()
-        try:
-            return pool.submit(run_job, source, output, work, limits, options).result()
-        except BrokenProcessPool:
-            # A worker process died (killed, out of memory, crashed on the file):
-            # start a fresh pool; the document is retried and, if it keeps
-            # killing workers, rejected after the allowed attempts.
-            with self._procs_lock:
-                if self._procs is pool:
-                    self._procs = None
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
 
     # -- dispatch -----------------------------------------------------------
 
@@ -95,7 +58,7 @@ class LocalDispatcher:
             if self._closed:
                 return
             try:
-                process_document(self.archive, document_id, self._run, self.owner)
+                process_document(self.archive, document_id, self.jobs.run, self.owner)
                 break
             except Exception:
                 time.sleep(RETRY_DELAY)
@@ -133,7 +96,4 @@ class LocalDispatcher:
         with self._lock:
             self._closed = True
         self._threads.shutdown(wait=True, cancel_futures=True)
-        with self._procs_lock:
-            if self._procs is not None:
-                self._procs.shutdown(wait=True, cancel_futures=True)
-                self._procs = None
+        self.jobs.close()

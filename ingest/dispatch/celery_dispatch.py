@@ -1,0 +1,143 @@
+"""Scale-out dispatch: Celery workers over Redis.
+
+Tasks carry only a document id; the database says what is left to do, so a
+task delivered twice is harmless (the lease lets one worker in) and a task
+lost with a broker restart is sent again by ``recover``. Tasks are
+acknowledged late and re-queued if their worker dies, so a worker killed
+mid-task loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from celery import Celery
+from sqlalchemy import select
+
+from archive.context import Archive
+from archive.models import Document
+from archive.settings import Settings
+from ingest.dispatch.jobpool import JobPool
+from ingest.indexing import flush_outbox
+from ingest.pipeline import TERMINAL, pending_documents, process_document, worker_identity
+
+log = logging.getLogger(__name__)
+TASK = "cnap.process_document"
+QUEUE = "cnap-ingest"
+# How long a waiting client lets a document sit untouched before it sends it again.
+RESEND_AFTER = 30.0
+
+
+def make_celery(broker_url: str) -> Celery:
+    app = Celery("cnap", broker=broker_url)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue=QUEUE,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+class CeleryDispatcher:
+    """Sends documents to Celery workers and watches the database for the outcome."""
+
+    def __init__(self, archive: Archive) -> None:
+        assert archive.settings.broker_url
+        self.archive = archive
+        self.app = make_celery(archive.settings.broker_url)
+
+    def submit(self, document_id: str) -> None:
+        try:
+            self.app.send_task(TASK, args=[document_id], queue=QUEUE)
+        except Exception:
+            # Broker down: the document is recorded, so it is sent again later.
+            log.warning("broker unavailable; document %s will be sent later", document_id)
+
+    def recover(self) -> list[str]:
+        ids = pending_documents(self.archive)
+        for doc_id in ids:
+            self.submit(doc_id)
+        return ids
+
+    def wait(self, document_ids: Iterable[str], timeout: float | None = None) -> None:
+        ids = set(document_ids)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last_resend = time.monotonic()
+        while ids:
+            with self.archive.db.session() as s:
+                done = s.scalars(
+                    select(Document.id).where(Document.id.in_(ids), Document.state.in_(TERMINAL))
+                )
+                ids -= set(done)
+            if not ids:
+                return
+            if time.monotonic() - last_resend > RESEND_AFTER:
+                for doc_id in ids:
+                    self.submit(doc_id)
+                last_resend = time.monotonic()
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"{len(ids)} documents not finished in time")
+            time.sleep(0.3)
+
+    def flush_index(self) -> None:
+        try:
+            flush_outbox(self.archive)
+        except Exception:
+            log.warning("index update postponed: the index is not available", exc_info=True)
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def run_worker(settings: Settings, concurrency: int | None = None) -> None:
+    """``cnap-archive worker``: one Celery worker processing documents."""
+    assert settings.broker_url, "CNAP_BROKER_URL is not set"
+    archive = Archive(settings)
+    archive.init()
+    threads = concurrency or settings.worker_count
+    jobs = JobPool(threads)
+    owner = worker_identity()
+    app = make_celery(settings.broker_url)
+
+    @app.task(name=TASK, bind=True, max_retries=None)  # type: ignore[untyped-decorator]
+    def process(task: Any, document_id: str) -> None:
+        try:
+            process_document(archive, document_id, jobs.run, owner)
+        except Exception as exc:
+            # Transient (store or database outage, a crashed OCR process): retry later.
+            raise task.retry(exc=exc, countdown=5) from exc
+        try:
+            flush_outbox(archive)
+        except Exception:
+            log.warning("index update postponed: the index is not available", exc_info=True)
+
+    # Work accepted while no worker ran (or lost from the broker) is sent again.
+    for doc_id in pending_documents(archive):
+        app.send_task(TASK, args=[doc_id], queue=QUEUE)
+    try:
+        # Threads, not prefork: OCR runs in this worker's own process pool.
+        app.worker_main(
+            [
+                "worker",
+                "--pool=threads",
+                f"--concurrency={threads}",
+                "-Q",
+                QUEUE,
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ]
+        )
+    finally:
+        jobs.close()
+        archive.close()
