@@ -13,10 +13,17 @@ from archive.models import Tier
 from archive.store import FilesystemStore, IntegrityError, ObjectNotFound, ObjectStore
 
 
-@pytest.fixture(params=["filesystem"])
+@pytest.fixture(
+    params=["filesystem", pytest.param("s3", marks=pytest.mark.services)]
+)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
     if request.param == "filesystem":
         yield FilesystemStore(tmp_path / "store")
+    else:
+        from archive.store.s3 import S3Store
+        from tests.services import isolated_s3_url
+
+        yield S3Store(isolated_s3_url())
 
 
 def test_put_and_read_back_verified(store: ObjectStore, tmp_path: Path) -> None:
@@ -32,6 +39,18 @@ def test_put_and_read_back_verified(store: ObjectStore, tmp_path: Path) -> None:
     assert b"".join(store.iter_chunks(obj.sha256)) == data
     out = store.fetch(obj.sha256, tmp_path / "out" / "copy.bin")
     assert out.read_bytes() == data
+
+
+def test_large_file_multipart(store: ObjectStore, tmp_path: Path) -> None:
+    # Bigger than one multipart part of the S3 store (16 MiB).
+    src = tmp_path / "big.bin"
+    with src.open("wb") as f:
+        for _ in range(40):
+            f.write(os.urandom(1024 * 1024))
+    obj = store.put_file(src)
+    assert obj.size == 40 * 1024 * 1024
+    out = store.fetch(obj.sha256, tmp_path / "back.bin")
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == obj.sha256
 
 
 def test_write_once_and_idempotent(store: ObjectStore) -> None:
