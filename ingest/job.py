@@ -14,7 +14,7 @@ from pathlib import Path
 
 from archive.pages import PageText
 from ingest.errors import Rejected
-from ingest.ocr import OcrFailed, OcrOptions
+from ingest.ocr import OcrFailed, OcrOptions, run_ocr
 from ingest.preflight import Limits, check
 
 
@@ -47,8 +47,6 @@ def run_job(
     source: Path, output_pdf: Path, work_dir: Path, limits: Limits, options: OcrOptions
 ) -> JobResult:
     """Preflight, then OCR to PDF/A; never raises for bad input."""
-    from ingest.ocr.engine import run_ocr
-
     try:
         pre = check(source, limits)
     except Rejected as exc:
