@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Install everything, then lint, type-check and run the whole test suite.
+# Install everything, start the real test services (PostgreSQL, Redis, MinIO,
+# Elasticsearch), then lint, type-check and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/bootstrap.sh
+./scripts/services.sh up
 .venv/bin/ruff check .
 .venv/bin/mypy
 exec .venv/bin/pytest "$@"

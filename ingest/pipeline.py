@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive.context import Archive
+from archive.findings import detect_and_store
 from archive.models import (
     Case,
     CaseEvent,
@@ -292,11 +293,18 @@ def process_document(archive: Archive, document_id: str, run: JobRunner, owner: 
 
 
 def _release(archive: Archive, document_id: str) -> None:
+    # An outage is not the document's fault: the attempt is given back, so only
+    # documents that really fail (or kill their worker) run out of attempts.
     with archive.db.session() as s:
         s.execute(
             update(Document)
             .where(Document.id == document_id, Document.state == DocState.processing)
-            .values(state=DocState.accepted, lease_owner=None, lease_until=None)
+            .values(
+                state=DocState.accepted,
+                lease_owner=None,
+                lease_until=None,
+                attempts=Document.attempts - 1,
+            )
         )
 
 
@@ -328,6 +336,8 @@ def _finish_archived(archive: Archive, document_id: str, pdfa_sha: str, result: 
         doc.lease_owner = None
         doc.lease_until = None
         s.add(IndexOutbox(document_id=document_id, op="upsert"))
+        # Personal data in the pages and the metadata, for masking, redaction and look-ups.
+        detect_and_store(s, archive.settings, document_id, result.pages, doc.meta)
         if doc.case_id is not None:
             s.add(
                 CaseEvent(

@@ -39,8 +39,7 @@ def isolated_s3_url() -> str:
     u = urlparse(service_urls()["CNAP_STORAGE_URL"])
     tag = uuid.uuid4().hex[:10]
     query = urlencode(
-        {"operational": f"t-{tag}-operational", "archival": f"t-{tag}-archival",
-         "secure": "false"}
+        {"operational": f"t-{tag}-operational", "archival": f"t-{tag}-archival", "secure": "false"}
     )
     return urlunparse(u._replace(path="/", query=query))
 
@@ -60,5 +59,10 @@ def isolated_pg_url() -> str:
 
 def services_script(*args: str) -> None:
     """Stop or start one service (failure drills)."""
-    subprocess.run([str(REPO / "scripts" / "services.sh"), *args], check=True,
-                   env={**os.environ}, timeout=300, capture_output=True)
+    subprocess.run(
+        [str(REPO / "scripts" / "services.sh"), *args],
+        check=True,
+        env={**os.environ},
+        timeout=300,
+        capture_output=True,
+    )

@@ -80,7 +80,7 @@ class S3Location:
 class S3Store:
     """Content-addressed, write-once objects in two S3 buckets."""
 
-    def __init__(self, url: str, *, attempts: int = 6, backoff: float = 0.5) -> None:
+    def __init__(self, url: str, *, attempts: int = 10, backoff: float = 0.5) -> None:
         self.loc = S3Location.parse(url)
         self.attempts = attempts
         self.backoff = backoff

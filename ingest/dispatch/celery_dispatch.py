@@ -10,6 +10,7 @@ mid-task loses nothing.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 TASK = "cnap.process_document"
 QUEUE = "cnap-ingest"
 # How long a waiting client lets a document sit untouched before it sends it again.
-RESEND_AFTER = 30.0
+RESEND_AFTER = 15.0
+INDEX_FLUSH_SECONDS = 5.0
 
 
 def make_celery(broker_url: str) -> Celery:
@@ -121,6 +123,16 @@ def run_worker(settings: Settings, concurrency: int | None = None) -> None:
         except Exception:
             log.warning("index update postponed: the index is not available", exc_info=True)
 
+    def flush_periodically() -> None:
+        # Index updates postponed by an index outage are applied once it is back.
+        while True:
+            time.sleep(INDEX_FLUSH_SECONDS)
+            try:
+                flush_outbox(archive)
+            except Exception:
+                log.warning("index update postponed: the index is not available")
+
+    threading.Thread(target=flush_periodically, name="cnap-index-flush", daemon=True).start()
     # Work accepted while no worker ran (or lost from the broker) is sent again.
     for doc_id in pending_documents(archive):
         app.send_task(TASK, args=[doc_id], queue=QUEUE)
