@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from api.routes import documents, health, search
+from api.access import Denied, NotFound, events_for
+from api.routes import audit, auth, documents, health, search, users
 from archive.context import Archive
+from archive.models import utcnow
 from archive.settings import Settings
 from ingest.dispatch import open_dispatcher
+
+log = logging.getLogger(__name__)
 
 INDEX_FLUSH_SECONDS = 5.0
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the archive is opened on start-up and unfinished work resumed."""
+def create_app(
+    settings: Settings | None = None, *, oidc_http: httpx.Client | None = None
+) -> FastAPI:
+    """Build the app; the archive is opened on start-up and unfinished work resumed.
+
+    ``oidc_http`` replaces the HTTP client used to reach the identity provider
+    (tests point it at a local fake provider).
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -28,25 +41,49 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dispatcher = open_dispatcher(archive)
         app.state.archive = archive
         app.state.dispatcher = dispatcher
+        app.state.events = events_for(archive)
+        app.state.oidc_http = oidc_http
         await asyncio.to_thread(dispatcher.recover)
-        flusher = asyncio.create_task(_flush_index_periodically(dispatcher))
+        tasks = [
+            asyncio.create_task(_flush_index_periodically(dispatcher)),
+            asyncio.create_task(_seal_periodically(app)),
+        ]
         try:
             yield
         finally:
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            # The head at shutdown is sealed, so the last entries are covered too.
+            await asyncio.to_thread(_seal_and_purge, app, False)
             await asyncio.to_thread(dispatcher.close)
             archive.close()
 
     app = FastAPI(
         title="cnap-archive",
-        description="Цифровий архів ЦНАП: документи, розпізнаний текст, пошук.",
+        description=(
+            "Цифровий архів ЦНАП: документи, розпізнаний текст, пошук. Доступ — за токеном "
+            "OAuth2 (POST /api/auth/token); кожне звернення до персональних даних "
+            "записується до журналу доступу."
+        ),
         version="0.1.0",
         lifespan=lifespan,
     )
+
+    @app.exception_handler(Denied)
+    async def denied(_request: Request, exc: Denied) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=403)
+
+    @app.exception_handler(NotFound)
+    async def not_found(_request: Request, _exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": "Документ не знайдено"}, status_code=404)
+
+    app.include_router(auth.router)
     app.include_router(documents.router)
     app.include_router(search.router)
+    app.include_router(audit.router)
+    app.include_router(users.router)
     app.include_router(health.router)
     return app
 
@@ -59,3 +96,26 @@ async def _flush_index_periodically(dispatcher: object) -> None:
     while True:
         await asyncio.sleep(INDEX_FLUSH_SECONDS)
         await asyncio.to_thread(flush)
+
+
+async def _seal_periodically(app: FastAPI) -> None:
+    archive: Archive = app.state.archive
+    interval = max(archive.settings.audit.seal_minutes, 0.1) * 60
+    purged_on = None
+    while True:
+        await asyncio.sleep(interval)
+        # Purging walks the whole chain first, so once a day is enough.
+        today = utcnow().date()
+        await asyncio.to_thread(_seal_and_purge, app, purged_on != today)
+        purged_on = today
+
+
+def _seal_and_purge(app: FastAPI, purge: bool) -> None:
+    archive: Archive = app.state.archive
+    try:
+        app.state.events.log.seal(archive.store)
+        if purge:
+            app.state.events.log.purge(archive.store)
+    except Exception:
+        # Sealing is retried on the next round; the failure itself is worth an alert.
+        log.error("sealing the access log failed", exc_info=True)

@@ -10,15 +10,17 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from archive.context import Archive
+from api import access
+from api.commands import audit_app, user_app
+from api.commands.base import err, fail, open_archive, operator, out, state
+from api.logs import ScrubFilter
 from archive.models import PackageKind, Source
 from archive.settings import Settings, load_settings
 
@@ -29,8 +31,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, highlight=False)
+
+
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+
+__all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
 
 
 class PackageOpt(StrEnum):
@@ -44,19 +50,6 @@ class SourceOpt(StrEnum):
     upload = "upload"
 
 
-class State:
-    settings: Settings
-
-
-state = State()
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """One clear line, never a traceback."""
-    err.print(f"[red]помилка:[/red] {escape(message)}")
-    raise typer.Exit(code)
-
-
 def configure_logging(settings: Settings) -> None:
     """Application logs go to a file under the data directory, not to the terminal."""
     logs = settings.data_dir / "logs"
@@ -65,18 +58,14 @@ def configure_logging(settings: Settings) -> None:
         logs / "cnap-archive.log", maxBytes=10_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # Identifiers and query strings never reach the application log.
+    handler.addFilter(ScrubFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(os.environ.get("CNAP_LOG_LEVEL", "INFO"))
     # OCRmyPDF and friends are chatty; their warnings still reach the file.
     for noisy in ("ocrmypdf", "pikepdf", "PIL", "fontTools", "multipart"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def open_archive() -> Archive:
-    archive = Archive(state.settings)
-    archive.init()
-    return archive
 
 
 @app.callback()
@@ -89,8 +78,18 @@ def main_options(
             show_default=False,
         ),
     ] = None,
+    as_login: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Діяти від імені користувача LOGIN (його роль і повноваження; "
+            "інакше — локальний обліковий запис ОС, local:<ім'я>).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     state.settings = load_settings(data_dir)
+    state.as_login = as_login
     configure_logging(state.settings)
 
 
@@ -131,6 +130,12 @@ def ingest(
     from ingest.service import ingest_files
 
     archive = open_archive()
+    p = operator(archive)
+    try:
+        access.require_upload(archive, access.events_for(archive), p)
+    except access.Denied as exc:
+        archive.close()
+        fail(exc.message, 1)
     files = _expand(paths)
     rejected = 0
     progress = Progress(
@@ -151,7 +156,7 @@ def ingest(
                 case_number=case,
                 package=PackageKind(package.value),
                 source=Source(source.value),
-                actor=_actor(),
+                actor=p.login,
             ):
                 progress.advance(task)
                 if outcome.status == "rejected":
@@ -163,15 +168,6 @@ def ingest(
     finally:
         archive.close()
     raise typer.Exit(1 if rejected else 0)
-
-
-def _actor() -> str:
-    import getpass
-
-    try:
-        return f"local:{getpass.getuser()}"
-    except Exception:
-        return "local:unknown"
 
 
 _STATUS_UA = {"archived": "заархівовано", "duplicate": "вже в архіві", "rejected": "відхилено"}
@@ -206,6 +202,8 @@ def search(
         result = search_json(
             archive,
             query,
+            principal=operator(archive),
+            events=access.events_for(archive),
             limit=limit,
             case=case,
             package=package.value if package else None,
@@ -213,6 +211,8 @@ def search(
             date_from=_date(date_from, "--from"),
             date_to=_date(date_to, "--to"),
         )
+    except access.Denied as exc:
+        fail(exc.message, 1)
     finally:
         archive.close()
     if as_json:
@@ -242,18 +242,43 @@ def _date(value: str | None, name: str) -> date | None:
 def show(
     document_id: Annotated[str, typer.Argument(help="Ідентифікатор документа.")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            help="Мета доступу; для документа поза повноваженнями — причина екстреного доступу.",
+        ),
+    ] = None,
 ) -> None:
-    """Показати документ: метадані, стан і текст сторінок."""
-    from api.views import NotFound, document_json, load_document
+    """Показати документ: метадані, стан і текст сторінок (у межах ваших повноважень)."""
+    from api.views import document_json
+    from archive.audit import Action
 
     archive = open_archive()
     try:
-        doc = load_document(archive, document_id)
-    except NotFound:
+        g = access.open_document(
+            archive,
+            access.events_for(archive),
+            operator(archive),
+            document_id,
+            Action.document_text,
+            reason=reason,
+            fallback=Action.document_metadata,
+        )
+    except access.NotFound:
         fail(f"документ {document_id} не знайдено", 1)
+    except access.Denied as exc:
+        fail(exc.message, 1)
     finally:
         archive.close()
-    data = document_json(doc)
+    if g.action == Action.document_metadata:
+        err.print("Вам доступні лише метадані цього документа; текст не показано.")
+        data = document_json(g.doc, with_pages=False)
+        data["pages"] = []
+    else:
+        if g.masked:
+            err.print("Персональні дані в тексті замасковано.")
+        data = document_json(g.doc, masked=g.masked, findings=g.findings)
     if as_json:
         out.print(json.dumps(data, ensure_ascii=False), markup=False)
         return
@@ -311,7 +336,9 @@ def worker(
 def main() -> None:
     """Console entry point: any unexpected error is one line, never a traceback."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns the code of typer.Exit instead of exiting.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -48,3 +48,76 @@ class HitOut(BaseModel):
 class SearchOut(BaseModel):
     total: int
     hits: list[HitOut]
+
+
+class DocumentMetaOut(BaseModel):
+    document_id: str
+    sha256: str
+    case: str | None
+    package: str | None
+    source: str
+    state: str
+    original_name: str
+    media_type: str | None
+    size: int
+    page_count: int | None
+    pdfa_sha256: str | None
+    created_at: str
+    archived_at: str | None
+    reason: str | None
+    code: str | None
+
+
+class FindingOut(BaseModel):
+    kind: str
+    value: str
+    page: int | None
+    start: int | None
+    end: int | None
+    boxes: list[list[float]]
+    source: str
+
+
+class IdentifierDocOut(BaseModel):
+    document_id: str
+    case: str | None
+    pages: list[int]
+    kinds: list[str]
+
+
+class IdentifierSearchOut(BaseModel):
+    total: int
+    documents: list[IdentifierDocOut]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class UserOut(BaseModel):
+    login: str
+    role: str
+    centre: str | None
+    workplace: str | None
+    department: str | None
+    disabled: bool
+    created_at: str
+
+
+class MeOut(BaseModel):
+    login: str
+    role: str
+    centre: str | None
+    workplace: str | None
+    department: str | None
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    entries: int
+    seals: int
+    first_broken: int | None
+    problem: str | None
+    head_seq: int

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import selectinload
 
+from api.disclosure import page_json
 from archive.context import Archive
+from archive.findings import DocumentFinding
 from archive.models import Document
-from search.base import SearchQuery
+
+if TYPE_CHECKING:
+    from api.policy import Principal
+    from archive.audit import Events
 
 
 class NotFound(Exception):
@@ -27,8 +33,14 @@ def load_document(archive: Archive, document_id: str, *, pages: bool = True) -> 
         return doc
 
 
-def document_json(doc: Document, *, with_pages: bool = True) -> dict[str, Any]:
-    """``show`` / ``GET /api/documents/{id}``."""
+def document_json(
+    doc: Document,
+    *,
+    with_pages: bool = True,
+    masked: bool = False,
+    findings: Iterable[DocumentFinding] = (),
+) -> dict[str, Any]:
+    """``show`` / ``GET /api/documents/{id}``; ``masked`` hides identifiers in the text."""
     out: dict[str, Any] = {
         "document_id": doc.id,
         "sha256": doc.sha256,
@@ -47,7 +59,10 @@ def document_json(doc: Document, *, with_pages: bool = True) -> dict[str, Any]:
         "code": doc.error_code,
     }
     if with_pages:
-        out["pages"] = [{"number": p.number, "text": p.text} for p in doc.pages]
+        found = list(findings)
+        out["pages"] = [
+            page_json(p, masked, [f for f in found if f.page == p.number]) for p in doc.pages
+        ]
     return out
 
 
@@ -55,6 +70,8 @@ def search_json(
     archive: Archive,
     text: str,
     *,
+    principal: Principal,
+    events: Events,
     limit: int = 10,
     offset: int = 0,
     case: str | None = None,
@@ -63,29 +80,19 @@ def search_json(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> dict[str, Any]:
-    """``search`` / ``GET /api/search``."""
-    result = archive.index.search(
-        SearchQuery(
-            text=text,
-            case=case,
-            package=package,
-            source=source,
-            date_from=date_from,
-            date_to=date_to,
-            limit=limit,
-            offset=offset,
-        )
+    """``search`` / ``GET /api/search``, filtered and logged by the access policy."""
+    from api.access import search
+
+    return search(
+        archive,
+        events,
+        principal,
+        text,
+        limit=limit,
+        offset=offset,
+        case=case,
+        package=package,
+        source=source,
+        date_from=date_from,
+        date_to=date_to,
     )
-    return {
-        "total": result.total,
-        "hits": [
-            {
-                "document_id": h.document_id,
-                "case": h.case,
-                "score": h.score,
-                "snippet": h.snippet,
-                "page": h.page,
-            }
-            for h in result.hits
-        ],
-    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +36,39 @@ class RetentionSettings(BaseModel):
     uncollected_result_months: int = 3
 
 
+class SecuritySettings(BaseModel):
+    """Authentication, tokens, the local console operator and optional OpenID Connect."""
+
+    # Keys the HMAC of identifiers (findings, audit) and signs OIDC state; unset:
+    # a random key kept in ``<data_dir>/secret.key``. Set it on every server
+    # when several share one database.
+    secret_key: SecretStr | None = None
+    token_minutes: int = 480
+    # The OS account running the command line on the server (``local:<name>``)
+    # acts in this role; ``local_centre`` unset means every centre.
+    local_role: str = "administrator"
+    local_centre: str | None = None
+    # Break-glass access needs a reason at least this long.
+    break_glass_min_reason: int = 10
+    # OpenID Connect (authorization-code flow); off while ``oidc_issuer`` is unset.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_uri: str | None = None
+    oidc_scopes: str = "openid profile"
+    # Claim naming the archive user (matched against ``users.oidc_subject``, then the login).
+    oidc_login_claim: str = "preferred_username"
+
+
+class AuditSettings(BaseModel):
+    """The tamper-evident access log."""
+
+    # Entries are kept until 31 December of the entry's year plus this many years.
+    retention_years: int = 1
+    # How often the server seals the chain head into the archival tier.
+    seal_minutes: float = 60.0
+
+
 class Settings(BaseSettings):
     """cnap-archive settings, from ``CNAP_*`` environment variables."""
 
@@ -49,6 +82,8 @@ class Settings(BaseSettings):
     centre: str = "ЦНАП"
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     def model_post_init(self, __context: object) -> None:
         self.data_dir = self.data_dir.expanduser().absolute()

@@ -16,8 +16,11 @@ log = logging.getLogger(__name__)
 BATCH = 200
 
 
-def index_doc(s: Session, doc: Document) -> IndexDoc:
-    """What the index holds for a document, built from the database."""
+def index_doc(s: Session, doc: Document, centre: str) -> IndexDoc:
+    """What the index holds for a document, built from the database.
+
+    A document with no case belongs to the centre that archived it.
+    """
     pkg = s.get(Package, doc.package_id) if doc.package_id else None
     return IndexDoc(
         document_id=doc.id,
@@ -26,7 +29,7 @@ def index_doc(s: Session, doc: Document) -> IndexDoc:
         source=doc.source.value,
         archived_at=doc.archived_at or doc.created_at,
         pages=[p.text for p in doc.pages],
-        centre=doc.case.centre if doc.case else None,
+        centre=doc.case.centre if doc.case else centre,
         department=doc.case.department if doc.case else None,
         title=doc.original_name,
     )
@@ -48,7 +51,7 @@ def flush_outbox(archive: Archive) -> int:
             for row in rows:
                 doc = s.get(Document, row.document_id)
                 if row.op == "upsert" and doc is not None and doc.state == DocState.archived:
-                    upserts[row.document_id] = index_doc(s, doc)
+                    upserts[row.document_id] = index_doc(s, doc, archive.settings.centre)
                     deletes.discard(row.document_id)
                 else:
                     deletes.add(row.document_id)
@@ -77,7 +80,7 @@ def _archived(archive: Archive) -> Iterator[list[IndexDoc]]:
             if not docs:
                 return
             last = docs[-1].id
-            yield [index_doc(s, d) for d in docs]
+            yield [index_doc(s, d, archive.settings.centre) for d in docs]
 
 
 def reindex(archive: Archive) -> int:

@@ -1,4 +1,7 @@
-"""Full-text search."""
+"""Full-text search and lookup by identifier, within what the caller may open.
+
+A refusal raises ``api.access.Denied``, answered 403 by the app's handler.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +10,37 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import ArchiveDep
-from api.schemas import SearchOut
+from api import access
+from api.deps import ArchiveDep, EventsDep, PrincipalDep
+from api.schemas import IdentifierSearchOut, SearchOut
 from api.views import search_json
 from archive.models import PackageKind, Source
 
 router = APIRouter(prefix="/api", tags=["search"])
 
+# Dates outside any archive's life are refused here rather than handed to the index.
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+
 
 @router.get("/search", response_model=SearchOut, summary="Пошук з урахуванням словоформ")
 def search(
     archive: ArchiveDep,
+    events: EventsDep,
+    p: PrincipalDep,
     q: Annotated[str, Query(description='Слова в будь-якій формі, "точна фраза"', max_length=1000)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 10,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-    case: str | None = None,
+    case: Annotated[str | None, Query(max_length=64)] = None,
     package: PackageKind | None = None,
     source: Source | None = None,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[date | None, Query(alias="from", ge=EARLIEST, le=LATEST)] = None,
+    date_to: Annotated[date | None, Query(alias="to", ge=EARLIEST, le=LATEST)] = None,
 ) -> Any:
     return search_json(
         archive,
         q,
+        principal=p,
+        events=events,
         limit=limit,
         offset=offset,
         case=case,
@@ -38,3 +49,17 @@ def search(
         date_from=date_from,
         date_to=date_to,
     )
+
+
+@router.get(
+    "/search/identifier",
+    response_model=IdentifierSearchOut,
+    summary="Документи, що містять ідентифікатор (РНОКПП, IBAN, номер документа…)",
+)
+def by_identifier(
+    archive: ArchiveDep,
+    events: EventsDep,
+    p: PrincipalDep,
+    value: Annotated[str, Query(min_length=1, max_length=200, description="Ідентифікатор")],
+) -> Any:
+    return access.lookup_identifier(archive, events, p, value)

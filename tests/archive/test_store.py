@@ -13,9 +13,7 @@ from archive.models import Tier
 from archive.store import FilesystemStore, IntegrityError, ObjectNotFound, ObjectStore
 
 
-@pytest.fixture(
-    params=["filesystem", pytest.param("s3", marks=pytest.mark.services)]
-)
+@pytest.fixture(params=["filesystem", pytest.param("s3", marks=pytest.mark.services)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
     if request.param == "filesystem":
         yield FilesystemStore(tmp_path / "store")

@@ -1,0 +1,67 @@
+"""Keep personal data out of the application log.
+
+The application log is read by whoever runs the servers, so it must hold no
+identifiers and no document text (the access log is where accesses are
+recorded). Code never logs them on purpose; this filter is the safety net for
+what slips in through third parties: query strings in access-log lines,
+exception messages quoting input.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_PATTERNS = (
+    # e-mail addresses
+    re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"),
+    # IBAN (UA + 27), possibly grouped
+    re.compile(r"(?i)\bUA\d{2}(?:[ ]?[0-9A-Z]){10,30}"),
+    # phones written with brackets: +38 (067) 123-45-67
+    re.compile(r"\+?(?:38)?[ \-]?\(0\d{2}\)[ \-]?\d{2,3}[ \-]?\d{2}[ \-]?\d{2,3}"),
+    # passport booklets and travel passports: КВ123456, FX 123456
+    re.compile(r"(?<![\w])[A-ZА-ЯІЇЄҐ]{2}[ ]?№?[ ]?\d{6}(?!\d)"),
+    # any run of eight or more digits (РНОКПП, ID card, УНЗР, accounts, phones)
+    re.compile(r"(?<![0-9A-Za-z])\d(?:[ \u00a0\-]?\d){7,}(?![0-9A-Za-z])"),
+)
+_QUERY = re.compile(r"(\?)[^\s\"']*")
+
+
+def scrub(text: str) -> str:
+    """``text`` with anything that looks like a personal identifier masked."""
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: re.sub(r"[0-9A-Za-zА-Яа-яІіЇїЄєҐґ]", "•", m.group()), text)
+    try:
+        from archive.pages import PageText
+        from ingest.pii import detect, mask_text
+
+        found = detect([PageText(1, text)])
+        if found:
+            text = mask_text(text, found)
+    except Exception:  # the filter must never break logging
+        pass
+    return text
+
+
+class ScrubFilter(logging.Filter):
+    """Masks identifiers in every record and drops query strings from access logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            if record.name.startswith("uvicorn.access") and isinstance(record.args, tuple):
+                record.args = tuple(
+                    _QUERY.sub("?…", a) if isinstance(a, str) else a for a in record.args
+                )
+            message = record.getMessage()
+            clean = scrub(message)
+            if clean != message:
+                record.msg, record.args = clean, None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = scrub(record.exc_text)
+            if record.stack_info:
+                record.stack_info = scrub(record.stack_info)
+        except Exception:
+            record.msg, record.args = "(log record dropped: it could not be checked)", None
+        return True

@@ -1,0 +1,248 @@
+"""The access policy: the one place that decides who may read what.
+
+Every read of the API and the command line asks this module; nothing else
+compares roles, centres or departments.
+
+Levels of access to a document, from none to all:
+
+* ``NONE`` — the document does not exist for the user (not in search either);
+* ``METADATA`` — its case number, state and dates, no text;
+* ``MASKED`` — text with identifiers masked, the redacted PDF (black boxes);
+* ``FULL`` — everything, the original included.
+
+Who gets what (DESIGN.md, "Who uses it"):
+
+* administrator — ``FULL`` for cases of their centre (of their workplace when
+  they have one); ``MASKED`` for the rest of their centre;
+* official — ``FULL`` for cases routed to their department;
+* archivist — ``METADATA`` of every case of their centre, ``MASKED`` content of
+  cases in archival processing (appraisal does not need the identifiers);
+* dpo — ``METADATA`` and the access log, never document content;
+* sysadmin — users only, no documents.
+
+Break-glass: an administrator, official or archivist may open a document
+beyond their level by giving a reason; the access is ``FULL``, and the log
+entry is flagged for the DPO. The DPO and the sysadmin have no content role
+to extend, so break-glass does not apply to them.
+
+A principal with no centre (the local console by default) is not limited by
+centre. Documents registered without a case belong to the archive's own
+centre (``Settings.centre``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from archive.audit import Action
+from archive.models import Case, CaseStatus, DocState, Document, Tier
+from archive.users import Role, User
+
+
+class Level(enum.IntEnum):
+    NONE = 0
+    METADATA = 1
+    MASKED = 2
+    FULL = 3
+
+
+class Capability(enum.StrEnum):
+    """Actions that are not about one document."""
+
+    upload = "upload"
+    search = "search"
+    lookup_identifier = "lookup_identifier"
+    manage_users = "manage_users"
+    read_audit = "read_audit"
+    verify_audit = "verify_audit"
+
+
+_CAPABILITIES: dict[Capability, frozenset[Role]] = {
+    Capability.upload: frozenset({Role.administrator}),
+    Capability.search: frozenset({Role.administrator, Role.official, Role.archivist}),
+    Capability.lookup_identifier: frozenset({Role.administrator, Role.official, Role.archivist}),
+    Capability.manage_users: frozenset({Role.sysadmin}),
+    Capability.read_audit: frozenset({Role.dpo}),
+    Capability.verify_audit: frozenset({Role.dpo, Role.sysadmin}),
+}
+
+# What each kind of read needs.
+REQUIRED: dict[Action, Level] = {
+    Action.document_metadata: Level.METADATA,
+    Action.document_text: Level.MASKED,
+    Action.page_image: Level.MASKED,
+    Action.document_pdf: Level.MASKED,  # served redacted below FULL
+    Action.document_redacted: Level.MASKED,
+    Action.download: Level.FULL,
+    Action.document_findings: Level.FULL,
+    Action.export: Level.FULL,
+}
+
+_BREAK_GLASS_ROLES = frozenset({Role.administrator, Role.official, Role.archivist})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is acting: a signed-in user, or the local console (``local:<name>``)."""
+
+    login: str
+    role: Role
+    centre: str | None = None
+    workplace: str | None = None
+    department: str | None = None
+    # The OS account running the command line on the server, trusted to
+    # bootstrap users and read the log (it can read the database file anyway).
+    local: bool = False
+    address: str | None = None
+
+    @classmethod
+    def of(cls, user: User, address: str | None = None) -> Principal:
+        return cls(
+            login=user.login,
+            role=user.role,
+            centre=user.centre,
+            workplace=user.workplace,
+            department=user.department,
+            address=address,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DocScope:
+    """What the policy needs to know about a document."""
+
+    document_id: str
+    case: str | None
+    centre: str
+    workplace: str | None
+    department: str | None
+    archival: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    level: Level
+    # A short code saying why (for the log, never shown as the only message).
+    why: str
+    break_glass: bool = False
+
+    def allows(self, need: Level) -> bool:
+        return self.level >= need
+
+
+def scope_of(doc: Document, home_centre: str) -> DocScope:
+    """A document's scope; ``doc.case`` must be loaded."""
+    case = doc.case
+    archival = Tier.archival in (doc.pdfa_tier, doc.original_tier) or (
+        case is not None and case.status == CaseStatus.archived
+    )
+    return DocScope(
+        document_id=doc.id,
+        case=case.number if case else None,
+        centre=case.centre if case else home_centre,
+        workplace=case.workplace if case else None,
+        department=case.department if case else None,
+        archival=archival,
+    )
+
+
+def allows(p: Principal, cap: Capability) -> bool:
+    """Whether the principal may do something not tied to one document."""
+    if p.local and cap in (
+        Capability.manage_users,
+        Capability.read_audit,
+        Capability.verify_audit,
+    ):
+        return True
+    return p.role in _CAPABILITIES[cap]
+
+
+def base_level(p: Principal, d: DocScope) -> Decision:
+    """The level a principal has on a document by their role and scope alone."""
+    in_centre = p.centre is None or d.centre == p.centre
+    if p.role == Role.administrator:
+        if not in_centre:
+            return Decision(Level.NONE, "other_centre")
+        if p.workplace and d.workplace != p.workplace:
+            return Decision(Level.MASKED, "other_workplace")
+        return Decision(Level.FULL, "own_centre")
+    if p.role == Role.official:
+        if in_centre and p.department is not None and d.department == p.department:
+            return Decision(Level.FULL, "own_department")
+        return Decision(Level.NONE, "other_department")
+    if p.role == Role.archivist:
+        if not in_centre:
+            return Decision(Level.NONE, "other_centre")
+        if d.archival:
+            return Decision(Level.MASKED, "archival_processing")
+        return Decision(Level.METADATA, "not_archival")
+    if p.role == Role.dpo:
+        return Decision(Level.METADATA if in_centre else Level.NONE, "dpo")
+    return Decision(Level.NONE, "no_document_role")
+
+
+def decide(
+    p: Principal, d: DocScope, reason: str | None = None, *, min_reason: int = 10
+) -> Decision:
+    """The level granted, with break-glass when a sufficient reason is given."""
+    base = base_level(p, d)
+    if base.level == Level.FULL:
+        return base
+    if p.role in _BREAK_GLASS_ROLES and reason is not None and len(reason.strip()) >= min_reason:
+        return Decision(Level.FULL, "break_glass", break_glass=True)
+    return base
+
+
+def may_use_break_glass(p: Principal) -> bool:
+    return p.role in _BREAK_GLASS_ROLES
+
+
+def may_upload_to(p: Principal, home_centre: str) -> bool:
+    """Uploads create cases in the archive's own centre, so only its administrators upload."""
+    return allows(p, Capability.upload) and (p.centre is None or p.centre == home_centre)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchScope:
+    """The index filter for a principal (None fields: unrestricted)."""
+
+    centres: Sequence[str] | None = None
+    departments: Sequence[str] | None = None
+    document_ids: Sequence[str] | None = None
+    # The least level of every document in scope; hits are re-checked one by one.
+    nothing: bool = False
+
+
+def search_scope(p: Principal, s: Session) -> SearchScope:
+    """What a principal's searches may return: documents they can open (MASKED or more)."""
+    if not allows(p, Capability.search):
+        return SearchScope(nothing=True)
+    centres = [p.centre] if p.centre is not None else None
+    if p.role == Role.administrator:
+        return SearchScope(centres=centres)
+    if p.role == Role.official:
+        if p.department is None:
+            return SearchScope(nothing=True)
+        return SearchScope(centres=centres, departments=[p.department])
+    if p.role == Role.archivist:
+        q = (
+            select(Document.id)
+            .outerjoin(Case, Case.id == Document.case_id)
+            .where(Document.state == DocState.archived)
+            .where(
+                or_(
+                    Document.pdfa_tier == Tier.archival,
+                    Document.original_tier == Tier.archival,
+                    Case.status == CaseStatus.archived,
+                )
+            )
+        )
+        if p.centre is not None:
+            q = q.where(Case.centre == p.centre)
+        return SearchScope(centres=centres, document_ids=list(s.scalars(q)))
+    return SearchScope(nothing=True)

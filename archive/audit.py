@@ -1,0 +1,564 @@
+"""The tamper-evident access log.
+
+Every access to personal data (a view of text, a page image, a PDF, a
+download, a search and what it returned, an export, a login, a failed login,
+a policy denial) is an :class:`AccessEvent`. Events are declared in one place,
+:class:`Action`; whoever performs an access publishes the event, and the
+audit log is the subscriber that appends it.
+
+Entries are hash-chained: each carries ``prev_hash`` and
+``hash = sha256(prev_hash + canonical JSON of the entry)``, with gapless
+sequence numbers, so altering, deleting or reordering a row breaks the chain.
+The head is sealed periodically (``{seq, head_hash, at}``) into the archival
+tier of the object store, so rewriting the whole chain from some point on is
+caught too. The database refuses updates and deletes (triggers, migration
+0002) except deletion of entries whose retention has expired.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Integer,
+    String,
+    Text,
+    delete,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from archive.models import Base, Tier, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from archive.database import Database
+    from archive.store.base import ObjectStore
+
+log = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
+
+
+class Action(enum.StrEnum):
+    """Every auditable access, declared in one place."""
+
+    document_text = "document.text"
+    document_metadata = "document.metadata"
+    page_image = "document.page_image"
+    document_pdf = "document.pdf"
+    document_redacted = "document.redacted"
+    download = "document.download"
+    document_findings = "document.findings"
+    upload = "document.upload"
+    search = "search"
+    identifier_lookup = "search.identifier"
+    export = "export"
+    login = "auth.login"
+    login_failed = "auth.login_failed"
+    logout = "auth.logout"
+    user_add = "user.add"
+    user_disable = "user.disable"
+    user_list = "user.list"
+    audit_read = "audit.read"
+    audit_subject = "audit.subject"
+    audit_verify = "audit.verify"
+    audit_seal = "audit.seal"
+    audit_purge = "audit.purge"
+
+
+class Outcome(enum.StrEnum):
+    allowed = "allowed"
+    denied = "denied"
+    failed = "failed"
+
+
+@dataclass(slots=True)
+class Exposure:
+    """An identifier an access showed unmasked: kind, masked form, keyed hash."""
+
+    kind: str
+    masked: str
+    ref: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "masked": self.masked, "ref": self.ref}
+
+
+@dataclass(slots=True)
+class AccessEvent:
+    """One access: who, from where, what, which identifiers it exposed, why, outcome."""
+
+    actor: str
+    action: Action
+    outcome: Outcome = Outcome.allowed
+    role: str | None = None
+    address: str | None = None
+    document_id: str | None = None
+    case: str | None = None
+    # Documents touched (a search lists what it returned).
+    documents: Sequence[str] = ()
+    identifiers: Sequence[Exposure] = ()
+    purpose: str | None = None
+    break_glass: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class AuditEntry(Base):
+    """One hash-chained entry of the access log (append-only)."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(200), index=True)
+    role: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    document_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    case: Mapped[str | None] = mapped_column(String(64))
+    # " id1 id2 " and " ref1 ref2 ": space-delimited so a portable LIKE finds a token.
+    documents: Mapped[str] = mapped_column(Text, default="")
+    refs: Mapped[str] = mapped_column(Text, default="")
+    identifiers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    purpose: Mapped[str | None] = mapped_column(Text)
+    break_glass: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    retain_until: Mapped[date] = mapped_column(Date, index=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def as_json(self) -> dict[str, Any]:
+        """The entry as the DPO's reports show it (with its hash)."""
+        return {**_fields(self), "hash": self.hash}
+
+
+class AuditSeal(Base):
+    """A sealed chain head (or the boundary of a retention purge), mirrored in the archive tier."""
+
+    __tablename__ = "audit_seals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), index=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16), default="seal")  # "seal" | "purge"
+    object_sha256: Mapped[str] = mapped_column(String(64))
+
+
+# --- the chain ---------------------------------------------------------------
+
+
+def _ts(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _fields(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": _ts(e.at),
+        "actor": e.actor,
+        "role": e.role,
+        "address": e.address,
+        "action": e.action,
+        "outcome": e.outcome,
+        "document_id": e.document_id,
+        "case": e.case,
+        "documents": e.documents,
+        "refs": e.refs,
+        "identifiers": e.identifiers,
+        "purpose": e.purpose,
+        "break_glass": bool(e.break_glass),
+        "details": e.details,
+        "retain_until": e.retain_until.isoformat(),
+        "prev_hash": e.prev_hash,
+    }
+
+
+def canonical(data: Any) -> bytes:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 (what the hashes are taken over)."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_hash(e: AuditEntry) -> str:
+    """sha256(prev_hash + canonical JSON of the entry without its own hash)."""
+    return hashlib.sha256(e.prev_hash.encode() + canonical(_fields(e))).hexdigest()
+
+
+def retain_until(at: datetime, years: int) -> date:
+    """31 December of the entry's year plus ``years`` (default: one year after that year)."""
+    return date(at.astimezone(UTC).year + years, 12, 31)
+
+
+def _tokens(values: Iterable[str]) -> str:
+    items = [v for v in dict.fromkeys(values) if v]
+    return f" {' '.join(items)} " if items else ""
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    ok: bool
+    entries: int
+    seals: int
+    first_broken: int | None = None
+    problem: str | None = None
+    head_seq: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "seals": self.seals,
+            "first_broken": self.first_broken,
+            "problem": self.problem,
+            "head_seq": self.head_seq,
+        }
+
+
+class ChainBroken(Exception):
+    """The chain does not verify; nothing that relies on it may proceed."""
+
+
+_append_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(url: str) -> threading.Lock:
+    with _locks_guard:
+        return _append_locks.setdefault(url, threading.Lock())
+
+
+class AuditLog:
+    """Appends, seals, verifies, queries and purges the access log of one database."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        retention_years: int = 1,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.retention_years = retention_years
+        self.clock = clock
+
+    # -- writing ------------------------------------------------------------
+
+    def append(self, event: AccessEvent) -> int:
+        """Append one event; returns its sequence number. Raises if it cannot be recorded."""
+        lock = _lock_for(self.db.url)
+        delay = 0.005
+        for _attempt in range(200):
+            try:
+                with lock, self.db.session() as s:
+                    return self._append(s, event)
+            except (IntegrityError, OperationalError):
+                # Another process appended the same sequence number first, or
+                # held the write lock: read the new head and try again.
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
+        raise RuntimeError("the access log could not be written")
+
+    def _head(self, s: Session) -> tuple[int, str]:
+        row = s.execute(
+            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
+        if row is not None:
+            return int(row[0]), str(row[1])
+        purge = s.execute(
+            select(AuditSeal.seq, AuditSeal.head_hash)
+            .where(AuditSeal.kind == "purge")
+            .order_by(AuditSeal.seq.desc())
+            .limit(1)
+        ).first()
+        if purge is not None:
+            return int(purge[0]), str(purge[1])
+        return 0, GENESIS
+
+    def _append(self, s: Session, ev: AccessEvent) -> int:
+        seq, prev = self._head(s)
+        at = self.clock()
+        entry = AuditEntry(
+            seq=seq + 1,
+            at=at,
+            actor=ev.actor,
+            role=ev.role,
+            address=ev.address,
+            action=str(ev.action),
+            outcome=str(ev.outcome),
+            document_id=ev.document_id,
+            case=ev.case,
+            documents=_tokens([*([ev.document_id] if ev.document_id else []), *ev.documents]),
+            refs=_tokens(x.ref for x in ev.identifiers),
+            identifiers=[x.as_json() for x in _unique(ev.identifiers)],
+            purpose=ev.purpose,
+            break_glass=ev.break_glass,
+            details=json.loads(canonical(ev.details)),
+            retain_until=retain_until(at, self.retention_years),
+            prev_hash=prev,
+        )
+        # The timestamp is hashed as stored (microseconds, UTC).
+        entry.at = at.astimezone(UTC)
+        entry.hash = entry_hash(entry)
+        s.add(entry)
+        s.flush()
+        return entry.seq
+
+    # -- sealing ------------------------------------------------------------
+
+    def seal(self, store: ObjectStore, kind: str = "seal") -> AuditSeal | None:
+        """Write the chain head to the archival tier and the seals table (None: empty log)."""
+        with self.db.session() as s:
+            row = s.execute(
+                select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+            ).first()
+            if row is None:
+                return None
+            last = s.scalar(select(AuditSeal).order_by(AuditSeal.id.desc()).limit(1))
+            if last is not None and last.seq == row[0] and kind == "seal":
+                return last
+            return self._write_seal(s, store, int(row[0]), str(row[1]), kind)
+
+    def _write_seal(
+        self, s: Session, store: ObjectStore, seq: int, head: str, kind: str
+    ) -> AuditSeal:
+        now = self.clock().astimezone(UTC)
+        body = canonical({"seq": seq, "head_hash": head, "at": _ts(now), "kind": kind})
+        stored = store.put_bytes(body, Tier.archival)
+        seal = AuditSeal(seq=seq, head_hash=head, at=now, kind=kind, object_sha256=stored.sha256)
+        s.add(seal)
+        s.flush()
+        return seal
+
+    # -- verifying ----------------------------------------------------------
+
+    def verify(self, store: ObjectStore | None = None) -> VerifyReport:
+        """Walk the chain and the seals; report the first broken entry."""
+        with self.db.session() as s:
+            seals = list(s.scalars(select(AuditSeal).order_by(AuditSeal.id)))
+            rep = VerifyReport(ok=True, entries=0, seals=len(seals))
+            seal_problem = self._check_seal_objects(seals, store)
+            sealed = {x.seq for x in seals}
+            hashes: dict[int, str] = {}
+            purges = {x.seq: x.head_hash for x in seals if x.kind == "purge"}
+            first: int | None = None
+            expected_seq = 0
+            prev = GENESIS
+            for e in self._iter_entries(s):
+                if first is None:
+                    first = e.seq
+                    if e.seq == 1:
+                        expected_seq, prev = 1, GENESIS
+                    elif e.seq - 1 in purges:
+                        expected_seq, prev = e.seq, purges[e.seq - 1]
+                    else:
+                        return _broken(
+                            rep,
+                            max(purges) + 1 if purges else 1,
+                            "записи на початку журналу видалено",
+                        )
+                if e.seq != expected_seq:
+                    return _broken(rep, expected_seq, f"запис {expected_seq} відсутній (видалено)")
+                if e.prev_hash != prev:
+                    return _broken(
+                        rep,
+                        e.seq,
+                        "ланцюжок розірвано: хеш попереднього запису "
+                        "не збігається (запис вставлено, видалено або "
+                        "переставлено)",
+                    )
+                if entry_hash(e) != e.hash:
+                    return _broken(rep, e.seq, "вміст запису змінено")
+                if e.seq in sealed:
+                    hashes[e.seq] = e.hash
+                prev = e.hash
+                expected_seq += 1
+                rep.entries += 1
+                rep.head_seq = e.seq
+            # Entries up to ``floor`` were purged under the retention rule.
+            floor = first - 1 if first is not None else max(purges, default=0)
+            if first is None:
+                rep.head_seq = floor
+            for seal in seals:
+                if seal.seq <= floor:
+                    continue
+                if seal.seq > rep.head_seq:
+                    return _broken(
+                        rep,
+                        rep.head_seq + 1,
+                        f"записи після {rep.head_seq} видалено: печатка засвідчує запис {seal.seq}",
+                    )
+                if hashes.get(seal.seq) != seal.head_hash:
+                    return _broken(
+                        rep,
+                        seal.seq,
+                        f"запис {seal.seq} не збігається з печаткою "
+                        f"від {_ts(seal.at)}: історію переписано",
+                    )
+            if seal_problem is not None:
+                rep.ok, rep.problem = False, seal_problem
+            return rep
+
+    def _check_seal_objects(
+        self, seals: Sequence[AuditSeal], store: ObjectStore | None
+    ) -> str | None:
+        if store is None:
+            return None
+        for seal in seals:
+            body = canonical(
+                {
+                    "seq": seal.seq,
+                    "head_hash": seal.head_hash,
+                    "at": _ts(seal.at),
+                    "kind": seal.kind,
+                }
+            )
+            if hashlib.sha256(body).hexdigest() != seal.object_sha256:
+                return f"печатку {seal.id} у базі змінено"
+            try:
+                stored = store.read_bytes(seal.object_sha256, Tier.archival)
+            except Exception:
+                return f"печатки {seal.id} немає в архівному сховищі"
+            if stored != body:
+                return f"печатка {seal.id} у сховищі не збігається з базою"
+        return None
+
+    @staticmethod
+    def _iter_entries(s: Session, batch: int = 2000) -> Iterator[AuditEntry]:
+        last: int | None = None
+        while True:
+            q = select(AuditEntry).order_by(AuditEntry.seq).limit(batch)
+            if last is not None:
+                q = q.where(AuditEntry.seq > last)
+            rows = list(s.scalars(q))
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].seq
+            s.expunge_all()
+
+    # -- retention ----------------------------------------------------------
+
+    def purge(self, store: ObjectStore, today: date | None = None) -> int:
+        """Delete the expired prefix of the log, after sealing its boundary."""
+        today = today or self.clock().astimezone(UTC).date()
+        rep = self.verify(store)
+        if not rep.ok:
+            raise ChainBroken(rep.problem or "журнал пошкоджено")
+        with self.db.session() as s:
+            keep_from = s.scalar(
+                select(func.min(AuditEntry.seq)).where(AuditEntry.retain_until >= today)
+            )
+            q = select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.retain_until < today)
+            if keep_from is not None:
+                q = q.where(AuditEntry.seq < keep_from)
+            boundary = s.execute(q.order_by(AuditEntry.seq.desc()).limit(1)).first()
+            if boundary is None:
+                return 0
+            self._write_seal(s, store, int(boundary[0]), str(boundary[1]), "purge")
+            res = s.execute(delete(AuditEntry).where(AuditEntry.seq <= boundary[0]))
+            return int(getattr(res, "rowcount", 0) or 0)
+
+    # -- reading ------------------------------------------------------------
+
+    def entries(
+        self,
+        *,
+        actor: str | None = None,
+        document_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        actions: Sequence[str] | None = None,
+        outcome: str | None = None,
+        break_glass: bool | None = None,
+        refs: Sequence[str] = (),
+        documents: Sequence[str] = (),
+        limit: int = 1000,
+        offset: int = 0,
+    ) -> list[AuditEntry]:
+        """Entries matching every filter given; ``refs``/``documents`` match any of theirs."""
+        q = select(AuditEntry)
+        if actor is not None:
+            q = q.where(AuditEntry.actor == actor)
+        if document_id is not None:
+            q = q.where(AuditEntry.documents.like(f"% {_like(document_id)} %", escape="\\"))
+        if since is not None:
+            q = q.where(AuditEntry.at >= since)
+        if until is not None:
+            q = q.where(AuditEntry.at < until)
+        if actions:
+            q = q.where(AuditEntry.action.in_(list(actions)))
+        if outcome is not None:
+            q = q.where(AuditEntry.outcome == outcome)
+        if break_glass is not None:
+            q = q.where(AuditEntry.break_glass.is_(break_glass))
+        conds = [AuditEntry.refs.like(f"% {_like(r)} %", escape="\\") for r in refs]
+        conds += [AuditEntry.documents.like(f"% {_like(d)} %", escape="\\") for d in documents]
+        if refs or documents:
+            q = q.where(or_(*conds))
+        q = q.order_by(AuditEntry.seq).limit(limit).offset(offset)
+        with self.db.session() as s:
+            return list(s.scalars(q))
+
+
+def _like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _unique(items: Iterable[Exposure]) -> list[Exposure]:
+    seen: dict[str, Exposure] = {}
+    for x in items:
+        seen.setdefault(x.ref, x)
+    return list(seen.values())
+
+
+def _broken(rep: VerifyReport, seq: int, problem: str) -> VerifyReport:
+    rep.ok = False
+    rep.first_broken = seq
+    rep.problem = problem
+    return rep
+
+
+# --- publishing -----------------------------------------------------------------
+
+Subscriber = Callable[[AccessEvent], None]
+
+
+class Events:
+    """Access events go to the subscribers; the audit log is always the first of them."""
+
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, fn: Subscriber) -> None:
+        self._subscribers.append(fn)
+
+    def publish(self, event: AccessEvent) -> int:
+        """Record the event (raises when it cannot be recorded: no unlogged access)."""
+        seq = self.log.append(event)
+        for fn in self._subscribers:
+            try:
+                fn(event)
+            except Exception:
+                # A failing extra subscriber must not undo an access already logged.
+                log.warning("access-event subscriber failed", exc_info=True)
+        return seq

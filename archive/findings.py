@@ -1,0 +1,276 @@
+"""Personal data found in each document, stored as structured rows.
+
+One row per identifier occurrence: its kind, the normalised value, the page,
+the character span and the page-fraction boxes of the words under it (for
+redaction). ``ref`` is a keyed hash (HMAC-SHA256) of kind and value: it lets
+the access log name the identifiers an access exposed, and lets the
+data-protection officer look them up, without writing the value itself into
+the log, which outlives the documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from archive.models import Base
+
+if TYPE_CHECKING:
+    from archive.pages import PageText
+    from archive.settings import Settings
+
+# Metadata keys whose values name the applicant (a name is only taken from these).
+_NAME_KEYS = ("name", "піб", "прізвище", "applicant", "заявник", "fullname")
+
+
+class DocumentFinding(Base):
+    """One identifier found in a document's pages or in the metadata it came with."""
+
+    __tablename__ = "document_findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(500))
+    ref: Mapped[str] = mapped_column(String(64), index=True)
+    masked: Mapped[str] = mapped_column(String(500))
+    # None for identifiers found only in the metadata (no page, no position).
+    page: Mapped[int | None] = mapped_column(Integer)
+    char_start: Mapped[int | None] = mapped_column(Integer)
+    char_end: Mapped[int | None] = mapped_column(Integer)
+    # [[x0, y0, x1, y1], ...] in page fractions, origin top-left.
+    boxes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(8), default="text")  # "text" | "meta"
+
+    # The span API that ``ingest.pii.mask_text`` expects.
+    @property
+    def start(self) -> int:
+        return self.char_start or 0
+
+    @property
+    def end(self) -> int:
+        return self.char_end or 0
+
+
+class FindingLike(Protocol):
+    """The shape of ``ingest.pii.Finding``."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def page(self) -> int: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def boxes(self) -> Sequence[tuple[float, float, float, float]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    """A normalised identifier (a lookup key); ``repr`` hides the value."""
+
+    kind: str
+    value: str
+
+    def __repr__(self) -> str:
+        return f"Identifier(kind={self.kind!r})"
+
+
+def identifier_key(settings: Settings) -> bytes:
+    """The HMAC key: from the settings, else a random key kept in the data directory."""
+    if settings.security.secret_key is not None:
+        return settings.security.secret_key.get_secret_value().encode()
+    path = settings.data_dir / "secret.key"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(32).hex().encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: theirs is the key
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+        f.flush()
+        os.fsync(f.fileno())
+    return key
+
+
+def identifier_ref(key: bytes, kind: str, value: str) -> str:
+    """Keyed hash of one normalised identifier (stable across documents and the log)."""
+    return hmac.new(key, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def classify(text: str, *, strict: bool = False) -> list[Identifier]:
+    """What an identifier typed by a person (or given in metadata) may be, normalised.
+
+    ``strict`` keeps only values that pass their check digits or shape; a
+    person looking someone up gets every reading that fits the shape.
+    """
+    from ingest.pii import validators as v
+
+    raw = text.strip()
+    if not raw:
+        return []
+    out: list[Identifier] = []
+    compact = re.sub(r"[\s\-()]", "", raw)
+    email = v.normalise_email(raw)
+    if v.is_valid_email(email):
+        return [Identifier("email", email)]
+    iban = v.normalise_iban(raw)
+    if v.is_valid_iban(iban) or (not strict and re.fullmatch(r"UA\d{27}", iban)):
+        return [Identifier("iban", iban)]
+    unzr = v.normalise_unzr(raw)
+    if v.is_valid_unzr(unzr):
+        out.append(Identifier("unzr", unzr))
+    if compact.isascii() and compact.isdigit():
+        if len(compact) == 10 and (not strict or v.is_valid_rnokpp(compact)):
+            out.append(Identifier("rnokpp", compact))
+        if len(compact) == 8 and (not strict or v.is_valid_edrpou(compact)):
+            out.append(Identifier("edrpou", compact))
+        if len(compact) == 9:
+            out.append(Identifier("id_card", compact))
+    phone = v.normalise_phone(raw)
+    if phone is not None:
+        out.append(Identifier("phone", phone))
+    passport = v.normalise_passport(raw)
+    if v.is_valid_passport(passport):
+        out.append(Identifier("passport", passport))
+    foreign = v.normalise_foreign_passport(raw)
+    if v.is_valid_foreign_passport(foreign):
+        out.append(Identifier("foreign_passport", foreign))
+    if not out and not strict:
+        name = v.normalise_name(raw)
+        if v.is_valid_name(name):
+            out.append(Identifier("name", name))
+    return out
+
+
+def metadata_identifiers(meta: Mapping[str, Any]) -> list[Identifier]:
+    """Identifiers named by the metadata that arrived with a document (Diia sharing)."""
+    from ingest.pii import validators as v
+
+    found: list[Identifier] = []
+    for key, value in meta.items():
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            continue
+        text = str(value)
+        ids = classify(text, strict=True)
+        if not ids and any(k in str(key).lower() for k in _NAME_KEYS):
+            name = v.normalise_name(text)
+            if v.is_valid_name(name):
+                ids = [Identifier("name", name)]
+        found.extend(ids)
+    return found
+
+
+def replace_findings(
+    s: Session,
+    key: bytes,
+    document_id: str,
+    findings: Iterable[FindingLike],
+    metadata: Iterable[Identifier] = (),
+) -> int:
+    """Store a document's findings, replacing earlier ones (processing may be retried)."""
+    from ingest.pii import mask
+
+    s.execute(delete(DocumentFinding).where(DocumentFinding.document_id == document_id))
+    seen: set[tuple[str, str]] = set()
+    count = 0
+    for f in findings:
+        seen.add((f.kind, f.value))
+        s.add(
+            DocumentFinding(
+                document_id=document_id,
+                kind=f.kind,
+                value=f.value,
+                ref=identifier_ref(key, f.kind, f.value),
+                masked=mask(f.value, f.kind),
+                page=f.page,
+                char_start=f.start,
+                char_end=f.end,
+                boxes=[list(b) for b in f.boxes],
+                source="text",
+            )
+        )
+        count += 1
+    for ident in metadata:
+        if (ident.kind, ident.value) in seen:
+            continue
+        seen.add((ident.kind, ident.value))
+        s.add(
+            DocumentFinding(
+                document_id=document_id,
+                kind=ident.kind,
+                value=ident.value,
+                ref=identifier_ref(key, ident.kind, ident.value),
+                masked=mask(ident.value, ident.kind),
+                page=None,
+                char_start=None,
+                char_end=None,
+                boxes=[],
+                source="meta",
+            )
+        )
+        count += 1
+    return count
+
+
+def detect_and_store(
+    s: Session,
+    settings: Settings,
+    document_id: str,
+    pages: list[PageText],
+    meta: Mapping[str, Any] | None,
+) -> int:
+    """Find personal data in the pages and the metadata of a document and store it."""
+    from ingest.pii import detect
+
+    meta = dict(meta or {})
+    text_meta = {
+        str(k): str(v)
+        for k, v in meta.items()
+        if isinstance(v, str | int) and not isinstance(v, bool)
+    }
+    findings = detect(pages, text_meta)
+    return replace_findings(
+        s, identifier_key(settings), document_id, findings, metadata_identifiers(meta)
+    )
+
+
+def findings_for(s: Session, document_id: str, page: int | None = None) -> list[DocumentFinding]:
+    """A document's findings (of one page when ``page`` is given), in page order."""
+    q = select(DocumentFinding).where(DocumentFinding.document_id == document_id)
+    if page is not None:
+        q = q.where(DocumentFinding.page == page)
+    return list(s.scalars(q.order_by(DocumentFinding.page, DocumentFinding.char_start)))
+
+
+def documents_with(s: Session, refs: Iterable[str]) -> list[str]:
+    """Ids of the documents holding any of the identifiers (by ``ref``)."""
+    refs = list(refs)
+    if not refs:
+        return []
+    q = (
+        select(DocumentFinding.document_id)
+        .where(DocumentFinding.ref.in_(refs))
+        .distinct()
+        .order_by(DocumentFinding.document_id)
+    )
+    return list(s.scalars(q))
