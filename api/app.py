@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.access import Denied, NotFound, events_for
-from api.routes import audit, auth, documents, health, search, users
+from api.routes import audit, auth, cases, documents, health, scans, search, users
 from archive.context import Archive
 from archive.models import utcnow
 from archive.settings import Settings
@@ -84,6 +84,8 @@ def create_app(
     app.include_router(search.router)
     app.include_router(audit.router)
     app.include_router(users.router)
+    app.include_router(cases.router)
+    app.include_router(scans.router)
     app.include_router(health.router)
     return app
 

@@ -20,6 +20,10 @@ from rich.table import Table
 from api import access
 from api.commands import audit_app, user_app
 from api.commands.base import err, fail, open_archive, operator, out, state
+from api.commands.case import case_app
+from api.commands.desk import batch_app, station_app
+from api.commands.desk import scan as desk_scan
+from api.commands.desk import watch as desk_watch
 from api.logs import ScrubFilter
 from archive.models import PackageKind, Source
 from archive.settings import Settings, load_settings
@@ -35,6 +39,9 @@ app = typer.Typer(
 
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(case_app, name="case")
+app.add_typer(batch_app, name="batch")
+app.add_typer(station_app, name="station")
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
 
@@ -125,10 +132,20 @@ def ingest(
         SourceOpt.scanner
     ),
     as_json: Annotated[bool, typer.Option("--json", help="Рядок JSON на кожен файл.")] = False,
+    split: Annotated[
+        bool,
+        typer.Option(
+            "--split",
+            help="Кожен файл — скановані пакети з титульними аркушами: розділити й долучити "
+            "до справ (код 3 — щось відкладено для перевірки).",
+        ),
+    ] = False,
 ) -> None:
     """Заархівувати файли: чекає, доки кожен буде заархівовано або відхилено."""
     from ingest.service import ingest_files
 
+    if split and case is not None:
+        fail("--split бере номери справ із титульних аркушів; --case з ним не поєднується")
     archive = open_archive()
     p = operator(archive)
     try:
@@ -137,6 +154,14 @@ def ingest(
         archive.close()
         fail(exc.message, 1)
     files = _expand(paths)
+    if split:
+        from api.commands.desk import ingest_split
+
+        try:
+            code = ingest_split(archive, p, files, as_json)
+        finally:
+            archive.close()
+        raise typer.Exit(code)
     rejected = 0
     progress = Progress(
         TextColumn("{task.description}"),
@@ -331,6 +356,10 @@ def worker(
     from ingest.dispatch.celery_dispatch import run_worker
 
     run_worker(state.settings, concurrency)
+
+
+app.command("watch")(desk_watch)
+app.command("scan")(desk_scan)
 
 
 def main() -> None:

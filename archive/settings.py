@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -69,6 +69,85 @@ class AuditSettings(BaseModel):
     seal_minutes: float = 60.0
 
 
+class DeskSettings(BaseModel):
+    """The front desk: the case journal, printed forms, batch scanning, hot folders, SANE."""
+
+    # Case numbers of a centre's journal. Placeholders: {year}, {yy}, {seq}
+    # (the counter, e.g. {seq:05d}) and {centre}; a year and {seq} are required,
+    # because the counter restarts every year.
+    number_format: str = "{year}/{seq:05d}"
+    # Numbers from a block reserved in advance for a workplace (an offline
+    # station); {workplace} is the workplace's short code, so blocks never
+    # collide with the main journal or with each other.
+    block_number_format: str = "{year}/{workplace}-{seq:04d}"
+    # Numbers a station reserves at a time, and the size of the largest block.
+    block_size: int = Field(default=200, ge=1)
+    max_block_size: int = Field(default=5000, ge=1)
+    # Dates on forms and the year of a case number are local to the centre.
+    timezone: str = "Europe/Kyiv"
+    # What the inventory lists when the administrator names no document.
+    default_item: str = "Заява про надання адміністративної послуги"
+    # Where printable forms go (default: <data_dir>/print).
+    print_dir: Path | None = None
+    # Keep each scanned batch as received besides its parts, so a page judged
+    # blank by mistake can still be recovered.
+    keep_batch_original: bool = True
+    # Resolution at which PDF batches are rendered to find cover sheets.
+    split_dpi: int = Field(default=200, ge=72, le=600)
+    # Hot folder: a file is taken once its size and time stayed unchanged this long.
+    hotfolder_settle_seconds: float = Field(default=5.0, ge=0.0)
+    hotfolder_poll_seconds: float = Field(default=2.0, gt=0.0)
+    # SANE scanning defaults (``cnap-archive scan``).
+    scan_device: str | None = None
+    scan_resolution: int = Field(default=300, ge=50, le=1200)
+    scan_mode: str = "Gray"
+    scan_timeout_seconds: float = Field(default=600.0, gt=0.0)
+
+    @field_validator("number_format")
+    @classmethod
+    def _check_number_format(cls, value: str) -> str:
+        return _check_format(value, block=False)
+
+    @field_validator("block_number_format")
+    @classmethod
+    def _check_block_format(cls, value: str) -> str:
+        return _check_format(value, block=True)
+
+
+def _check_format(value: str, *, block: bool) -> str:
+    if "{seq" not in value or ("{year" not in value and "{yy" not in value):
+        raise ValueError("формат номера має містити {seq} і {year} або {yy}")
+    if block and "{workplace" not in value:
+        raise ValueError("формат номера з резерву має містити {workplace}")
+    try:
+        sample = value.format(year=2026, yy="26", seq=1, centre="ЦНАП", workplace="ВРМ1")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"формат номера не застосовується: {exc}") from exc
+    if "|" in sample or len(sample) > 64 or sample != sample.strip():
+        raise ValueError("номер справи: до 64 символів, без «|» і пробілів на краях")
+    return value
+
+
+class StationSettings(BaseModel):
+    """A station agent at a remote workplace: its spool and the central archive it feeds."""
+
+    # The central archive's API (e.g. https://archive.example.gov.ua).
+    server_url: str | None = None
+    login: str | None = None
+    password: SecretStr | None = None
+    # Short code of the workplace, the prefix of its reserved case numbers.
+    workplace_code: str | None = None
+    # Local spool (default: <data_dir>/station).
+    spool_dir: Path | None = None
+    chunk_bytes: int = Field(default=1024 * 1024, ge=1024)
+    timeout_seconds: float = Field(default=30.0, gt=0.0)
+    retry_min_seconds: float = Field(default=1.0, gt=0.0)
+    retry_max_seconds: float = Field(default=300.0, gt=0.0)
+    # A new block of numbers is reserved when fewer than this many remain.
+    reserve_below: int = Field(default=20, ge=0)
+    poll_seconds: float = Field(default=5.0, gt=0.0)
+
+
 class Settings(BaseSettings):
     """cnap-archive settings, from ``CNAP_*`` environment variables."""
 
@@ -84,6 +163,8 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    desk: DeskSettings = Field(default_factory=DeskSettings)
+    station: StationSettings = Field(default_factory=StationSettings)
 
     def model_post_init(self, __context: object) -> None:
         self.data_dir = self.data_dir.expanduser().absolute()
@@ -103,6 +184,16 @@ class Settings(BaseSettings):
     @property
     def work_dir(self) -> Path:
         return self.data_dir / "work"
+
+    @property
+    def print_dir(self) -> Path:
+        """Where printable desk forms are written."""
+        return (self.desk.print_dir or self.data_dir / "print").expanduser().absolute()
+
+    @property
+    def spool_dir(self) -> Path:
+        """The station agent's local spool."""
+        return (self.station.spool_dir or self.data_dir / "station").expanduser().absolute()
 
     @property
     def worker_count(self) -> int:

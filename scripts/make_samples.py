@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.synthetic import (  # noqa: E402
+from tests.synthetic import (
     born_digital_pdf,
     degrade,
     render_page,

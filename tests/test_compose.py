@@ -29,8 +29,13 @@ def test_compose_parses_and_uses_real_settings() -> None:
     for required in ("api", "worker", "postgres", "redis", "minio", "elasticsearch"):
         assert required in services, required
     known = _setting_names()
-    for backend in ("CNAP_DATABASE_URL", "CNAP_STORAGE_URL", "CNAP_INDEX_URL",
-                    "CNAP_BROKER_URL", "CNAP_DATA_DIR"):
+    for backend in (
+        "CNAP_DATABASE_URL",
+        "CNAP_STORAGE_URL",
+        "CNAP_INDEX_URL",
+        "CNAP_BROKER_URL",
+        "CNAP_DATA_DIR",
+    ):
         assert backend in known
     for name in ("api", "worker"):
         svc = services[name]
@@ -39,8 +44,12 @@ def test_compose_parses_and_uses_real_settings() -> None:
         cnap = {k for k in keys if k.startswith("CNAP_")}
         assert cnap, f"{name} passes no settings"
         assert cnap <= known, f"{name}: unknown settings {sorted(cnap - known)}"
-        assert {"CNAP_DATABASE_URL", "CNAP_STORAGE_URL", "CNAP_INDEX_URL",
-                "CNAP_BROKER_URL"} <= cnap
+        assert {
+            "CNAP_DATABASE_URL",
+            "CNAP_STORAGE_URL",
+            "CNAP_INDEX_URL",
+            "CNAP_BROKER_URL",
+        } <= cnap
         assert env["CNAP_DATABASE_URL"].startswith("postgresql+psycopg://")
         assert env["CNAP_STORAGE_URL"].startswith("s3://")
         assert env["CNAP_INDEX_URL"].startswith("http")

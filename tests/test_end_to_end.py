@@ -53,15 +53,19 @@ def lines(proc: subprocess.CompletedProcess[str]) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
     d = tmp_path_factory.mktemp("batch")
-    scan = degrade(render_page(SCAN_LINES, dpi=300), skew_deg=2.0, noise=0.05, dpi=200,
-                   jpeg_quality=70, seed=3)
+    scan = degrade(
+        render_page(SCAN_LINES, dpi=300), skew_deg=2.0, noise=0.05, dpi=200, jpeg_quality=70, seed=3
+    )
     files = {
         "scan": save_image(scan, d / "scan.jpg", dpi=200),
         "digital": born_digital_pdf([PDF_LINES], d / "decision.pdf"),
         "tiff": save_multipage_tiff(
-            [render_page(["Довідка про склад сім'ї", "Сторінка перша"], dpi=200),
-             render_page(["Сторінка друга", "Печатка та підпис"], dpi=200)],
-            d / "two-pages.tiff", dpi=200,
+            [
+                render_page(["Довідка про склад сім'ї", "Сторінка перша"], dpi=200),
+                render_page(["Сторінка друга", "Печатка та підпис"], dpi=200),
+            ],
+            d / "two-pages.tiff",
+            dpi=200,
         ),
         "empty": badfiles.empty(d / "empty.pdf"),
         "random": badfiles.random_pdf(d / "random.pdf"),
@@ -95,23 +99,25 @@ def test_batch_with_bad_files(tmp_path: Path, batch: tuple[Path, dict[str, Path]
         assert o["document_id"], "the original is kept (quarantined) under a document id"
 
     # Rejected originals are kept, with their reason, and shown like any document.
-    shown = json.loads(cli(data, "show", out[files["bomb"].name]["document_id"], "--json",
-                           check=False).stdout)
+    shown = json.loads(
+        cli(data, "show", out[files["bomb"].name]["document_id"], "--json", check=False).stdout
+    )
     assert shown["state"] == "rejected" and shown["pages"] == []
 
-    scan = json.loads(cli(data, "show", out[files["scan"].name]["document_id"], "--json",
-                          check=True).stdout)
+    scan = json.loads(
+        cli(data, "show", out[files["scan"].name]["document_id"], "--json", check=True).stdout
+    )
     assert scan["case"] == "2026/00017" and scan["package"] == "input"
     assert scan["state"] == "archived" and scan["source"] == "scanner"
     assert "адміністративних" in scan["pages"][0]["text"]
-    tiff = json.loads(cli(data, "show", out[files["tiff"].name]["document_id"], "--json",
-                          check=True).stdout)
+    tiff = json.loads(
+        cli(data, "show", out[files["tiff"].name]["document_id"], "--json", check=True).stdout
+    )
     assert [p["number"] for p in tiff["pages"]] == [1, 2]
     assert "Сторінка друга" in tiff["pages"][1]["text"]
 
     # Inflected query finds the scanned page; the snippet marks the match.
-    found = json.loads(cli(data, "search", "адміністративна послуга", "--json",
-                           check=True).stdout)
+    found = json.loads(cli(data, "search", "адміністративна послуга", "--json", check=True).stdout)
     assert found["total"] >= 1
     assert found["hits"][0]["document_id"] == scan["document_id"]
     assert found["hits"][0]["case"] == "2026/00017"
@@ -126,8 +132,9 @@ def test_batch_with_bad_files(tmp_path: Path, batch: tuple[Path, dict[str, Path]
 
     # The index is derived: rebuilt from the database, it answers the same.
     cli(data, "reindex", check=True)
-    rebuilt = json.loads(cli(data, "search", "адміністративна послуга", "--json",
-                             check=True).stdout)
+    rebuilt = json.loads(
+        cli(data, "search", "адміністративна послуга", "--json", check=True).stdout
+    )
     assert rebuilt["total"] == found["total"]
 
     # Exactly one PDF/A rendition per archived document, and it is PDF/A-2B.

@@ -30,6 +30,13 @@ class OcrOptions:
 class OcrResult:
     pdfa_path: Path
     pages: list[PageText] = field(default_factory=list)
+    # False only when the archive copy could not be made PDF/A without harm,
+    # e.g. a signed PDF kept byte-for-byte so that its signature stays valid.
+    is_pdfa: bool = True
+    # The input carried a digital signature (КЕП/QES); the copy is the original file.
+    signed: bool = False
+    # Short Ukrainian remarks for the administrator (no document text).
+    notes: list[str] = field(default_factory=list)
 
 
 class OcrFailed(Exception):
@@ -39,3 +46,19 @@ class OcrFailed(Exception):
         super().__init__(reason)
         self.reason = reason
         self.code = code
+
+
+def run_ocr(
+    source: Path,
+    kind: InputKind,
+    output_pdf: Path,
+    *,
+    options: OcrOptions,
+    work_dir: Path,
+) -> OcrResult:
+    """OCR ``source`` into a PDF/A-2b at ``output_pdf``; see :mod:`ingest.ocr.stage`."""
+    # Imported here: the stage pulls in OCRmyPDF, OpenCV and pdfium, which
+    # modules that only need the contract types should not pay for.
+    from ingest.ocr.stage import run_ocr as _run_ocr
+
+    return _run_ocr(source, kind, output_pdf, options=options, work_dir=work_dir)

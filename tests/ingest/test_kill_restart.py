@@ -40,8 +40,9 @@ def test_kill_mid_batch_then_restart(tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = {**os.environ, "CNAP_DATA_DIR": str(data), "CNAP_INGEST__WORKERS": "1"}
     cmd = [sys.executable, "-m", "api", "ingest", *map(str, scans), "--json"]
-    proc = subprocess.Popen(cmd, env=env, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     db = data / "archive.sqlite3"
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
@@ -65,8 +66,12 @@ def test_kill_mid_batch_then_restart(tmp_path: Path) -> None:
     eng = create_engine(f"sqlite:///{db}")
     with eng.connect() as c:
         rows = c.execute(text("SELECT sha256, state, pdfa_sha256 FROM documents")).all()
-        pages = c.execute(text("SELECT document_id, number, COUNT(*) FROM pages "
-                               "GROUP BY document_id, number HAVING COUNT(*) > 1")).all()
+        pages = c.execute(
+            text(
+                "SELECT document_id, number, COUNT(*) FROM pages "
+                "GROUP BY document_id, number HAVING COUNT(*) > 1"
+            )
+        ).all()
     eng.dispose()
     assert len(rows) == FILES
     assert len({r[0] for r in rows}) == FILES

@@ -1,0 +1,247 @@
+"""Turning accepted files into a PDF OCRmyPDF can work on, and inspecting PDFs.
+
+Images (JPEG, PNG, multi-page TIFF, …) become an image-only PDF: JPEGs are
+embedded as they are (no second lossy compression), everything else losslessly
+as PNG, bilevel pages as CCITT G4. Pixel formats PDF/A cannot hold or
+Tesseract cannot read (alpha, 16 bit, palettes, CMYK) are converted here.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import img2pdf
+import numpy as np
+import pikepdf
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from ingest.ocr import OcrFailed
+
+A4_INCHES = (8.27, 11.69)
+# Resolutions desk scanners offer; an estimate close to one of them snaps to it.
+_STANDARD_DPI = (100, 150, 200, 240, 300, 400, 600, 1200)
+
+
+def plausible_dpi(info_dpi: object, width: int, height: int) -> tuple[float, float]:
+    """The resolution to believe for an image ``width`` × ``height`` pixels.
+
+    Scanners write the right value; phones, screenshots and some drivers write
+    none, 1, 72 or 96. A value is trusted when it gives a page between 3 and 20
+    inches on its long side; otherwise the image is assumed to be an A4 page
+    (a 200-dpi scan of A4 is 1654 × 2339 pixels).
+    """
+    if isinstance(info_dpi, tuple) and len(info_dpi) == 2:
+        try:
+            x, y = float(info_dpi[0]), float(info_dpi[1])
+        except (TypeError, ValueError):
+            x = y = 0.0
+        if min(x, y) >= 50 and max(x, y) <= 2400:
+            long_side = max(width / x, height / y)
+            if 3.0 <= long_side <= 20.0:
+                return x, y
+    short_px, long_px = sorted((width, height))
+    estimate = (short_px / A4_INCHES[0] + long_px / A4_INCHES[1]) / 2.0
+    for standard in _STANDARD_DPI:
+        if abs(estimate - standard) <= 0.05 * standard:
+            estimate = float(standard)
+            break
+    dpi = float(min(1200.0, max(72.0, round(estimate))))
+    return dpi, dpi
+
+
+def _flatten_alpha(img: Image.Image) -> Image.Image:
+    rgba = img.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(white, rgba).convert("RGB")
+
+
+def _to_eight_bit(img: Image.Image) -> Image.Image:
+    """16-bit and 32-bit grey to 8-bit, stretched to the range actually used."""
+    arr = np.asarray(img, dtype=np.float64)
+    if img.mode.startswith("I;16"):
+        lo, hi = 0.0, 65535.0
+    else:
+        lo, hi = float(arr.min()), float(arr.max())
+    if hi <= lo:
+        hi = lo + 1.0
+    scaled = np.clip((arr - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
+    return Image.fromarray(scaled, "L")
+
+
+def normalise_mode(img: Image.Image) -> Image.Image:
+    """Convert to ``1``, ``L`` or ``RGB`` — what PDF/A and Tesseract both take."""
+    mode = img.mode
+    if mode in ("1", "L", "RGB"):
+        return img
+    if mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in img.info):
+        out = _flatten_alpha(img)
+    elif mode == "P":
+        out = img.convert("RGB")
+    elif mode.startswith("I") or mode == "F":
+        return _to_eight_bit(img)
+    else:  # CMYK, YCbCr, LAB, HSV
+        out = img.convert("RGB")
+    arr = np.asarray(out)
+    if (
+        arr.ndim == 3
+        and np.array_equal(arr[..., 0], arr[..., 1])
+        and np.array_equal(arr[..., 1], arr[..., 2])
+    ):
+        return out.convert("L")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    data: bytes
+    dpi: tuple[float, float]
+
+
+def _frames(source: Path, max_pixels: int) -> Iterator[_Frame]:
+    with Image.open(source) as img:
+        fmt = img.format
+        n_frames = getattr(img, "n_frames", 1)
+        for frame in ImageSequence.Iterator(img):
+            if frame.width * frame.height > max_pixels:
+                raise OcrFailed(
+                    f"Зображення завелике: {frame.width}×{frame.height} пікселів "
+                    f"(ліміт {max_pixels / 1e6:.0f} Мпікс)",
+                    "image_too_large",
+                )
+            dpi = plausible_dpi(frame.info.get("dpi"), frame.width, frame.height)
+            if (
+                fmt == "JPEG"
+                and n_frames == 1
+                and frame.mode in ("L", "RGB")
+                and frame.info.get("progression") is None
+            ):
+                # Embed the JPEG as it is; img2pdf turns an EXIF orientation
+                # into /Rotate, so the pixels stay untouched.
+                yield _Frame(source.read_bytes(), dpi)
+                return
+            page = ImageOps.exif_transpose(frame.copy())
+            if page.size != frame.size:
+                dpi = (dpi[1], dpi[0])
+            page = normalise_mode(page)
+            buf = io.BytesIO()
+            if page.mode == "1":
+                page.save(buf, "TIFF", compression="group4", dpi=dpi)
+            else:
+                page.save(buf, "PNG", dpi=(round(dpi[0]), round(dpi[1])), compress_level=6)
+            yield _Frame(buf.getvalue(), dpi)
+
+
+def image_to_pdf(source: Path, output: Path, *, max_mpixels: float) -> int:
+    """Write an image-only PDF with one page per frame; return the page count."""
+    try:
+        frames = list(_frames(source, round(max_mpixels * 1_000_000)))
+    except Image.DecompressionBombError as exc:
+        raise OcrFailed("Зображення завелике для обробки", "image_too_large") from exc
+    except UnidentifiedImageError as exc:
+        raise OcrFailed("Непідтримуваний або пошкоджений формат зображення", "bad_image") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        # Pillow reports truncated and garbled image data this way.
+        raise OcrFailed("Файл пошкоджено: не вдалося прочитати зображення", "corrupt") from exc
+    if not frames:
+        raise OcrFailed("Файл пошкоджено: зображення не містить сторінок", "corrupt")
+    dpis = iter([f.dpi for f in frames])
+
+    def layout(
+        width_px: int, height_px: int, _ndpi: tuple[float, float]
+    ) -> tuple[float, float, float, float]:
+        # img2pdf calls this once per image, in order: use our resolution,
+        # not the one (possibly 72 or absent) written in the file.
+        x, y = next(dpis)
+        width_pt, height_pt = width_px * 72.0 / x, height_px * 72.0 / y
+        return width_pt, height_pt, width_pt, height_pt
+
+    pdf_bytes = img2pdf.convert(
+        [f.data for f in frames], layout_fun=layout, rotation=img2pdf.Rotation.ifvalid
+    )
+    output.write_bytes(pdf_bytes)
+    return len(frames)
+
+
+@dataclass(frozen=True, slots=True)
+class PdfFacts:
+    pages: int
+    owner_encrypted: bool  # encrypted, but opens without a password
+    signed: bool
+    pdfa: str | None  # e.g. "2B" when the file claims PDF/A
+
+
+def inspect_pdf(source: Path) -> PdfFacts:
+    """Open a PDF once to learn what the OCR stage must respect."""
+    try:
+        pdf = pikepdf.open(source)
+    except pikepdf.PasswordError as exc:
+        raise OcrFailed("PDF захищено паролем", "encrypted") from exc
+    with pdf:
+        if len(pdf.pages) == 0:
+            raise OcrFailed("PDF не містить жодної сторінки", "empty")
+        return PdfFacts(
+            pages=len(pdf.pages),
+            owner_encrypted=pdf.is_encrypted,
+            signed=_is_signed(pdf),
+            pdfa=pdfa_claim(pdf),
+        )
+
+
+def _is_signed(pdf: pikepdf.Pdf) -> bool:
+    root = pdf.Root
+    if "/Perms" in root:
+        return True
+    acroform = root.get("/AcroForm")
+    if not isinstance(acroform, pikepdf.Dictionary):
+        return False
+    flags = acroform.get("/SigFlags")
+    if isinstance(flags, int) and flags & 1:
+        return True
+    fields = acroform.get("/Fields")
+    if isinstance(fields, pikepdf.Array):
+        for field in fields:
+            if (
+                isinstance(field, pikepdf.Dictionary)
+                and field.get("/FT") == pikepdf.Name.Sig
+                and "/V" in field
+            ):
+                return True
+    return False
+
+
+def pdfa_claim(pdf: pikepdf.Pdf) -> str | None:
+    """The PDF/A part and conformance the file's XMP declares, e.g. ``2B``."""
+    try:
+        meta = pdf.open_metadata()
+        part = meta.get("pdfaid:part")
+        conformance = meta.get("pdfaid:conformance") or ""
+    except Exception:  # broken XMP simply means "no claim"
+        return None
+    return f"{part}{conformance}".upper() if part else None
+
+
+# Page keys for slide shows and editors that mean nothing in an archive copy;
+# pikepdf's PDF/A validator does not check them and then refuses the file
+# (reportlab, for one, writes /Trans on every page).
+_COSMETIC_PAGE_KEYS = ("/Trans", "/Dur", "/PZ", "/PieceInfo", "/SeparationInfo")
+
+
+def working_copy(source: Path, output: Path) -> bool:
+    """Write a copy fit for OCRmyPDF if ``source`` needs one; return whether it did.
+
+    Removes an owner-password encryption (the content is not protected by a
+    password then, only "permissions") and cosmetic page keys.
+    """
+    with pikepdf.open(source) as pdf:
+        changed = pdf.is_encrypted
+        for page in pdf.pages:
+            for key in _COSMETIC_PAGE_KEYS:
+                if key in page.obj:
+                    del page.obj[key]
+                    changed = True
+        if changed:
+            pdf.save(output, encryption=False)
+    return changed

@@ -1,0 +1,277 @@
+"""The OCR stage: one accepted file in, a searchable PDF/A-2b and page text out.
+
+``run_ocr`` is safe to call in a freshly spawned worker process: it sets up
+what Tesseract and OCRmyPDF need (single-threaded Tesseract, temporary files
+inside ``work_dir``, quiet logging) for the duration of the call and puts the
+process state back afterwards. Run one call per process at a time: the
+temporary-directory setting is process-wide.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pypdfium2 as pdfium
+from ocrmypdf.exceptions import PdfaConversionFailedError
+from PIL import Image
+
+from ingest.ocr import InputKind, OcrFailed, OcrOptions, OcrResult, inputs, textlayer
+from ingest.ocr.errors import translate
+
+log = logging.getLogger(__name__)
+
+ENGINE_PLUGIN = "ingest.ocr.engine"
+_QUIET_LOGGERS = ("ocrmypdf", "pikepdf", "fpdf", "PIL", "fontTools", "pdfminer")
+
+SIGNED_NOTE = (
+    "Документ має електронний підпис: збережено оригінальний файл без змін, "
+    "щоб підпис залишався чинним"
+)
+SIGNED_NOT_PDFA_NOTE = "Підписаний документ не є PDF/A; перетворення зробило б підпис недійсним"
+PLAIN_PDF_NOTE = (
+    "Не вдалося створити PDF/A-2b (потрібне вбудовування шрифтів, а встановлена версія "
+    "Ghostscript пошкоджує PDF з текстом); збережено звичайний PDF із текстом"
+)
+DECRYPTED_NOTE = "Знято обмеження прав доступу PDF (пароль власника), щоб створити архівну копію"
+
+
+@contextmanager
+def _process_setup(work_dir: Path, options: OcrOptions) -> Iterator[None]:
+    tmp = work_dir / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    # Tesseract's OpenMP threads oversubscribe small machines; pages run in
+    # parallel instead. Must be in the environment before Tesseract starts.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    saved_tempdir = tempfile.tempdir
+    saved_env = {k: os.environ.get(k) for k in ("TMPDIR", "TEMP", "TMP")}
+    saved_pixels = Image.MAX_IMAGE_PIXELS
+    saved_levels = {name: logging.getLogger(name).level for name in _QUIET_LOGGERS}
+    tempfile.tempdir = str(tmp)
+    for key in saved_env:
+        os.environ[key] = str(tmp)
+    Image.MAX_IMAGE_PIXELS = round(options.max_image_mpixels * 1_000_000)
+    for name in _QUIET_LOGGERS:
+        # OCRmyPDF warns through logging about pages and fonts; the pipeline
+        # reports through OcrFailed/OcrResult instead.
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved_tempdir
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        Image.MAX_IMAGE_PIXELS = saved_pixels
+        for name, level in saved_levels.items():
+            logging.getLogger(name).setLevel(level)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_ocr(
+    source: Path,
+    kind: InputKind,
+    output_pdf: Path,
+    *,
+    options: OcrOptions,
+    work_dir: Path,
+) -> OcrResult:
+    """OCR an image or PDF into a PDF/A-2b at ``output_pdf`` and return its page text.
+
+    Raises :class:`OcrFailed` (and nothing else) when no archive copy can be made.
+    """
+    source, output_pdf, work_dir = Path(source), Path(output_pdf), Path(work_dir)
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        with _process_setup(work_dir, options):
+            return _run(source, kind, output_pdf, options, work_dir)
+    except OcrFailed:
+        raise
+    except Exception as exc:  # every failure becomes an OcrFailed
+        failure = translate(exc)
+        # The class name is enough to find the cause; messages may quote paths.
+        log.warning("OCR failed (%s): %s", type(exc).__name__, failure.code)
+        raise failure from None
+
+
+def _ocrmypdf(
+    input_pdf: Path,
+    output_pdf: Path,
+    options: OcrOptions,
+    *,
+    invalidate_signatures: bool = False,
+    **extra: Any,
+) -> None:
+    import ocrmypdf
+
+    ocrmypdf.ocr(
+        input_pdf,
+        output_pdf,
+        language=[lang for lang in options.languages.split("+") if lang],
+        jobs=max(1, options.jobs),
+        use_threads=True,
+        progress_bar=False,
+        # Born-digital pages keep their text and are not OCR'd.
+        mode="skip",
+        pdf_renderer="sandwich",
+        plugins=[ENGINE_PLUGIN],
+        tesseract_timeout=options.page_timeout,
+        tesseract_non_ocr_timeout=min(options.page_timeout, 120.0),
+        max_image_mpixels=options.max_image_mpixels,
+        invalidate_digital_signatures=invalidate_signatures,
+        **extra,
+    )
+
+
+def _run(
+    source: Path, kind: InputKind, output_pdf: Path, options: OcrOptions, work_dir: Path
+) -> OcrResult:
+    notes: list[str] = []
+    if kind == "image":
+        pdf_in = work_dir / "input.pdf"
+        inputs.image_to_pdf(source, pdf_in, max_mpixels=options.max_image_mpixels)
+    elif kind == "pdf":
+        facts = inputs.inspect_pdf(source)
+        if facts.signed:
+            return _run_signed(source, output_pdf, options, work_dir, facts)
+        pdf_in = source
+        if inputs.working_copy(source, work_dir / "input.pdf"):
+            pdf_in = work_dir / "input.pdf"
+        if facts.owner_encrypted:
+            notes.append(DECRYPTED_NOTE)
+    else:
+        raise OcrFailed(f"Непідтримуваний тип вхідного файлу: {kind}", "bad_input")
+
+    text_dir = _fresh_dir(work_dir / "text")
+    produced = work_dir / "ocr-output.pdf"
+    common: dict[str, Any] = {
+        "rotate_pages": True,
+        "optimize": 0,
+        # Linearising (fast web view) rewrites the whole file once more.
+        "fast_web_view": 1e6,
+        "cnap_text_dir": str(text_dir),
+    }
+    try:
+        # pikepdf writes and validates the PDF/A itself. Ghostscript is not an
+        # option: 10.0–10.02 corrupts PDFs that already have text (OCRmyPDF
+        # refuses it with --mode skip) and it re-encodes every image.
+        _ocrmypdf(
+            pdf_in, produced, options, output_type="pdfa-2", pdfa_backend="internal", **common
+        )
+    except PdfaConversionFailedError:
+        # Some born-digital PDFs (fonts not embedded, odd colour spaces) need
+        # Ghostscript to become PDF/A. Use it where it is safe; otherwise keep
+        # a plain searchable PDF rather than rejecting the document.
+        text_dir = _fresh_dir(text_dir)
+        if _ghostscript_safe_with_text():
+            _ocrmypdf(
+                pdf_in,
+                produced,
+                options,
+                output_type="pdfa-2",
+                pdfa_backend="ghostscript",
+                **common,
+            )
+        else:
+            notes.append(PLAIN_PDF_NOTE)
+            _ocrmypdf(pdf_in, produced, options, output_type="pdf", **common)
+    output_pdf.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(produced, output_pdf)
+    with pikepdf.open(output_pdf) as pdf:
+        claim = inputs.pdfa_claim(pdf)
+    pages = textlayer.extract_pages(output_pdf, _read_page_texts(text_dir))
+    return OcrResult(pdfa_path=output_pdf, pages=pages, is_pdfa=claim == "2B", notes=notes)
+
+
+def _ghostscript_safe_with_text() -> bool:
+    """Ghostscript 10.0.0–10.02.0 corrupts PDFs that already have text."""
+    from ocrmypdf._exec import ghostscript
+    from packaging.version import Version
+
+    try:
+        return bool(ghostscript.available()) and ghostscript.version() >= Version("10.02.1")
+    except Exception:  # no usable Ghostscript at all
+        return False
+
+
+def _run_signed(
+    source: Path,
+    output_pdf: Path,
+    options: OcrOptions,
+    work_dir: Path,
+    facts: inputs.PdfFacts,
+) -> OcrResult:
+    """Keep a signed PDF byte-for-byte; OCR a throw-away copy only for the text.
+
+    Any rewrite — PDF/A conversion included — breaks the signature of a КЕП/QES
+    signed document, and the signature is what makes it legally valid. The text
+    of pages without a text layer is still recognised, from a copy whose pages
+    keep their geometry (no rotation), so word boxes fit the original.
+    """
+    output_pdf.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, output_pdf)
+    notes = [SIGNED_NOTE]
+    if facts.pdfa is None:
+        notes.append(SIGNED_NOT_PDFA_NOTE)
+    text_source = output_pdf
+    text_dir = _fresh_dir(work_dir / "text")
+    if _pages_without_text(source):
+        text_source = work_dir / "signed-text-copy.pdf"
+        _ocrmypdf(
+            source,
+            text_source,
+            options,
+            output_type="pdf",
+            rotate_pages=False,
+            optimize=0,
+            cnap_text_dir=str(text_dir),
+            # Only this throw-away copy; the archived file is the original.
+            invalidate_signatures=True,
+        )
+    pages = textlayer.extract_pages(text_source, _read_page_texts(text_dir))
+    return OcrResult(
+        pdfa_path=output_pdf,
+        pages=pages,
+        is_pdfa=facts.pdfa is not None,
+        signed=True,
+        notes=notes,
+    )
+
+
+def _pages_without_text(pdf_path: Path) -> list[int]:
+    doc = pdfium.PdfDocument(str(pdf_path))
+    try:
+        empty = []
+        for index in range(len(doc)):
+            page = doc[index]
+            textpage = page.get_textpage()
+            if textpage.count_chars() == 0:
+                empty.append(index + 1)
+            textpage.close()
+            page.close()
+        return empty
+    finally:
+        doc.close()
+
+
+def _fresh_dir(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def _read_page_texts(text_dir: Path) -> dict[int, str]:
+    texts: dict[int, str] = {}
+    for file in text_dir.glob("*.txt"):
+        if file.stem.isdigit():
+            texts[int(file.stem)] = file.read_text(encoding="utf-8")
+    return texts
