@@ -87,6 +87,10 @@ def reindex(archive: Archive) -> int:
     """Rebuild the whole index from the database; returns the number of documents."""
     with archive.db.session() as s:
         s.execute(delete(IndexOutbox))
+    rebuild = getattr(archive.index, "rebuild", None)
+    if rebuild is not None:
+        # Scale-out: build a new versioned index and swap the alias (no downtime).
+        return int(rebuild(doc for batch in _archived(archive) for doc in batch))
     archive.index.clear()
     count = 0
     for batch in _archived(archive):

@@ -172,11 +172,18 @@ class SnippetBuilder:
     def _window(self, page: str, hits: Sequence[_Hit]) -> tuple[float, list[_Hit]]:
         """The best run of hits that fits in one snippet, and its score."""
         best_score, best = -1.0, list(hits[:1])
+        end = 0
         for i, anchor in enumerate(hits):
+            # Hits are sorted and disjoint: the window's last hit only moves right.
             limit = anchor.start + self._width - _LEAD_CHARS
-            inside = [h for h in hits[i:] if h.end <= limit] or [anchor]
+            end = max(end, i + 1)
+            while end < len(hits) and hits[end].end <= limit:
+                end += 1
+            inside = list(hits[i:end])
             groups = frozenset().union(*(h.groups for h in inside))
-            score = 10.0 * len(groups) + 20.0 * self._phrase_count(page, inside) + len(inside)
+            score = 10.0 * len(groups) + len(inside)
+            if self._phrases:
+                score += 20.0 * self._phrase_count(page, inside)
             if score > best_score:
                 best_score, best = score, inside
         return best_score, best

@@ -18,8 +18,10 @@ up new commits on their next search.
 from __future__ import annotations
 
 import codecs
+import itertools
 import json
 import logging
+import math
 import os
 import re
 import threading
@@ -50,6 +52,7 @@ META_FILE = "cnap-search.json"
 DEFAULT_TIMEZONE = "Europe/Kyiv"
 
 _TITLE_BOOST = 2.0
+_MAX_PHRASE_VARIANTS = 16  # beyond, one regex phrase instead of a union of phrases
 _PAGE_SEPARATOR = "\x1f"  # normalize() turns control characters into spaces,
 _TITLE_SEPARATOR = "\x1e"  # so these never occur in stored text
 # Stored text: cp1251 (one byte a Cyrillic letter instead of two) then zlib —
@@ -349,15 +352,23 @@ class TantivyIndex:
             clauses.append((Occur.Should, Query.boost_query(title, _TITLE_BOOST)))
         return Query.boolean_query(clauses)
 
-    def _phrase_query(self, phrase: Sequence[QueryWord]) -> Query:
+    def _phrase_query(self, phrase: Sequence[QueryWord], searcher: tantivy.Searcher) -> Query:
         def on(field: str) -> Query:
-            if all(len(w.terms) == 1 for w in phrase):
-                words: list[str | tuple[int, str]] = [next(iter(w.terms)) for w in phrase]
-                return Query.phrase_query(self._schema, field, words)
-            # Several terms can stand for one inflected word: one regex
-            # alternation of literal terms per position.
+            # Only terms this index holds: usually one or two per position.
+            present = [
+                [t for t in sorted(w.terms) if searcher.doc_freq(field, t) > 0] for w in phrase
+            ]
+            if not all(present):
+                return Query.empty_query()
+            if math.prod(map(len, present)) <= _MAX_PHRASE_VARIANTS:
+                # A union of plain phrases is ~2x faster than a regex phrase.
+                variants = [
+                    (Occur.Should, Query.phrase_query(self._schema, field, list(words)))
+                    for words in itertools.product(*present)
+                ]
+                return variants[0][1] if len(variants) == 1 else Query.boolean_query(variants)
             patterns: list[str | tuple[int, str]] = [
-                "|".join(_regex_literal(t) for t in sorted(w.terms)) for w in phrase
+                "|".join(_regex_literal(t) for t in terms) for terms in present
             ]
             return Query.regex_phrase_query(self._schema, field, patterns)
 
@@ -425,7 +436,7 @@ class TantivyIndex:
                 )
             else:
                 text = [(Occur.Must, self._word_query(w)) for w in parsed.words]
-                text += [(Occur.Must, self._phrase_query(p)) for p in parsed.phrases]
+                text += [(Occur.Must, self._phrase_query(p, searcher)) for p in parsed.phrases]
                 tq = Query.boolean_query(text + clauses)
                 result = searcher.search(tq, limit=max(limit, 1), offset=offset, count=True)
             hits = [] if limit == 0 else self._hits(searcher, parsed, result.hits)

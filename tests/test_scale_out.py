@@ -50,6 +50,9 @@ def scale_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     try:
         yield env
     finally:
+        from search.elastic_index import ElasticIndex
+
+        ElasticIndex(env["CNAP_INDEX_URL"]).drop()
         worker.terminate()
         try:
             worker.wait(30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from search.morphology import normalize
 from search.query import parse_query
@@ -67,3 +68,11 @@ def test_identifier_highlight() -> None:
         parse_query("2026/00123"), ["Справа № 2026/00123, копія 2026/001234."]
     )
     assert marked(snippet) == ["2026/00123"]
+
+
+def test_many_hits_on_a_page_stay_cheap() -> None:
+    page = normalize("і заява і послуга " * 3000)
+    started = time.perf_counter()
+    snippet, page_no = make_snippet(parse_query("і заява"), [page] * 5)
+    assert time.perf_counter() - started < 0.5
+    assert page_no == 1 and marked(snippet)[:2] == ["і", "заява"]
