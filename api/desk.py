@@ -93,14 +93,6 @@ def open_case(
     """A case the principal may see at ``need`` level; the access (or refusal) is logged."""
     case = _load(archive, case_id, number, centre)
     decision = decide(p, case_scope(case))
-    if decision.level == Level.NONE:
-        # A case beyond the user's scope does not exist for them.
-        events.publish(
-            event(
-                p, READ, Outcome.denied, case=case.number, details={"op": op, "why": decision.why}
-            )
-        )
-        raise CaseNotFound(case.number)
     if not decision.allows(need):
         events.publish(
             event(
@@ -284,6 +276,9 @@ def render_inventory(
 ) -> Path:
     from scanner.inventory import render_inventory_pdf
 
+    if not items:
+        # Cases created by ``ingest --case`` were never registered at the desk.
+        raise ops.CaseError("справу не реєстрували в ЦНАП: опису вхідного пакета немає")
     return render_inventory_pdf(
         dest,
         case_number=case.number,
@@ -397,7 +392,7 @@ def register(
     directory and serves them on request). With ``dispatcher`` the archived
     inventory copy is processed there; ``wait`` blocks until it is.
     """
-    from ingest.batch import accept_into_case, release_held
+    from ingest.batch import accept_into_case, flush_index, release_held
 
     require_desk(archive, events, p, reg.centre, "case.register")
     if p.workplace:
@@ -442,6 +437,7 @@ def register(
     )
     if wait and dispatcher is not None:
         dispatcher.wait([doc_id, *[r["document_id"] for r in released if r["document_id"]]])
+        flush_index(archive, dispatcher)
     return Registered(case, forms if out_dir else None, doc_id, done.new, released)
 
 

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 
 class PageOut(BaseModel):
     number: int
     text: str
-
-
-class DocumentOut(BaseModel):
-    document_id: str
-    sha256: str
-    case: str | None
-    package: str | None
-    source: str
-    state: str
-    original_name: str
-    media_type: str | None
-    size: int
-    page_count: int | None
-    pdfa_sha256: str | None
-    created_at: str
-    archived_at: str | None
-    reason: str | None
-    code: str | None
-    pages: list[PageOut]
 
 
 class IngestOut(BaseModel):
@@ -66,6 +49,12 @@ class DocumentMetaOut(BaseModel):
     archived_at: str | None
     reason: str | None
     code: str | None
+    # {"pdfa": bool, "signed": bool, "notes": [...]} once archived.
+    rendition: dict[str, Any] | None = None
+
+
+class DocumentOut(DocumentMetaOut):
+    pages: list[PageOut]
 
 
 class FindingOut(BaseModel):

@@ -57,6 +57,7 @@ def document_json(
         "archived_at": doc.archived_at.isoformat() if doc.archived_at else None,
         "reason": doc.error,
         "code": doc.error_code,
+        "rendition": (doc.meta or {}).get("rendition"),
     }
     if with_pages:
         found = list(findings)

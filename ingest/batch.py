@@ -36,7 +36,7 @@ from typing import Any
 
 import img2pdf
 import pikepdf
-from PIL import Image, ImageSequence
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -189,10 +189,14 @@ def write_part(source: Path, indexes: Sequence[int], dest: Path) -> Path:
         return dest
     blobs: list[bytes] = []
     with Image.open(source) as container:
-        frames = list(ImageSequence.Iterator(container))
         for i in indexes:
-            blobs.append(_frame_bytes(frames[i]))
-    dest.write_bytes(img2pdf.convert(blobs, nodate=True))
+            # Frames share one file object: seek to each and encode it before the next.
+            container.seek(i)
+            blobs.append(_frame_bytes(container))
+    raw = img2pdf.convert(blobs, nodate=True)
+    # img2pdf writes a random /ID; rewrite it from the content so a rerun gives the same bytes.
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        pdf.save(dest, deterministic_id=True)
     return dest
 
 
@@ -290,8 +294,9 @@ def ingest_batch(
     sha = sha256_file(path)
     size = path.stat().st_size
     known = find_batch(archive, sha)
-    if known is not None and known.state != BatchState.processing:
+    if known is not None and known.state in (BatchState.done, BatchState.review):
         return _stored_report(archive, known, name, duplicate=True)
+    # A batch that failed before is tried again: the cause may have passed.
     try:
         pre = check(path, _limits(archive))
     except Rejected as exc:
@@ -318,6 +323,7 @@ def ingest_batch(
         if wait:
             disp.wait([r.document_id for r in results if r.document_id and r.status == "accepted"])
             _settle_statuses(archive, name, results)
+            flush_index(archive, disp)
     finally:
         if own:
             disp.close()
@@ -662,6 +668,20 @@ def _settle_statuses(archive: Archive, name: str, results: Iterable[PartResult])
                 r.reason, r.code = out.reason, out.code
 
 
+def flush_index(archive: Archive, disp: Dispatcher) -> None:
+    """Make what was archived searchable now (the workers flush too, a moment later)."""
+    flush = getattr(disp, "flush_index", None)
+    if flush is not None:
+        flush()
+        return
+    from ingest.indexing import flush_outbox
+
+    try:
+        flush_outbox(archive)
+    except Exception:
+        log.warning("index update postponed: the index is not available", exc_info=True)
+
+
 def _finish(archive: Archive, batch_id: str, report: BatchReport) -> None:
     with archive.db.session() as s:
         batch = s.get(ScanBatch, batch_id)
@@ -827,6 +847,7 @@ def attach_part(
         if wait:
             disp.wait([acc.document_id])
             _settle_statuses(archive, stem, [result])
+            flush_index(archive, disp)
         _refresh_batch_state(archive, batch_id)
         return result
     finally:

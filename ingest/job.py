@@ -27,6 +27,10 @@ class JobResult:
     pages: list[PageText] = field(default_factory=list)
     code: str | None = None
     reason: str | None = None
+    # The rendition is PDF/A (False: e.g. a signed PDF kept byte for byte).
+    is_pdfa: bool = True
+    signed: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -61,4 +65,11 @@ def run_job(
             code="out_of_memory",
             reason="Файл потребує забагато пам'яті для обробки; відскануйте його меншими частинами",
         )
-    return JobResult(media_type=pre.media_type, pdfa_path=result.pdfa_path, pages=result.pages)
+    return JobResult(
+        media_type=pre.media_type,
+        pdfa_path=result.pdfa_path,
+        pages=result.pages,
+        is_pdfa=result.is_pdfa,
+        signed=result.signed,
+        notes=list(result.notes),
+    )

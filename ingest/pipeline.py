@@ -328,6 +328,10 @@ def _finish_archived(archive: Archive, document_id: str, pdfa_sha: str, result: 
             )
         now = utcnow()
         doc.media_type = result.media_type
+        doc.meta = {
+            **(doc.meta or {}),
+            "rendition": {"pdfa": result.is_pdfa, "signed": result.signed, "notes": result.notes},
+        }
         doc.pdfa_sha256 = pdfa_sha
         doc.page_count = len(result.pages)
         doc.state = DocState.archived

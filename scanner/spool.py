@@ -125,8 +125,13 @@ class Spool:
         for d in (self.root, self.files, self.print_dir, root / "incoming"):
             d.mkdir(parents=True, exist_ok=True)
         self.path = root / "spool.sqlite3"
-        with self._tx() as db:
+        # executescript commits on its own, so the schema goes outside _tx().
+        db = sqlite3.connect(self.path, timeout=60)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+        finally:
+            db.close()
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

@@ -248,10 +248,13 @@ def inventory(g: Inventory, archive: ArchiveDep) -> Response:
         assert live is not None
         items = ops.items_of(s, live)
         who = desk.administrator_name(live, ops.registration_of(s, live))
-    return _pdf(
-        lambda dest: desk.render_inventory(archive, case, items, who, dest),
-        f"inventory-{case.id}.pdf",
-    )
+    try:
+        return _pdf(
+            lambda dest: desk.render_inventory(archive, case, items, who, dest),
+            f"inventory-{case.id}.pdf",
+        )
+    except ops.CaseError as exc:
+        raise HTTPException(404, str(exc)) from exc
 
 
 @router.get(

@@ -47,6 +47,24 @@ MATRIX: dict[tuple[str, str], set[str] | tuple[str, int]] = {
     ("POST", "/api/users"): {S},
     ("POST", "/api/users/{login}/disable"): {S},
     ("GET", "/api/health"): (PUBLIC, 200),
+    # The desk (tests/desk): registration and desk steps are the administrator's; reading a
+    # case follows its documents' levels (metadata: routing sheet; full: the inventory).
+    ("POST", "/api/cases"): {A},
+    ("GET", "/api/cases"): {A, OF, R, D},
+    ("GET", "/api/cases/{case_id}"): {A, OF, R, D},
+    ("GET", "/api/cases/{case_id}/routing-sheet"): {A, OF, R, D},
+    ("GET", "/api/cases/{case_id}/inventory"): {A, OF},
+    ("GET", "/api/cases/{case_id}/cover-sheet"): {A},
+    ("POST", "/api/cases/{case_id}/send"): {A},
+    ("POST", "/api/cases/{case_id}/notify"): {A},
+    ("POST", "/api/cases/{case_id}/issue"): {A},
+    ("POST", "/api/journal/blocks"): {A},
+    ("POST", "/api/uploads"): {A},
+    ("GET", "/api/uploads/{sha256}"): {A},
+    ("PATCH", "/api/uploads/{sha256}"): {A},
+    ("POST", "/api/uploads/{sha256}/complete"): {A},
+    ("GET", "/api/batches/held"): {A},
+    ("POST", "/api/batches/parts/{part_id}/attach"): {A},
 }
 
 
@@ -82,6 +100,8 @@ def call(world: World, method: str, path: str, headers: dict[str, str], role: st
     doc = world.docs["home"]
     url = path.replace("{document_id}", doc.id).replace("{number}", "1")
     http = world.http
+    if path.startswith(("/api/cases", "/api/journal", "/api/uploads", "/api/batches")):
+        return _call_desk(world, method, path, headers, role)
     if path == "/api/users/{login}/disable":
         url = url.replace("{login}", "official_b_victim")
         _ensure_victim(world)
@@ -114,6 +134,101 @@ def call(world: World, method: str, path: str, headers: dict[str, str], role: st
         r = http.post(url, json=body, headers=headers)
     else:
         r = http.post(url, headers=headers)
+    return r.status_code
+
+
+# --- the desk's routes ---------------------------------------------------------------
+
+_UPLOAD: dict[str, object] = {}
+
+
+def _desk_case(world: World) -> tuple[int, str]:
+    """A fresh case of the home centre routed to the official's department."""
+    from archive import cases as ops
+
+    with world.archive.db.session() as s:
+        reg = ops.Registration(service="Послуга", centre=world.archive.settings.centre,
+                               applicant="Шевченко Тарас Григорович", department="ДМС",
+                               actor="admin")  # fmt: skip
+        case = ops.register(s, world.archive.settings, reg).case
+        return case.id, case.number
+
+
+def _upload(world: World) -> tuple[str, bytes]:
+    """A one-page blank scan, uploaded in full by the administrator (once)."""
+    import hashlib
+
+    import pikepdf
+
+    if "sha" not in _UPLOAD:
+        import io
+
+        buf = io.BytesIO()
+        with pikepdf.new() as pdf:
+            pdf.add_blank_page()
+            pdf.save(buf)
+        body = buf.getvalue()
+        sha = hashlib.sha256(body).hexdigest()
+        admin = world.headers("admin")
+        r = world.http.post("/api/uploads", json={"sha256": sha, "size": len(body),
+                                                  "name": "blank.pdf"}, headers=admin)  # fmt: skip
+        assert r.status_code == 200, r.text
+        r = world.http.patch(f"/api/uploads/{sha}", content=body,
+                             headers={**admin, "Upload-Offset": "0"})  # fmt: skip
+        assert r.status_code == 200, r.text
+        _UPLOAD.update(sha=sha, body=body)
+    return str(_UPLOAD["sha"]), bytes(_UPLOAD["body"])  # type: ignore[arg-type]
+
+
+def _held_part(world: World) -> int:
+    """A page scanned before any cover sheet: held for review."""
+    from ingest.batch import ingest_batch
+    from tests.synthetic import born_digital_pdf
+
+    tmp = world.archive.settings.work_dir / f"held-{next(_counter)}.pdf"
+    born_digital_pdf([[f"Сторінка без титульного аркуша {tmp.stem}"]], tmp)
+    report = ingest_batch(world.archive, tmp, actor="admin", wait=False,
+                          dispatcher=world.app.state.dispatcher)  # fmt: skip
+    return report.held[0].part_id
+
+
+def _call_desk(
+    world: World, method: str, path: str, headers: dict[str, str], role: str | None
+) -> int:
+    http = world.http
+    case_id, number = _desk_case(world)
+    url = path.replace("{case_id}", str(case_id))
+    if "{sha256}" in path or path == "/api/uploads":
+        sha, body = _upload(world)
+        url = url.replace("{sha256}", sha)
+        if path == "/api/uploads":
+            r = http.post(url, json={"sha256": sha, "size": len(body), "name": "blank.pdf"},
+                          headers=headers)  # fmt: skip
+        elif method == "PATCH":
+            r = http.patch(url, content=b"", headers={**headers, "Upload-Offset": str(len(body))})
+        elif method == "GET":
+            r = http.get(url, headers=headers)
+        else:
+            r = http.post(url, headers=headers)
+        return r.status_code
+    if "{part_id}" in path:
+        part = _held_part(world) if role == "admin" else 1
+        r = http.post(url.replace("{part_id}", str(part)), json={"case": number}, headers=headers)
+        return r.status_code
+    bodies: dict[str, dict[str, object]] = {
+        "/api/cases": {"service": "Реєстрація місця проживання", "applicant": "Іваненко Іван"},
+        "/api/cases/{case_id}/send": {"department": "ДМС"},
+        "/api/cases/{case_id}/notify": {"method": "sms"},
+        "/api/cases/{case_id}/issue": {"to": "applicant", "document": "паспорт КН 123456"},
+        "/api/journal/blocks": {"workplace_code": "ВРМ1", "size": 3},
+    }
+    if method == "GET":
+        params = {"number": number} if path == "/api/cases" else {}
+        if path.endswith("/cover-sheet"):
+            params = {"package": "output"}
+        r = http.get(url, params=params, headers=headers)
+    else:
+        r = http.post(url, json=bodies[path], headers=headers)
     return r.status_code
 
 

@@ -186,8 +186,8 @@ def faded(page: Image.Image, darkest: int = 110) -> Image.Image:
 
 # Where the two QR codes of a cover sheet are, in mm from the top left
 # (see scanner.cover_sheet.render_cover_sheet_pdf).
-MAIN_QR_BOX = (65.0, 100.0, 145.0, 180.0)
-SMALL_QR_BOX = (165.0, 199.0, 195.0, 229.0)
+MAIN_QR_BOX = (59.0, 99.0, 151.0, 191.0)
+SMALL_QR_BOX = (165.0, 204.0, 195.0, 234.0)
 
 
 def qr_destroyed(page: Image.Image, how: str, seed: int = 0) -> Image.Image:
