@@ -131,6 +131,30 @@ _PASSPORT = re.compile(
     # OCR may split the number with one space; that is not a character change.
     rf"([0-9](?:[ ]?[0-9]){{5}}){_NOT_BEFORE_WORD}"
 )
+# The same shape with OCR confusions allowed in the number ("ЕВО83822" for
+# "ЕВ 083822": the 0 glued to the series is read as the letter О). Passport
+# numbers have no check digit, so this reading is only taken right after a
+# strong passport label (see _strong_passport_label). The series may hold one
+# digit misread for a letter ("Е2459587" for EZ459587), and "Ю" in a booklet
+# series may be read as two glyphs, "IO" or "HO" ("ВIO105954"); "№" may be
+# read as a lone letter ("серія ТТ М 416962"), which counts as a correction.
+_PD = _D[:-1] + "G]"  # "G" for "6" as well
+_YU = "[IІlHН|][OО0]"
+_PASSPORT_OCR = re.compile(
+    rf"((?:[{_UPPER}](?<![\w].)(?:{_YU}|[{_UPPER}0-9])|[0-9](?<![\w].)[{_UPPER}]))"
+    rf"(?:[ ,]{{0,2}}(?:№|N[oeоеº°]?\.?|[XХМ][еоeo»]|#|(?<= )([NМMН])(?= ))?[ ]?)"
+    rf"({_PD}(?:[ ]?{_PD}){{5}}){_NOT_BEFORE_WORD}"
+)
+# What may stand between a passport label and the series for the label to
+# vouch for an OCR-corrected reading: "Паспорт громадянина України: серія ",
+# "Паспорт для виїзду за кордон: ", "серія та номер паспорта: ".
+_PASSPORT_LABEL_GAP = 32
+# Travel-passport series are Latin. Read with the Ukrainian model, "F" (not in
+# the Ukrainian alphabet) comes out as a Cyrillic letter of similar shape.
+_FOREIGN_SERIES_OCR = str.maketrans({"0": "O", "2": "Z", "5": "S", "8": "B"})
+_FOREIGN_FIRST_OCR = _FOREIGN_SERIES_OCR | str.maketrans({"Б": "F", "Г": "F"})
+_BOOKLET_SERIES_OCR = str.maketrans({"0": "О", "3": "З", "6": "Б", "8": "В"})
+_PASSPORT_NUMBER_FOLD = {**DIGIT_FOLD, ord("G"): "6"}
 _CYR_ONLY = frozenset("БГҐДЄЖЗИЇЙЛПФЦЧШЩЬЮЯ")
 _LAT_ONLY = frozenset("DFGJLNQRSUVWZ")
 
@@ -139,9 +163,11 @@ _PHONE = re.compile(
     rf"(?:[ \-()]{{0,2}}[0-9]){{9}}{_NOT_BEFORE_WORD}"
 )
 
+# OCR sometimes puts a space on either side of "@" ("kovalchuk81 @ukr.net"); a
+# space is not a character change, the address is taken whole.
 _EMAIL = re.compile(
-    r"(?<![\w.+\-@%])[A-Za-z0-9_][A-Za-z0-9._%+\-]*+@(?:[A-Za-z0-9\-]++\.)+[A-Za-z]{2,24}"
-    r"(?![A-Za-z0-9\-])"
+    r"(?<![\w.+\-@%])[A-Za-z0-9_][A-Za-z0-9._%+\-]*+[ ]?@[ ]?(?:[A-Za-z0-9\-]++\.)+"
+    r"[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
 )
 
 _EMAIL_HEAD = re.compile(r"(?:^|(?<=[\s:(]))([A-Za-z0-9][A-Za-z0-9._\-]{2,63})$")
@@ -322,7 +348,72 @@ def _unzrs(text: str, labels: Labels) -> Iterable[_Candidate]:
                          {"birth_date": born.isoformat()})  # fmt: skip
 
 
-def _passports(text: str, labels: Labels) -> Iterable[_Candidate]:
+def _strong_passport_label(labels: Labels, ltext: str, start: int) -> str | None:
+    """The passport kind announced by a label right before ``start``, or None.
+
+    "Right before" means on the same line (or the line above, see
+    :meth:`Labels.before`), at most ``_PASSPORT_LABEL_GAP`` characters away and
+    with no digit in between: nothing else can be the number it announces.
+    """
+    label = labels.before(start)
+    if label is None or label.kind not in ("passport", "foreign_passport"):
+        return None
+    gap = ltext[label.end : start]
+    if len(gap) > _PASSPORT_LABEL_GAP or any(ch.isdigit() for ch in gap):
+        return None
+    return label.kind
+
+
+def _passports(text: str, ltext: str, labels: Labels) -> Iterable[_Candidate]:
+    yield from _plain_passports(text, labels)
+    yield from _corrected_passports(text, ltext, labels)
+
+
+def _corrected_passports(text: str, ltext: str, labels: Labels) -> Iterable[_Candidate]:
+    """Passport numbers misread by OCR, under a strong passport label only.
+
+    Passport numbers have no check digit; the label right before is the
+    evidence. Corrected: digits read as look-alike letters in the number
+    (``О``→0, ``З``→3, ``G``→6 …), one letter of the series read as a digit
+    (``Е2`` → ``EZ``), and in a travel-passport series "F" (not in the
+    Ukrainian alphabet) read as "Б" or "Г". At most two corrections, at least
+    four real digits left; Latin/Cyrillic look-alikes are the same glyph, not
+    a correction. The clean reading, when there is one, has a higher priority.
+    """
+    for m in _PASSPORT_OCR.finditer(text):
+        label = _strong_passport_label(labels, ltext, m.start())
+        if label is None:
+            continue
+        raw = m[3].replace(" ", "")
+        letters = m[1]
+        yu = len(letters) == 3
+        if yu:
+            letters = letters[0] + "Ю"
+        number = raw.translate(_PASSPORT_NUMBER_FOLD)
+        fixes = sum(1 for a, b in zip(raw, number, strict=True) if a != b)
+        if len(raw) - fixes < 4:
+            continue
+        cyr_only = any(ch in _CYR_ONLY for ch in letters)
+        lat_only = any(ch in _LAT_ONLY for ch in letters)
+        if label == "foreign_passport" or (lat_only and not cyr_only):
+            kind: Kind = "foreign_passport"
+            series = letters[0].translate(_FOREIGN_FIRST_OCR) + letters[1].translate(
+                _FOREIGN_SERIES_OCR
+            )
+            value = normalise_foreign_passport(series + number)
+            valid = is_valid_foreign_passport(value)
+        else:
+            kind = "passport"
+            series = letters.translate(_BOOKLET_SERIES_OCR)
+            value = normalise_passport(series + number)
+            valid = not lat_only and is_valid_passport(value)
+        fixes += yu + (m[2] is not None)
+        fixes += sum(1 for a, b in zip(letters, series, strict=False) if a != b)
+        if valid and 0 < fixes <= _MAX_CORRECTIONS:
+            yield _Candidate(kind, m.start(), m.end(), value, 85, {"ocr_corrected": "true"})
+
+
+def _plain_passports(text: str, labels: Labels) -> Iterable[_Candidate]:
     for m in _PASSPORT.finditer(text):
         letters = m[1]
         number = m[2].replace(" ", "")
@@ -382,7 +473,7 @@ def _emails(text: str) -> Iterable[_Candidate]:
             head = _EMAIL_HEAD.search(text, max(0, start - 65), start - 1)
             if head is not None and head[1].lower() not in _EMAIL_LABELS:
                 start, local = head.start(1), head[1] + local
-        value = normalise_email(local)
+        value = normalise_email(local.replace(" ", ""))
         if is_valid_email(value):
             yield _Candidate("email", start, m.end(), value, 100)
 
@@ -572,7 +663,7 @@ def _detect_page(page: PageText, known: Sequence[_Known] = ()) -> list[Finding]:
     candidates.extend(_emails(text))
     candidates.extend(_ibans(text))
     candidates.extend(_unzrs(text, labels))
-    candidates.extend(_passports(text, labels))
+    candidates.extend(_passports(text, ltext, labels))
     candidates.extend(_phones(text, labels))
     candidates.extend(_digit_runs(text, labels))
     candidates.extend(_names(text, ltext))

@@ -144,6 +144,54 @@ def test_booklet_and_foreign_passports_are_told_apart() -> None:
     assert found("FX123456") == []  # a foreign passport needs its context
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A digit glued to the series and read as a letter (0 -> О, 3 -> З).
+        ("Паспорт ЕВО83822, виданий 12.03.2001", [("passport", "ЕВ083822")]),
+        ("Паспорт громадянина України: серія ЕЮЗ13754", [("passport", "ЕЮ313754")]),
+        ("серія та номер паспорта: КВ № 12З4О6", [("passport", "КВ123406")]),
+        # Travel passports: "F" read by the Ukrainian model as "Б" or "Г".
+        ("Паспорт для виїзду за кордон: БВ029679", [("foreign_passport", "FB029679")]),
+        ("Паспорт для виїзду за кордон: ГХ9О3151", [("foreign_passport", "FX903151")]),
+        ("Закордонний паспорт ЕК О15150", [("foreign_passport", "EK015150")]),
+        # A series letter read as a digit, "6" read as "G", "Ю" read as "IO"/"HO".
+        ("Паспорт для виїзду за кордон: Е2459587", [("foreign_passport", "EZ459587")]),
+        ("Паспорт для виїзду за кордон: EAG08290", [("foreign_passport", "EA608290")]),
+        ("Паспорт BIO105954, виданий 31.03.1995", [("passport", "ВЮ105954")]),
+        ("Паспорт громадянина України: серія THO Ne 781698", [("passport", "ТЮ781698")]),
+        # "№" read as a lone letter.
+        ("Паспорт громадянина України: серія ТТ М 416962", [("passport", "ТТ416962")]),
+    ],
+)
+def test_passport_misread_by_ocr_is_corrected_under_a_strong_label(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    (f,) = detect([PageText(1, text)])
+    assert [(f.kind, f.value)] == expected
+    assert f.extra == {"ocr_corrected": "true"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ЕВО83822",  # no label: no evidence for the correction
+        "Справа ЕВО83822",
+        "Паспорт ЕВООООО22",  # more than two corrections
+        "Паспорт виданий Шевченківським РВ 12.03.2001 ЕВО83822",  # a number in between
+        "Паспорт для виїзду за кордон: ЖВ029679",
+        "ТТ М 416962",
+    ],
+)
+def test_passport_corrections_need_a_strong_label(text: str) -> None:
+    assert [f for f in found(text) if f[0] in ("passport", "foreign_passport")] == []
+
+
+def test_foreign_series_letter_is_corrected_only_under_a_travel_passport_label() -> None:
+    # A clean Cyrillic series is a booklet passport; "Б" -> "F" needs the travel label.
+    assert found("Паспорт: БВ029679") == [("passport", "БВ029679")]
+
+
 def test_name_stops_at_labels_and_needs_two_words() -> None:
     assert found("Заявник: ШЕВЧЕНКО Тарас Дата народження") == [("name", "Шевченко Тарас")]
     assert found("Заявник: Шевченко") == []
@@ -161,6 +209,14 @@ def test_email_split_by_ocr_is_taken_back_whole() -> None:
     # Labels and Cyrillic words before an address are not part of it.
     assert found("email ivan@ukr.net") == [("email", "ivan@ukr.net")]
     assert found("а ivan@ukr.net") == [("email", "ivan@ukr.net")]
+    # A space OCR put next to "@" is not part of the address, which is taken whole.
+    text = "E-mail: sofiiazakharchuk1 987 @outlook.com"
+    (f,) = detect([PageText(1, text)])
+    assert (f.value, text[f.start : f.end]) == (
+        "sofiiazakharchuk1987@outlook.com",
+        "sofiiazakharchuk1 987 @outlook.com",
+    )
+    assert found("Telegram @ivan, сайт @ ukr") == []
     # Cyrillic look-alikes inside an address are read as Latin.
     assert found("E-mail: іvаn@ukr.net") == [("email", "ivan@ukr.net")]
 
@@ -198,7 +254,9 @@ def test_noisy_readings_without_check_digit_are_not_corrected() -> None:
     assert found("Телефон: О67 123 45 67") == []
     assert found("ID-картка № OO1234567") == []
     assert found("УНЗР: 1984O309-01234") == []
-    assert found("Паспорт КВ 12З456") == []
+    # A passport number is corrected only right after a strong passport label
+    # (test_passport_misread_by_ocr_is_corrected_under_a_strong_label).
+    assert found("КВ 12З456") == []
 
 
 @given(st.sampled_from(["0", "1", "3", "6", "5", "8"]), st.data())
