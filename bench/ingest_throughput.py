@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive.context import Archive  # noqa: E402
-from archive.settings import Settings  # noqa: E402
-from ingest.service import ingest_files  # noqa: E402
-from search.base import SearchQuery  # noqa: E402
-from tests.synthetic import born_digital_pdf, ukrainian_lines  # noqa: E402
+from archive.context import Archive
+from archive.settings import Settings
+from ingest.service import ingest_files
+from search.base import SearchQuery
+from tests.synthetic import born_digital_pdf, ukrainian_lines
 
 
 def make_corpus(folder: Path, n: int) -> list[Path]:
