@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Protocol
+
+from sqlalchemy import select
+
+from archive.context import Archive
+from archive.models import Document
+from ingest.pipeline import TERMINAL
 
 
 class Dispatcher(Protocol):
@@ -20,3 +27,37 @@ class Dispatcher(Protocol):
 
     def close(self) -> None:
         """Stop accepting work and release the workers."""
+
+
+def wait_for_documents(
+    archive: Archive,
+    document_ids: Iterable[str],
+    *,
+    timeout: float | None,
+    nudge: Callable[[set[str]], None],
+    nudge_every: float,
+    poll: float = 0.2,
+) -> None:
+    """Block until each document is archived or rejected, polling the database.
+
+    The database is the source of truth, so this works whoever does the work;
+    ``nudge`` is called with the unfinished ids every ``nudge_every`` seconds to
+    (re)send work that may have been lost.
+    """
+    ids = set(document_ids)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    last_nudge = time.monotonic()
+    while ids:
+        with archive.db.session() as s:
+            done = s.scalars(
+                select(Document.id).where(Document.id.in_(ids), Document.state.in_(TERMINAL))
+            )
+            ids -= set(done)
+        if not ids:
+            return
+        if time.monotonic() - last_nudge >= nudge_every:
+            nudge(ids)
+            last_nudge = time.monotonic()
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(f"{len(ids)} documents not finished in time")
+        time.sleep(poll)

@@ -16,14 +16,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from celery import Celery
-from sqlalchemy import select
 
 from archive.context import Archive
-from archive.models import Document
 from archive.settings import Settings
+from ingest.dispatch.base import wait_for_documents
 from ingest.dispatch.jobpool import JobPool
 from ingest.indexing import flush_outbox
-from ingest.pipeline import TERMINAL, pending_documents, process_document, worker_identity
+from ingest.pipeline import pending_documents, process_document, worker_identity
 
 log = logging.getLogger(__name__)
 TASK = "cnap.process_document"
@@ -72,24 +71,20 @@ class CeleryDispatcher:
         return ids
 
     def wait(self, document_ids: Iterable[str], timeout: float | None = None) -> None:
-        ids = set(document_ids)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        last_resend = time.monotonic()
-        while ids:
-            with self.archive.db.session() as s:
-                done = s.scalars(
-                    select(Document.id).where(Document.id.in_(ids), Document.state.in_(TERMINAL))
-                )
-                ids -= set(done)
-            if not ids:
-                return
-            if time.monotonic() - last_resend > RESEND_AFTER:
-                for doc_id in ids:
-                    self.submit(doc_id)
-                last_resend = time.monotonic()
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"{len(ids)} documents not finished in time")
-            time.sleep(0.3)
+        # A task lost with a broker restart is sent again; the lease makes a
+        # duplicate harmless.
+        wait_for_documents(
+            self.archive,
+            document_ids,
+            timeout=timeout,
+            nudge=self._resend,
+            nudge_every=RESEND_AFTER,
+            poll=0.3,
+        )
+
+    def _resend(self, ids: set[str]) -> None:
+        for doc_id in ids:
+            self.submit(doc_id)
 
     def flush_index(self) -> None:
         try:

@@ -9,13 +9,11 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from sqlalchemy import select
-
 from archive.context import Archive
-from archive.models import Document
+from ingest.dispatch.base import wait_for_documents
 from ingest.dispatch.jobpool import JobPool
 from ingest.indexing import flush_outbox
-from ingest.pipeline import TERMINAL, pending_documents, process_document, worker_identity
+from ingest.pipeline import pending_documents, process_document, worker_identity
 
 log = logging.getLogger(__name__)
 
@@ -73,24 +71,16 @@ class LocalDispatcher:
                 log.warning("index update postponed: the index is not available", exc_info=True)
 
     def wait(self, document_ids: Iterable[str], timeout: float | None = None) -> None:
-        ids = set(document_ids)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while ids:
-            with self.archive.db.session() as s:
-                done = s.scalars(
-                    select(Document.id).where(Document.id.in_(ids), Document.state.in_(TERMINAL))
-                )
-                ids -= set(done)
-            if not ids:
-                break
-            # Documents held by a dead worker (or never submitted here) are taken over.
-            for doc_id in ids:
-                fut = self._inflight.get(doc_id)
-                if fut is None or fut.done():
-                    self.submit(doc_id)
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"{len(ids)} documents not finished in time")
-            time.sleep(0.2)
+        wait_for_documents(
+            self.archive, document_ids, timeout=timeout, nudge=self._take_over, nudge_every=0.0
+        )
+
+    def _take_over(self, ids: set[str]) -> None:
+        # Documents held by a dead worker (or never submitted here) are taken over.
+        for doc_id in ids:
+            fut = self._inflight.get(doc_id)
+            if fut is None or fut.done():
+                self.submit(doc_id)
 
     def close(self) -> None:
         with self._lock:
