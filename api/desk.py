@@ -32,7 +32,7 @@ from archive import cases as ops
 from archive.audit import Action, Events, Outcome
 from archive.context import Archive
 from archive.journal import JournalBlock, JournalError, check_code, local_year, reserve_block
-from archive.models import Case, CaseStatus, Package, PackageKind, Source, utcnow
+from archive.models import Case, CaseStatus, Document, Package, PackageKind, Source, utcnow
 from ingest.dispatch import Dispatcher
 
 READ = Action.document_metadata
@@ -412,17 +412,20 @@ def register(
     doc_id: str | None = None
     with tempfile.TemporaryDirectory(dir=archive.settings.work_dir) as tmp:
         forms = render_forms(archive, case, out_dir or Path(tmp), Path(tmp))
-        acc = accept_into_case(
-            archive,
-            forms.inventory_case_copy,
-            case,
-            PackageKind.input,
-            name=f"Опис вхідного пакета, справа № {case.number} (примірник справи).pdf",
-            actor=p.login,
-            meta={"form": "inventory"},
-            source=Source.upload,
-        )
-        doc_id = acc.document_id
+        # A registration sent again keeps the copy archived the first time (a
+        # new rendering differs in its timestamps and would be a second document).
+        doc_id = archived_inventory(archive, case)
+        if doc_id is None:
+            doc_id = accept_into_case(
+                archive,
+                forms.inventory_case_copy,
+                case,
+                PackageKind.input,
+                name=f"Опис вхідного пакета, справа № {case.number} (примірник справи).pdf",
+                actor=p.login,
+                meta={"form": "inventory"},
+                source=Source.upload,
+            ).document_id
     if dispatcher is not None:
         dispatcher.submit(doc_id)
     if done.new:
@@ -439,6 +442,13 @@ def register(
         dispatcher.wait([doc_id, *[r["document_id"] for r in released if r["document_id"]]])
         flush_index(archive, dispatcher)
     return Registered(case, forms if out_dir else None, doc_id, done.new, released)
+
+
+def archived_inventory(archive: Archive, case: Case) -> str | None:
+    """The id of the case's archived inventory copy, if there is one."""
+    with archive.db.session() as s:
+        docs = s.scalars(select(Document).where(Document.case_id == case.id))
+        return next((d.id for d in docs if (d.meta or {}).get("form") == "inventory"), None)
 
 
 def reserve(

@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -71,7 +72,10 @@ class ScanBatch(Base):
 
 class BatchPart(Base):
     __tablename__ = "batch_parts"
-    __table_args__ = (UniqueConstraint("batch_id", "ordinal", name="uq_batch_part_ordinal"),)
+    __table_args__ = (
+        UniqueConstraint("batch_id", "ordinal", name="uq_batch_part_ordinal"),
+        Index("ix_batch_parts_case", "centre", "case_number"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[str] = mapped_column(ForeignKey("scan_batches.id"), index=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Integer, String, select, update
+from sqlalchemy import BigInteger, Index, Integer, String, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -53,6 +53,7 @@ class JournalBlock(Base):
     """A range of a workplace series reserved for a station to number cases offline."""
 
     __tablename__ = "journal_blocks"
+    __table_args__ = (Index("ix_journal_blocks_series", "centre", "year", "series"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     centre: Mapped[str] = mapped_column(String(200))

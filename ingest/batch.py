@@ -196,6 +196,8 @@ def write_part(source: Path, indexes: Sequence[int], dest: Path) -> Path:
     raw = img2pdf.convert(blobs, nodate=True)
     # img2pdf writes a random /ID; rewrite it from the content so a rerun gives the same bytes.
     with pikepdf.open(io.BytesIO(raw)) as pdf:
+        if "/ID" in pdf.trailer:
+            del pdf.trailer["/ID"]  # qpdf keeps an existing first half
         pdf.save(dest, deterministic_id=True)
     return dest
 

@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -282,6 +281,13 @@ class Spool:
             ).fetchall()
         return [Item.of(r) for r in rows]
 
+    def items_waiting(self, kind: str) -> int:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT COUNT(*) FROM items WHERE state = 'waiting' AND kind = ?", (kind,)
+            ).fetchone()
+        return int(row[0])
+
     def items(self, state: str | None = None) -> list[Item]:
         with self._tx() as db:
             if state is None:
@@ -390,13 +396,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def copy_durably(src: Path, dest: Path) -> Path:
-    """Copy a file and fsync it (printed forms kept for the administrator)."""
-    tmp = dest.with_name(dest.name + ".tmp")
-    shutil.copyfile(src, tmp)
-    with tmp.open("rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, dest)
-    return dest

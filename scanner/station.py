@@ -21,7 +21,6 @@ station takes scans and registrations locally at once (into its
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import random
 import threading
 import time
@@ -35,8 +34,6 @@ import httpx
 
 from archive.settings import Settings
 from scanner.spool import Item, NoNumbers, Spool
-
-log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = {404, 408, 423, 425, 429}
 
@@ -118,6 +115,15 @@ class CentralClient:
                 raise LinkDown(f"центральний архів відповів {r.status_code}")
             return r
         raise Refused("центральний архів не приймає облікові дані станції")
+
+    def ping(self) -> None:
+        """Whether the centre answers at all (no sign-in needed); LinkDown if not."""
+        try:
+            r = self.http.get("/api/health")
+        except httpx.HTTPError as exc:
+            raise LinkDown(f"немає зв’язку: {type(exc).__name__}") from exc
+        if r.status_code != 200:
+            raise LinkDown(f"центральний архів відповів {r.status_code}")
 
     def _json(self, r: httpx.Response, *ok: int) -> dict[str, Any]:
         if r.status_code in ok:
@@ -387,6 +393,14 @@ class Station:
     def sync_once(self) -> SyncReport:
         """Deliver what is due; stops at the first sign the link is down."""
         report = SyncReport()
+        # Is the centre there at all? Failed attempts only postponed the items:
+        # once it answers again, everything waiting goes now, in order.
+        try:
+            self.client.ping()
+        except LinkDown as exc:
+            return self._down(report, str(exc))
+        if self.spool.get_meta("link") == "down":
+            self.spool.wake()
         try:
             self.ensure_numbers()
         except LinkDown as exc:
@@ -394,6 +408,10 @@ class Station:
         except (Refused, NotConfigured) as exc:
             report.error = str(exc)
         for item in self.spool.due(self.clock()):
+            if item.kind != "registration" and self.spool.items_waiting("registration"):
+                # Scans name their cases on the cover sheets: the cases go first, or
+                # the pages would be held at the centre until they arrive.
+                break
             try:
                 result = self._deliver(item)
             except LinkDown as exc:
@@ -464,20 +482,14 @@ class Station:
                 settle_seconds=self.settings.desk.hotfolder_settle_seconds,
                 poll_seconds=self.cfg.poll_seconds,
             )
-        was_down = False
         while not stop.is_set():
             if folder is not None:
                 folder.poll()
-            if was_down:
-                # A failed attempt only postpones the next one; once the link
-                # answers again everything waiting goes at once.
-                try:
-                    self.client.request("GET", "/api/health")
-                    self.spool.wake()
-                except (LinkDown, Refused, NotConfigured):
-                    pass
-            report = self.sync_once()
-            was_down = report.link == "down"
+            try:
+                report = self.sync_once()
+            except Refused as exc:
+                # E.g. the station's password was changed at the centre: shown, retried.
+                report = SyncReport(link="up", error=str(exc))
             if on_report is not None:
                 on_report(report)
             stop.wait(self.cfg.poll_seconds)

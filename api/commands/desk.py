@@ -524,6 +524,8 @@ def run(
         now = (rep.link, rep.waiting)
         if now != last or rep.sent:
             link = "[green]є зв’язок[/green]" if rep.link == "up" else "[red]немає зв’язку[/red]"
+            if rep.error:
+                link += f" ({escape(rep.error)})"
             out.print(
                 f"{link}; надіслано {rep.sent}, чекає {rep.waiting}"
                 + (f", помилок {rep.failed}" if rep.failed else "")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Union
 
 import pikepdf
 
@@ -20,8 +19,7 @@ from scanner.cover_sheet import CoverSheet, render_cover_sheet_pdf
 from tests.synthetic import born_digital_pdf
 
 # A page of a batch: a cover sheet, a page of text lines, or a blank page.
-Blank = None
-Page = Union[CoverSheet, list[str], None]
+Page = CoverSheet | list[str] | None
 
 
 def batch_pdf(layout: Sequence[Page], dest: Path) -> Path:
@@ -35,8 +33,12 @@ def batch_pdf(layout: Sequence[Page], dest: Path) -> Path:
                 continue
             part = work / f"{i}.pdf"
             if isinstance(item, CoverSheet):
-                render_cover_sheet_pdf(item, part, service="Реєстрація місця проживання",
-                                       printed_at=dt.datetime(2026, 5, 6, 10, 30))  # fmt: skip
+                render_cover_sheet_pdf(
+                    item,
+                    part,
+                    service="Реєстрація місця проживання",
+                    printed_at=dt.datetime(2026, 5, 6, 10, 30),
+                )
             else:
                 born_digital_pdf([item], part)
             with pikepdf.open(part) as src:

@@ -26,15 +26,17 @@ from tests.desk.paper import batch_pdf, doc
 
 def _case(archive: Archive, **kw: object) -> Case:
     with archive.db.session() as s:
-        reg = ops.Registration(service="Реєстрація місця проживання", centre=HOME, actor="olena",
-                               **kw)  # type: ignore[arg-type]
+        reg = ops.Registration(
+            service="Реєстрація місця проживання", centre=HOME, actor="olena", **kw
+        )  # type: ignore[arg-type]
         return ops.register(s, archive.settings, reg).case
 
 
 def _docs(archive: Archive, case: Case) -> list[Document]:
     with archive.db.session() as s:
-        rows = s.scalars(select(Document).where(Document.case_id == case.id)
-                         .order_by(Document.created_at))  # fmt: skip
+        rows = s.scalars(
+            select(Document).where(Document.case_id == case.id).order_by(Document.created_at)
+        )
         return [d for d in rows if d.meta.get("batch_id")]
 
 
@@ -49,11 +51,19 @@ def test_a_batch_is_split_into_its_cases(
     unknown = CoverSheet("2026/99999", "input", HOME)
     layout = [
         doc("передмова"),  # before the first cover sheet: reported, never attached
-        CoverSheet(a.number, "input", HOME), doc("альфа", 1), None, doc("альфа", 2), None,
-        CoverSheet(b.number, "input", HOME), doc("бета"),
-        CoverSheet(a.number, "output", HOME), doc("результат"), None,
-        unknown, doc("невідома"),
-    ]  # fmt: skip
+        CoverSheet(a.number, "input", HOME),
+        doc("альфа", 1),
+        None,
+        doc("альфа", 2),
+        None,
+        CoverSheet(b.number, "input", HOME),
+        doc("бета"),
+        CoverSheet(a.number, "output", HOME),
+        doc("результат"),
+        None,
+        unknown,
+        doc("невідома"),
+    ]
     pdf = batch_pdf(layout, tmp_path / "batch.pdf")
     report = ingest_batch(desk_archive, pdf, actor="olena", dispatcher=dispatcher)
     data = report.as_json()
@@ -106,8 +116,9 @@ def test_a_batch_is_split_into_its_cases(
 
     # The administrator reviews the leading page and attaches it to case b.
     leading = next(p for p in parts if p.reason_code == "leading_pages")
-    done = attach_part(desk_archive, leading.id, case_number=b.number, actor="olena",
-                       dispatcher=dispatcher)  # fmt: skip
+    done = attach_part(
+        desk_archive, leading.id, case_number=b.number, actor="olena", dispatcher=dispatcher
+    )
     assert done.state == "attached" and done.status == "archived"
     assert _search(desk_archive, "передмова") == {b.number}
 
@@ -117,9 +128,16 @@ def test_held_pages_join_their_case_when_it_is_registered(
 ) -> None:
     # A station's scan can arrive before its offline registration does.
     with desk_archive.db.session() as s:
-        block = reserve_block(s, centre=HOME, year=2026, code="ВРМ9", size=3,
-                              fmt=desk_archive.settings.desk.block_number_format, workplace=None,
-                              actor="t")  # fmt: skip
+        block = reserve_block(
+            s,
+            centre=HOME,
+            year=2026,
+            code="ВРМ9",
+            size=3,
+            fmt=desk_archive.settings.desk.block_number_format,
+            workplace=None,
+            actor="t",
+        )
         number, block_id = block.number(1), block.id
     pdf = batch_pdf([CoverSheet(number, "input", HOME), doc("гамма")], tmp_path / "b.pdf")
     report = ingest_batch(desk_archive, pdf, actor="ira", dispatcher=dispatcher)
@@ -130,11 +148,23 @@ def test_held_pages_join_their_case_when_it_is_registered(
 
     with desk_archive.db.session() as s:
         block_row = s.get(JournalBlock, block_id)
-    reg = ops.Registration(service="Послуга", centre=HOME, block=block_row, block_seq=1,
-                           registration_id="station-reg-0001")  # fmt: skip
+    reg = ops.Registration(
+        service="Послуга",
+        centre=HOME,
+        block=block_row,
+        block_seq=1,
+        registration_id="station-reg-0001",
+    )
     p = Principal("ira", Role.administrator, centre=HOME)
-    done = desk.register(desk_archive, access.events_for(desk_archive), p, reg, out_dir=None,
-                         dispatcher=dispatcher, wait=True)  # fmt: skip
+    done = desk.register(
+        desk_archive,
+        access.events_for(desk_archive),
+        p,
+        reg,
+        out_dir=None,
+        dispatcher=dispatcher,
+        wait=True,
+    )
     assert done.case.number == number
     assert [r["state"] for r in done.released] == ["attached"]
     assert _search(desk_archive, "гамма") == {number}
@@ -157,11 +187,18 @@ def test_parts_of_image_scans_are_cut_losslessly(tmp_path: Path) -> None:
     bilevel = Image.new("1", (1654, 2339), 1)
     gray = Image.new("L", (1654, 2339), 200)
     src = tmp_path / "scan.tif"
-    bilevel.save(src, "TIFF", save_all=True, append_images=[gray, bilevel], dpi=(200, 200),
-                 compression="tiff_lzw")  # fmt: skip
-    assert write_part(src, [0], tmp_path / "0.pdf").read_bytes() != write_part(
-        src, [1], tmp_path / "1.pdf"
-    ).read_bytes()
+    bilevel.save(
+        src,
+        "TIFF",
+        save_all=True,
+        append_images=[gray, bilevel],
+        dpi=(200, 200),
+        compression="tiff_lzw",
+    )
+    assert (
+        write_part(src, [0], tmp_path / "0.pdf").read_bytes()
+        != write_part(src, [1], tmp_path / "1.pdf").read_bytes()
+    )
     one = write_part(src, [0, 2], tmp_path / "a.pdf")
     two = write_part(src, [0, 2], tmp_path / "b.pdf")
     assert one.read_bytes() == two.read_bytes()  # rebuilt byte for byte on a rerun
@@ -180,26 +217,48 @@ def test_paper_like_scans_round_trip(tmp_path: Path) -> None:
     from tests.synthetic import degrade, render_page, save_multipage_tiff
 
     data = tmp_path / "data"
-    reg = cli(data, "case", "register", "--service", "Послуга", "--output-dir",
-              str(tmp_path / "print"), "--no-wait", "--json")  # fmt: skip
+    reg = cli(
+        data,
+        "case",
+        "register",
+        "--service",
+        "Послуга",
+        "--output-dir",
+        str(tmp_path / "print"),
+        "--no-wait",
+        "--json",
+    )
     first = json.loads(reg.stdout)["number"]
-    second = json.loads(cli(data, "case", "register", "--service", "Послуга", "--output-dir",
-                            str(tmp_path / "print"), "--no-wait", "--json").stdout)["number"]  # fmt: skip
+    second = json.loads(
+        cli(
+            data,
+            "case",
+            "register",
+            "--service",
+            "Послуга",
+            "--output-dir",
+            str(tmp_path / "print"),
+            "--no-wait",
+            "--json",
+        ).stdout
+    )["number"]
     covers = tmp_path / "covers"
     covers.mkdir()
     c1 = paper.cover_sheet_image(CoverSheet(first, "input", HOME), covers)
     c2 = paper.cover_sheet_image(CoverSheet(second, "output", HOME), covers)
-    text = render_page(["ЗАЯВА", "Прошу видати довідку про склад сім'ї.", "Підпис заявника"],
-                       dpi=300)
+    text = render_page(
+        ["ЗАЯВА", "Прошу видати довідку про склад сім'ї.", "Підпис заявника"], dpi=300
+    )
     result = render_page(["РІШЕННЯ", "Довідку про склад сім'ї видано."], dpi=300)
     pages = [
         degrade(paper.at_dpi(c1, 200), skew_deg=3.0, noise=0.02, seed=1),
         degrade(paper.at_dpi(text, 200), skew_deg=-1.0, seed=2),
-        degrade(paper.at_dpi(paper.with_bleed_through(paper.blank_page(), 3), 200), noise=0.02,
-                seed=3),
+        degrade(
+            paper.at_dpi(paper.with_bleed_through(paper.blank_page(), 3), 200), noise=0.02, seed=3
+        ),
         degrade(paper.at_dpi(c2, 200), upside_down=True, bilevel=True, seed=4),
         degrade(paper.at_dpi(result, 200), bilevel=True, seed=5),
-    ]  # fmt: skip
+    ]
     scan = save_multipage_tiff(pages, tmp_path / "scan.tif", dpi=200)
     run = cli(data, "ingest", str(scan), "--split", "--json")
     assert run.returncode == 0, run.stdout + run.stderr

@@ -39,8 +39,9 @@ def _text(pdf: Path) -> list[str]:
         doc.close()
 
 
-def _register(archive: Archive, p: Principal, out: Path | None, disp: LocalDispatcher,
-              **kw: object) -> desk.Registered:  # fmt: skip
+def _register(
+    archive: Archive, p: Principal, out: Path | None, disp: LocalDispatcher, **kw: object
+) -> desk.Registered:
     reg = ops.Registration(
         service="Реєстрація місця проживання",
         centre=HOME,
@@ -51,8 +52,9 @@ def _register(archive: Archive, p: Principal, out: Path | None, disp: LocalDispa
         actor=p.login,
         **kw,  # type: ignore[arg-type]
     )
-    return desk.register(archive, access.events_for(archive), p, reg, out_dir=out,
-                         dispatcher=disp, wait=True)  # fmt: skip
+    return desk.register(
+        archive, access.events_for(archive), p, reg, out_dir=out, dispatcher=disp, wait=True
+    )
 
 
 def test_register_prints_forms_and_archives_the_case_copy(
@@ -62,8 +64,11 @@ def test_register_prints_forms_and_archives_the_case_copy(
     case = done.case
     assert done.new and done.forms is not None
     # The cover sheet's QR code names the case, its package and centre; the number is printed.
-    page = pdfium.PdfDocument(str(done.forms.cover_sheet))[0].render(scale=200 / 72,
-                                                                     grayscale=True).to_pil()
+    page = (
+        pdfium.PdfDocument(str(done.forms.cover_sheet))[0]
+        .render(scale=200 / 72, grayscale=True)
+        .to_pil()
+    )
     sheet = read_cover_sheet(page)
     assert sheet is not None
     assert (sheet.case_number, sheet.package, sheet.centre) == (case.number, "input", HOME)
@@ -98,13 +103,27 @@ def test_routing_sheet_follows_the_case_to_the_hand_over(
         desk.act(desk_archive, events, ADMIN_WP, "case.issue", case, to=ops.Recipient.applicant)
     desk.act(desk_archive, events, ADMIN_WP, "case.send", case, department="ДМС")
     desk.act(desk_archive, events, ADMIN_WP, "case.notify", case, method=ops.Notify.sms)
-    step = desk.act(desk_archive, events, ADMIN_WP, "case.issue", case,
-                    to=ops.Recipient.representative, document="паспорт КН 123456",
-                    name="Коваленко Марія Петрівна")  # fmt: skip
+    step = desk.act(
+        desk_archive,
+        events,
+        ADMIN_WP,
+        "case.issue",
+        case,
+        to=ops.Recipient.representative,
+        document="паспорт КН 123456",
+        name="Коваленко Марія Петрівна",
+    )
     assert step["status"] == CaseStatus.issued.value
     with pytest.raises(ops.CaseError):  # handed over once
-        desk.act(desk_archive, events, ADMIN_WP, "case.issue", case, to=ops.Recipient.applicant,
-                 document="паспорт КН 123456")  # fmt: skip
+        desk.act(
+            desk_archive,
+            events,
+            ADMIN_WP,
+            "case.issue",
+            case,
+            to=ops.Recipient.applicant,
+            document="паспорт КН 123456",
+        )
 
     full = desk.case_json(desk_archive, case, full=True)
     kinds = [r["event"] for r in full["routing"]]
@@ -136,9 +155,22 @@ def test_routing_sheet_follows_the_case_to_the_hand_over(
 
 def test_the_command_line(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    run = cli(data, "case", "register", "--service", "Видача довідки", "--applicant", APPLICANT,
-              "--item", "Заява:1", "--notify", "email", "--output-dir", str(tmp_path / "print"),
-              "--json")  # fmt: skip
+    run = cli(
+        data,
+        "case",
+        "register",
+        "--service",
+        "Видача довідки",
+        "--applicant",
+        APPLICANT,
+        "--item",
+        "Заява:1",
+        "--notify",
+        "email",
+        "--output-dir",
+        str(tmp_path / "print"),
+        "--json",
+    )
     assert run.returncode == 0, run.stderr
     got = json.loads(run.stdout)
     assert set(got) >= {"number", "centre", "cover_sheet", "inventory", "registered_at"}
@@ -147,8 +179,9 @@ def test_the_command_line(tmp_path: Path) -> None:
     run = cli(data, "case", "issue", number, "--to", "representative")
     assert run.returncode == 1 and "представника" in run.stderr
     assert cli(data, "case", "notify", number, "--method", "email").returncode == 0
-    run = cli(data, "case", "issue", number, "--to", "applicant", "--document", "ID 001234567",
-              "--json")  # fmt: skip
+    run = cli(
+        data, "case", "issue", number, "--to", "applicant", "--document", "ID 001234567", "--json"
+    )
     assert run.returncode == 0 and json.loads(run.stdout)["status"] == "issued"
     out = tmp_path / "rs.pdf"
     assert cli(data, "case", "routing-sheet", number, "-o", str(out)).returncode == 0
@@ -156,8 +189,13 @@ def test_the_command_line(tmp_path: Path) -> None:
     assert cli(data, "case", "show", "2099/99999").returncode == 1
     # The entry point itself, as the administrator's terminal runs it.
     env = {**os.environ, "CNAP_DATA_DIR": str(data), "CNAP_CENTRE": HOME}
-    proc = subprocess.run([sys.executable, "-m", "api", "case", "show", number, "--json"],
-                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "api", "case", "show", number, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     kinds = [r["event"] for r in json.loads(proc.stdout)["routing"]]
     assert kinds[0] == "case.registered" and kinds[-1] == "case.issued"

@@ -75,10 +75,12 @@ def test_only_complete_files_are_taken(tmp_path: Path) -> None:
     while len(rec.seen) < 2 and time.monotonic() < deadline:
         folder.poll()
         time.sleep(0.05)
-    assert sorted(rec.seen) == sorted([
-        ("scan-1.pdf", hashlib.sha256(pdf).hexdigest()),
-        ("scan-2.pdf", hashlib.sha256(pdf + b"\n% second").hexdigest()),
-    ])  # fmt: skip
+    assert sorted(rec.seen) == sorted(
+        [
+            ("scan-1.pdf", hashlib.sha256(pdf).hexdigest()),
+            ("scan-2.pdf", hashlib.sha256(pdf + b"\n% second").hexdigest()),
+        ]
+    )
     assert sorted(p.name for p in (root / "done").iterdir()) == ["scan-1.pdf", "scan-2.pdf"]
     assert list((root / "processing").iterdir()) == []
 
@@ -133,9 +135,21 @@ def _documents(data: Path) -> list[tuple[str, str]]:
 
 def test_watch_command_end_to_end(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    nums = [json.loads(cli(data, "case", "register", "--service", "Послуга", "--output-dir",
-                           str(tmp_path / "print"), "--json").stdout)["number"]
-            for _ in range(2)]  # fmt: skip
+    nums = [
+        json.loads(
+            cli(
+                data,
+                "case",
+                "register",
+                "--service",
+                "Послуга",
+                "--output-dir",
+                str(tmp_path / "print"),
+                "--json",
+            ).stdout
+        )["number"]
+        for _ in range(2)
+    ]
     one = batch_pdf([CoverSheet(nums[0], "input", HOME), doc("перша"), None], tmp_path / "1.pdf")
     two = batch_pdf([CoverSheet(nums[1], "input", HOME), doc("друга")], tmp_path / "2.pdf")
     inbox = tmp_path / "scanner"
@@ -144,8 +158,11 @@ def test_watch_command_end_to_end(tmp_path: Path) -> None:
     log = (tmp_path / "watch.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "api", "watch", str(inbox), "--settle", "1", "--poll", "0.2"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         # Written slowly, in pieces, as a network scanner over SMB does.
         _write_slowly(one.read_bytes(), inbox / "scan-0001.pdf", seconds=2.0).join()
@@ -168,7 +185,8 @@ def test_watch_command_end_to_end(tmp_path: Path) -> None:
         proc.wait(60)
         log.close()
     assert done == {"scan-0001.pdf", "scan-0002.pdf", "scan-0001-copy.pdf"}, (
-        tmp_path / "watch.log").read_text()  # fmt: skip
+        tmp_path / "watch.log"
+    ).read_text()
     assert failed == {"broken.pdf"}
     assert "PDF" in (inbox / "failed" / "broken.pdf.txt").read_text(encoding="utf-8")
     # Whichever of the two copies came second is the duplicate, and says so.

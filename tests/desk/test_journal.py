@@ -38,8 +38,7 @@ def _archive(tmp_path: Path, **desk: str) -> Archive:
 
 def _register(a: Archive, **kw: object) -> ops.Registered:
     with a.db.session() as s:
-        return ops.register(s, a.settings, ops.Registration(service="Послуга", centre=CENTRE,
-                                                            **kw))  # type: ignore[arg-type]
+        return ops.register(s, a.settings, ops.Registration(service="Послуга", centre=CENTRE, **kw))  # type: ignore[arg-type]
 
 
 def test_numbers_follow_the_format_and_restart_each_year(tmp_path: Path) -> None:
@@ -95,12 +94,26 @@ def test_registration_is_idempotent_and_blocks_have_their_own_series(tmp_path: P
         again = _register(a, registration_id="reg-0001-aaaa")
         assert again.case.id == first.case.id and not again.new
         with a.db.session() as s:
-            b1 = reserve_block(s, centre=CENTRE, year=2026, code="ВРМ3", size=5,
-                               fmt=a.settings.desk.block_number_format, workplace="ВРМ Зарічне",
-                               actor="t")  # fmt: skip
-            b2 = reserve_block(s, centre=CENTRE, year=2026, code="ВРМ3", size=5,
-                               fmt=a.settings.desk.block_number_format, workplace="ВРМ Зарічне",
-                               actor="t")  # fmt: skip
+            b1 = reserve_block(
+                s,
+                centre=CENTRE,
+                year=2026,
+                code="ВРМ3",
+                size=5,
+                fmt=a.settings.desk.block_number_format,
+                workplace="ВРМ Зарічне",
+                actor="t",
+            )
+            b2 = reserve_block(
+                s,
+                centre=CENTRE,
+                year=2026,
+                code="ВРМ3",
+                size=5,
+                fmt=a.settings.desk.block_number_format,
+                workplace="ВРМ Зарічне",
+                actor="t",
+            )
             assert (b1.first_seq, b1.last_seq, b2.first_seq) == (1, 5, 6)
             assert b1.number(1) == "2026/ВРМ3-0001"
             with pytest.raises(OutOfBlock):

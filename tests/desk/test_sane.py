@@ -54,17 +54,20 @@ def test_devices_and_sources(sane_env: dict[str, str]) -> None:
     with pytest.raises(SaneError, match="двобічне"):  # the test driver has no duplex unit
         pick_source(options, adf=False, duplex=True)
     # Drivers that name a duplex source, or a separate ADF mode, are understood.
-    assert pick_source({"--source": ["Flatbed", "ADF Front", "ADF Duplex"]}, adf=False,
-                       duplex=True) == ["--source", "ADF Duplex"]  # fmt: skip
-    assert pick_source({"--source": ["Flatbed", "ADF"], "--adf-mode": ["Simplex", "Duplex"]},
-                       adf=True, duplex=True) == ["--source", "ADF", "--adf-mode", "Duplex"]  # fmt: skip
+    assert pick_source(
+        {"--source": ["Flatbed", "ADF Front", "ADF Duplex"]}, adf=False, duplex=True
+    ) == ["--source", "ADF Duplex"]
+    assert pick_source(
+        {"--source": ["Flatbed", "ADF"], "--adf-mode": ["Simplex", "Duplex"]}, adf=True, duplex=True
+    ) == ["--source", "ADF", "--adf-mode", "Duplex"]
 
 
 def test_feeder_batch_until_empty_and_flatbed_one_page(
     sane_env: dict[str, str], tmp_path: Path
 ) -> None:
-    opts = ScanOptions(device="test:0", resolution=50, mode="Gray", adf=True,
-                       extra=["--test-picture", "Grid"])  # fmt: skip
+    opts = ScanOptions(
+        device="test:0", resolution=50, mode="Gray", adf=True, extra=["--test-picture", "Grid"]
+    )
     result = scan(opts, tmp_path / "feeder", env=sane_env, timeout=120)
     # The test driver's feeder holds ten sheets.
     assert len(result.pages) == 10 and result.source == FEEDER
@@ -73,8 +76,11 @@ def test_feeder_batch_until_empty_and_flatbed_one_page(
         assert img.n_frames == 10
     flat = scan(ScanOptions(device="test:0", resolution=50), tmp_path / "flat", env=sane_env)
     assert len(flat.pages) == 1
-    capped = scan(ScanOptions(device="test:0", resolution=50, adf=True, pages=3),
-                  tmp_path / "capped", env=sane_env)  # fmt: skip
+    capped = scan(
+        ScanOptions(device="test:0", resolution=50, adf=True, pages=3),
+        tmp_path / "capped",
+        env=sane_env,
+    )
     assert len(capped.pages) == 3
     with pytest.raises(SaneError):
         scan(ScanOptions(device="nosuch:0", resolution=50), tmp_path / "none", env=sane_env)
@@ -82,9 +88,21 @@ def test_feeder_batch_until_empty_and_flatbed_one_page(
 
 def test_scan_command_archives_the_batch(sane_env: dict[str, str], tmp_path: Path) -> None:
     data = tmp_path / "data"
-    run = cli(data, "scan", "--device", "test:0", "--adf", "--pages", "2", "--resolution", "50",
-              "--option", "--test-picture=Grid", "--json",
-              env={"SANE_CONFIG_DIR": sane_env["SANE_CONFIG_DIR"]})  # fmt: skip
+    run = cli(
+        data,
+        "scan",
+        "--device",
+        "test:0",
+        "--adf",
+        "--pages",
+        "2",
+        "--resolution",
+        "50",
+        "--option",
+        "--test-picture=Grid",
+        "--json",
+        env={"SANE_CONFIG_DIR": sane_env["SANE_CONFIG_DIR"]},
+    )
     # Grid pages with no cover sheet in front: kept, held for the administrator, reported.
     assert run.returncode == 3, run.stdout + run.stderr
     report = json.loads(run.stdout)
@@ -94,6 +112,14 @@ def test_scan_command_archives_the_batch(sane_env: dict[str, str], tmp_path: Pat
     ]
     held = json.loads(cli(data, "batch", "held", "--json").stdout)
     assert [h["part_id"] for h in held] == [report["parts"][0]["part_id"]]
-    run = cli(data, "scan", "--device", "test:0", "--duplex", "--resolution", "50",
-              env={"SANE_CONFIG_DIR": sane_env["SANE_CONFIG_DIR"]})  # fmt: skip
+    run = cli(
+        data,
+        "scan",
+        "--device",
+        "test:0",
+        "--duplex",
+        "--resolution",
+        "50",
+        env={"SANE_CONFIG_DIR": sane_env["SANE_CONFIG_DIR"]},
+    )
     assert run.returncode == 1 and "двобічне" in run.stderr

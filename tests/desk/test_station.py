@@ -50,18 +50,28 @@ class Central:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "CNAP_DATA_DIR": str(self.data), "CNAP_CENTRE": HOME,
-               "CNAP_INGEST__WORKERS": "1"}  # fmt: skip
+        env = {
+            **os.environ,
+            "CNAP_DATA_DIR": str(self.data),
+            "CNAP_CENTRE": HOME,
+            "CNAP_INGEST__WORKERS": "1",
+        }
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "api", "serve", "--port", str(self.port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log.read_text()
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/api/health", timeout=2).status_code == 200:
+                if (
+                    httpx.get(f"http://127.0.0.1:{self.port}/api/health", timeout=2).status_code
+                    == 200
+                ):
                     return
             except httpx.HTTPError:
                 pass
@@ -82,8 +92,19 @@ class Central:
 @pytest.fixture
 def central(tmp_path: Path) -> Iterator[Central]:
     data = tmp_path / "central"
-    run = cli(data, "user", "add", "vrm", "--role", "administrator", "--centre", HOME,
-              "--workplace", WORKPLACE, stdin=PASSWORD + "\n")  # fmt: skip
+    run = cli(
+        data,
+        "user",
+        "add",
+        "vrm",
+        "--role",
+        "administrator",
+        "--centre",
+        HOME,
+        "--workplace",
+        WORKPLACE,
+        stdin=PASSWORD + "\n",
+    )
     assert run.returncode == 0, run.stderr
     server = Central(data, tmp_path / "central.log")
     server.start()
@@ -96,11 +117,17 @@ def _station(tmp_path: Path, url: str, name: str = "station", password: str = PA
         data_dir=tmp_path / name,
         centre=HOME,
         station=StationSettings(
-            server_url=url, login="vrm", password=SecretStr(password), workplace_code="ВРМ3",
-            chunk_bytes=4096, timeout_seconds=5, retry_min_seconds=0.05, retry_max_seconds=0.3,
+            server_url=url,
+            login="vrm",
+            password=SecretStr(password),
+            workplace_code="ВРМ3",
+            chunk_bytes=4096,
+            timeout_seconds=5,
+            retry_min_seconds=0.05,
+            retry_max_seconds=0.3,
             reserve_below=2,
         ),
-    )  # fmt: skip
+    )
     return Station(settings)
 
 
@@ -133,17 +160,24 @@ def test_station_survives_a_cut_link_and_a_server_restart(central: Central, tmp_
 
         # The line goes down; the desk keeps working.
         proxy.cut()
-        first = st.register_offline(service="Реєстрація місця проживання",
-                                    applicant="Шевченко Тарас Григорович",
-                                    items=[("Заява", 1), ("Копія паспорта", 2)])  # fmt: skip
+        first = st.register_offline(
+            service="Реєстрація місця проживання",
+            applicant="Шевченко Тарас Григорович",
+            items=[("Заява", 1), ("Копія паспорта", 2)],
+        )
         second = st.register_offline(service="Видача довідки", applicant="Коваленко Марія")
         assert (first["number"], second["number"]) == ("2026/ВРМ3-0001", "2026/ВРМ3-0002")
         assert Path(first["cover_sheet"]).is_file() and Path(first["inventory"]).is_file()
         scan = batch_pdf(
-            [CoverSheet(first["number"], "input", HOME), doc("зарічне", 1), doc("зарічне", 2),
-             CoverSheet(second["number"], "input", HOME), doc("довідка")],
+            [
+                CoverSheet(first["number"], "input", HOME),
+                doc("зарічне", 1),
+                doc("зарічне", 2),
+                CoverSheet(second["number"], "input", HOME),
+                doc("довідка"),
+            ],
             tmp_path / "scan.pdf",
-        )  # fmt: skip
+        )
         size = scan.stat().st_size
         assert size > 20 * 4096  # many chunks, so the cut lands in the middle
         item = st.add_scan(scan)
@@ -169,8 +203,9 @@ def test_station_survives_a_cut_link_and_a_server_restart(central: Central, tmp_
         worker.join(30)
         sent = next(i for i in st.spool.items() if i.id == item.id).sent
         assert 0 < sent < size, "the cut did not land in the middle of the upload"
-        registered = _central_rows(central.data, "SELECT number, workplace FROM cases "
-                                                 "ORDER BY number")  # fmt: skip
+        registered = _central_rows(
+            central.data, "SELECT number, workplace FROM cases ORDER BY number"
+        )
         assert (first["number"], WORKPLACE) in registered
 
         # The central server goes down and up as well; what it had received is kept.
@@ -192,10 +227,12 @@ def test_station_survives_a_cut_link_and_a_server_restart(central: Central, tmp_
         assert _central_rows(central.data, "SELECT COUNT(*) FROM scan_batches") == [(1,)]
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            rows = _central_rows(central.data,
-                                 "SELECT c.number, d.state, d.page_count FROM documents d "
-                                 "JOIN cases c ON c.id = d.case_id "
-                                 "WHERE d.original_name LIKE 'scan%'")  # fmt: skip
+            rows = _central_rows(
+                central.data,
+                "SELECT c.number, d.state, d.page_count FROM documents d "
+                "JOIN cases c ON c.id = d.case_id "
+                "WHERE d.original_name LIKE 'scan%'",
+            )
             if len(rows) == 2 and all(r[1] == "archived" for r in rows):
                 break
             time.sleep(0.5)
@@ -218,3 +255,35 @@ def test_station_survives_a_cut_link_and_a_server_restart(central: Central, tmp_
     finally:
         st.close()
         proxy.cut()
+
+
+def test_the_agent_takes_scans_from_a_folder_while_offline(tmp_path: Path) -> None:
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{dead.getsockname()[1]}"
+    dead.close()  # nothing listens there: the link is down
+    st = _station(tmp_path, url)
+    st.settings.desk.hotfolder_settle_seconds = 0.2
+    st.cfg.poll_seconds = 0.1
+    inbox = tmp_path / "scanner"
+    stop = threading.Event()
+    reports: list[object] = []
+    agent = threading.Thread(
+        target=st.run, args=(stop,), kwargs={"watch": inbox, "on_report": reports.append}
+    )
+    agent.start()
+    try:
+        inbox.mkdir(exist_ok=True)
+        scan = batch_pdf([doc("офлайн")], tmp_path / "scan.pdf")
+        (inbox / "scan.pdf").write_bytes(scan.read_bytes())
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (inbox / "done" / "scan.pdf").exists():
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        agent.join(30)
+        st.close()
+    assert (inbox / "done" / "scan.pdf").exists()
+    status = st.status()
+    assert status["waiting"] == {"batch": 1} and status["link"] == "down"
+    assert st.spool.file_path(st.spool.items()[0].key).read_bytes() == scan.read_bytes()
