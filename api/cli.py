@@ -220,15 +220,13 @@ def search(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Повнотекстовий пошук з урахуванням словоформ."""
-    from api.views import search_json
-
     archive = open_archive()
     try:
-        result = search_json(
+        result = access.search(
             archive,
+            access.events_for(archive),
+            operator(archive),
             query,
-            principal=operator(archive),
-            events=access.events_for(archive),
             limit=limit,
             case=case,
             package=package.value if package else None,

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import selectinload
 
@@ -12,10 +11,6 @@ from api.disclosure import page_json
 from archive.context import Archive
 from archive.findings import DocumentFinding
 from archive.models import Document
-
-if TYPE_CHECKING:
-    from api.policy import Principal
-    from archive.audit import Events
 
 
 class NotFound(Exception):
@@ -65,35 +60,3 @@ def document_json(
             page_json(p, masked, [f for f in found if f.page == p.number]) for p in doc.pages
         ]
     return out
-
-
-def search_json(
-    archive: Archive,
-    text: str,
-    *,
-    principal: Principal,
-    events: Events,
-    limit: int = 10,
-    offset: int = 0,
-    case: str | None = None,
-    package: str | None = None,
-    source: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> dict[str, Any]:
-    """``search`` / ``GET /api/search``, filtered and logged by the access policy."""
-    from api.access import search
-
-    return search(
-        archive,
-        events,
-        principal,
-        text,
-        limit=limit,
-        offset=offset,
-        case=case,
-        package=package,
-        source=source,
-        date_from=date_from,
-        date_to=date_to,
-    )

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query
 from api import access
 from api.deps import ArchiveDep, EventsDep, PrincipalDep
 from api.schemas import IdentifierSearchOut, SearchOut
-from api.views import search_json
 from archive.models import PackageKind, Source
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -36,11 +35,11 @@ def search(
     date_from: Annotated[date | None, Query(alias="from", ge=EARLIEST, le=LATEST)] = None,
     date_to: Annotated[date | None, Query(alias="to", ge=EARLIEST, le=LATEST)] = None,
 ) -> Any:
-    return search_json(
+    return access.search(
         archive,
+        events,
+        p,
         q,
-        principal=p,
-        events=events,
         limit=limit,
         offset=offset,
         case=case,
