@@ -31,6 +31,7 @@ from api.policy import (
     scope_of,
     search_scope,
 )
+from api.subject import SubjectReport, subject_report
 from archive.audit import AccessEvent, Action, AuditLog, Events, Exposure, Outcome
 from archive.context import Archive
 from archive.findings import (
@@ -365,3 +366,32 @@ def lookup_identifier(archive: Archive, events: Events, p: Principal, value: str
 def document_ids_for_subject(archive: Archive, refs: Sequence[str]) -> list[str]:
     with archive.db.session() as s:
         return documents_with(s, refs)
+
+
+def subject_access_report(
+    archive: Archive,
+    events: Events,
+    p: Principal,
+    query: str,
+    *,
+    since: date | None,
+    until: date | None,
+    fmt: str,
+) -> SubjectReport:
+    """The DPO's answer to a data subject, built and logged alike for CLI and API.
+
+    A PDF report, meant to be handed out, also states whether the log verified.
+    """
+    report = subject_report(archive, events.log, query, since=since, until=until)
+    if fmt == "pdf":
+        report.integrity = events.log.verify(archive.store)
+    events.publish(
+        event(
+            p,
+            Action.audit_subject,
+            documents=[d["document_id"] for d in report.documents],
+            identifiers=typed_exposures(archive, query),
+            details={"format": fmt, "entries": len(report.entries)},
+        )
+    )
+    return report

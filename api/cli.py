@@ -7,7 +7,6 @@ import logging
 import logging.handlers
 import os
 import sys
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +18,7 @@ from rich.table import Table
 
 from api import access
 from api.commands import audit_app, user_app
-from api.commands.base import err, fail, open_archive, operator, out, state
+from api.commands.base import err, fail, open_archive, operator, out, parse_date, state
 from api.commands.case import case_app
 from api.commands.desk import batch_app, station_app
 from api.commands.desk import scan as desk_scan
@@ -231,8 +230,8 @@ def search(
             case=case,
             package=package.value if package else None,
             source=source.value if source else None,
-            date_from=_date(date_from, "--from"),
-            date_to=_date(date_to, "--to"),
+            date_from=parse_date(date_from, "--from"),
+            date_to=parse_date(date_to, "--to"),
         )
     except access.Denied as exc:
         fail(exc.message, 1)
@@ -250,15 +249,6 @@ def search(
             f"[bold]{hit['document_id']}[/bold]  справа {escape(hit['case'] or '—')}"
             f"  ({hit['score']:.2f})\n  {snippet}"
         )
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{name}: очікується дата у форматі РРРР-ММ-ДД, отримано {value!r}")
 
 
 @app.command()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,7 @@ from rich.markup import escape
 
 from api import access
 from api.access import Denied
-from api.commands.base import fail, open_archive, operator, out
+from api.commands.base import fail, open_archive, operator, out, parse_date
 from api.policy import Capability, Principal
 from api.subject import (
     day_end,
@@ -22,7 +21,6 @@ from api.subject import (
     entries_json,
     report_json,
     report_pdf,
-    subject_report,
 )
 from archive.audit import Action, ChainBroken, Events
 from archive.context import Archive
@@ -39,15 +37,6 @@ class Format(StrEnum):
 class ListFormat(StrEnum):
     json = "json"
     csv = "csv"
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{name}: очікується дата у форматі РРРР-ММ-ДД, отримано {value!r}")
 
 
 def _start(cap: Capability, action: Action) -> tuple[Archive, Events, Principal]:
@@ -106,20 +95,11 @@ def subject(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Файл звіту.")] = None,
 ) -> None:
     """Усі звернення до документів з даними особи (відповідь на запит суб'єкта)."""
-    since, until = _date(date_from, "--from"), _date(date_to, "--to")
+    since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     archive, events, p = _start(Capability.read_audit, Action.audit_subject)
     try:
-        report = subject_report(archive, events.log, identifier, since=since, until=until)
-        if fmt == Format.pdf:
-            report.integrity = events.log.verify(archive.store)
-        events.publish(
-            access.event(
-                p,
-                Action.audit_subject,
-                documents=[d["document_id"] for d in report.documents],
-                identifiers=access.typed_exposures(archive, identifier),
-                details={"format": fmt.value, "entries": len(report.entries)},
-            )
+        report = access.subject_access_report(
+            archive, events, p, identifier, since=since, until=until, fmt=fmt.value
         )
         if fmt == Format.pdf:
             if output is None:
@@ -147,7 +127,7 @@ def log(
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
 ) -> None:
     """Записи журналу за користувачем, документом і періодом."""
-    since, until = _date(date_from, "--from"), _date(date_to, "--to")
+    since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     archive, events, p = _start(Capability.read_audit, Action.audit_read)
     try:
         rows = events.log.entries(
@@ -181,7 +161,7 @@ def review(
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
 ) -> None:
     """Екстрені доступи (break-glass) і відмови — для перевірки."""
-    since, until = day_start(_date(date_from, "--from")), day_end(_date(date_to, "--to"))
+    since, until = day_start(parse_date(date_from, "--from")), day_end(parse_date(date_to, "--to"))
     archive, events, p = _start(Capability.read_audit, Action.audit_read)
     try:
         glass = events.log.entries(break_glass=True, since=since, until=until)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import socket
+from datetime import date
 from typing import NoReturn
 
 import typer
@@ -40,6 +41,16 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """One clear line, never a traceback."""
     err.print(f"[red]помилка:[/red] {escape(message)}")
     raise typer.Exit(code)
+
+
+def parse_date(value: str | None, name: str) -> date | None:
+    """A ``YYYY-MM-DD`` option, or one clear error line naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name}: очікується дата у форматі РРРР-ММ-ДД, отримано {value!r}")
 
 
 def open_archive() -> Archive:

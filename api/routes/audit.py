@@ -20,7 +20,6 @@ from api.subject import (
     entries_json,
     report_json,
     report_pdf,
-    subject_report,
 )
 from archive.audit import Action, Outcome
 
@@ -71,18 +70,8 @@ def subject(
     date_to: Annotated[date | None, Query(alias="to")] = None,
     format: Format = Format.json,
 ) -> Response:
-    log = events.log
-    report = subject_report(archive, log, q, since=date_from, until=date_to)
-    if format == Format.pdf:
-        report.integrity = log.verify(archive.store)
-    events.publish(
-        access.event(
-            p,
-            Action.audit_subject,
-            documents=[d["document_id"] for d in report.documents],
-            identifiers=access.typed_exposures(archive, q),
-            details={"format": format.value, "entries": len(report.entries)},
-        )
+    report = access.subject_access_report(
+        archive, events, p, q, since=date_from, until=date_to, fmt=format.value
     )
     if format == Format.csv:
         return Response(entries_csv(report.entries), media_type="text/csv; charset=utf-8")
