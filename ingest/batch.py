@@ -763,6 +763,21 @@ class PartError(Exception):
     """A held part cannot be attached (message in Ukrainian)."""
 
 
+def held_part_json(r: BatchPart) -> dict[str, Any]:
+    """A held part as the command line and the API list it."""
+    return {
+        "part_id": r.id,
+        "batch_id": r.batch_id,
+        "kind": r.kind,
+        "case": r.case_number,
+        "centre": r.centre,
+        "package": r.package,
+        "pages": r.pages,
+        "code": r.reason_code,
+        "reason": r.reason,
+    }
+
+
 def held_parts(archive: Archive, centre: str | None = None) -> list[BatchPart]:
     """Parts waiting for review, oldest first (``centre``: only those naming it or none)."""
     with archive.db.session() as s:

@@ -363,23 +363,10 @@ def scan(
 def held(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Відкладені частини пачок: сторінки до першого титульного аркуша, нерозпізнані
     титульні аркуші, справи, яких немає в журналі."""
-    from ingest.batch import held_parts
+    from ingest.batch import held_part_json, held_parts
 
     with _desk_session("batch.held") as (archive, p):
-        rows: list[dict[str, Any]] = [
-            {
-                "part_id": r.id,
-                "batch_id": r.batch_id,
-                "kind": r.kind,
-                "case": r.case_number,
-                "centre": r.centre,
-                "package": r.package,
-                "pages": r.pages,
-                "code": r.reason_code,
-                "reason": r.reason,
-            }
-            for r in held_parts(archive, p.centre)
-        ]
+        rows: list[dict[str, Any]] = [held_part_json(r) for r in held_parts(archive, p.centre)]
     if as_json:
         out.print(json.dumps(rows, ensure_ascii=False), markup=False)
         return

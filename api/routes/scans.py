@@ -45,6 +45,7 @@ from ingest.batch import (
     attach_part,
     batch_report,
     find_batch,
+    held_part_json,
     held_parts,
     ingest_batch,
 )
@@ -315,21 +316,7 @@ def _process(
 
 @router.get("/api/batches/held", summary="Сторінки сканованих пачок, що чекають на перевірку")
 def held(archive: ArchiveDep, p: Uploader) -> Any:
-    rows = held_parts(archive, p.centre)
-    return [
-        {
-            "part_id": r.id,
-            "batch_id": r.batch_id,
-            "kind": r.kind,
-            "case": r.case_number,
-            "centre": r.centre,
-            "package": r.package,
-            "pages": r.pages,
-            "reason": r.reason,
-            "code": r.reason_code,
-        }
-        for r in rows
-    ]
+    return [held_part_json(r) for r in held_parts(archive, p.centre)]
 
 
 @router.post(
