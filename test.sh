@@ -7,4 +7,6 @@ cd "$(dirname "$0")"
 ./scripts/services.sh up
 .venv/bin/ruff check .
 .venv/bin/mypy
+# The layers contract (docs/architecture.md): imports flow one way, no cycles.
+.venv/bin/lint-imports
 exec .venv/bin/pytest "$@"

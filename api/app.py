@@ -12,12 +12,12 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.access import Denied, NotFound, events_for
 from api.routes import audit, auth, cases, documents, health, scans, search, users
-from archive.context import Archive
 from archive.models import utcnow
 from archive.settings import Settings
+from backends import Archive
 from ingest.dispatch import open_dispatcher
+from usecases.access import Denied, NotFound, events_for
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api import access
 from api.commands import audit_app, user_app
 from api.commands.base import err, fail, open_archive, operator, out, parse_date, state
 from api.commands.case import case_app
@@ -26,6 +25,7 @@ from api.commands.desk import watch as desk_watch
 from api.logs import ScrubFilter
 from archive.models import PackageKind, Source
 from archive.settings import Settings, load_settings
+from usecases import access
 
 app = typer.Typer(
     name="cnap-archive",
@@ -264,8 +264,8 @@ def show(
     ] = None,
 ) -> None:
     """Показати документ: метадані, стан і текст сторінок (у межах ваших повноважень)."""
-    from api.views import document_json
     from archive.audit import Action
+    from usecases.views import document_json
 
     archive = open_archive()
     try:

@@ -2,7 +2,7 @@
 
 Routes declare what they read (``document_for(Action.…)``) or what they do
 (``capable(Capability.…)``); the decision and its log entry happen here, in
-``api.access`` and ``api.policy``, never in a route body.
+``usecases.access`` and ``usecases.policy``, never in a route body.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api import access
-from api.access import Denied, Granted, NotFound
-from api.policy import Capability, Principal
-from api.security import resolve_token
 from archive.audit import Action, Events
-from archive.context import Archive
+from backends import Archive
 from ingest.dispatch import Dispatcher
+from usecases import access
+from usecases.access import Denied, Granted, NotFound
+from usecases.policy import Capability, Principal
+from usecases.security import resolve_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 

@@ -32,8 +32,8 @@ def scrub(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: re.sub(r"[0-9A-Za-zА-Яа-яІіЇїЄєҐґ]", "•", m.group()), text)
     try:
-        from archive.pages import PageText
-        from ingest.pii import detect, mask_text
+        from common.pages import PageText
+        from pii import detect, mask_text
 
         found = detect([PageText(1, text)])
         if found:

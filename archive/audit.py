@@ -80,6 +80,30 @@ class Action(enum.StrEnum):
     audit_verify = "audit.verify"
     audit_seal = "audit.seal"
     audit_purge = "audit.purge"
+    audit_review = "audit.review"
+    # The archive itself.
+    archive_init = "archive.init"
+    index_rebuild = "index.rebuild"
+    # The desk: cases, the journal, printed forms.
+    case_register = "case.register"
+    case_read = "case.read"
+    case_find = "case.find"
+    case_send = "case.send"
+    case_notify = "case.notify"
+    case_issue = "case.issue"
+    case_cover_sheet = "case.cover_sheet"
+    case_inventory = "case.inventory"
+    case_routing_sheet = "case.routing_sheet"
+    journal_reserve = "journal.reserve"
+    # Scanned batches, hot folders, scanners and station uploads.
+    batch_upload = "batch.upload"
+    batch_held = "batch.held"
+    batch_attach = "batch.attach"
+    hotfolder_file = "hotfolder.file"
+    scan_batch = "scan.batch"
+    station_upload = "station.upload"
+    station_upload_status = "station.upload_status"
+    station_upload_complete = "station.upload_complete"
 
 
 class Outcome(enum.StrEnum):

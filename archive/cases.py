@@ -4,7 +4,7 @@ Every function here runs inside the caller's session and appends
 :class:`~archive.models.CaseEvent` rows (the electronic routing sheet, лист
 про проходження справи, append-only in the database). Nothing here renders
 paper or checks permissions: forms are drawn by :mod:`scanner.inventory` and
-:mod:`scanner.cover_sheet`, access is decided in :mod:`api.policy`.
+:mod:`scanner.cover_sheet`, access is decided in :mod:`usecases.policy`.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from archive.models import Base
 
 if TYPE_CHECKING:
-    from archive.pages import PageText
     from archive.settings import Settings
+    from common.pages import PageText
 
 # Metadata keys whose values name the applicant (a name is only taken from these).
 _NAME_KEYS = ("name", "піб", "прізвище", "applicant", "заявник", "fullname")
@@ -52,7 +52,7 @@ class DocumentFinding(Base):
     boxes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(8), default="text")  # "text" | "meta"
 
-    # The span API that ``ingest.pii.mask_text`` expects.
+    # The span API that ``pii.mask_text`` expects.
     @property
     def start(self) -> int:
         return self.char_start or 0
@@ -63,7 +63,7 @@ class DocumentFinding(Base):
 
 
 class FindingLike(Protocol):
-    """The shape of ``ingest.pii.Finding``."""
+    """The shape of ``pii.Finding``."""
 
     @property
     def kind(self) -> str: ...
@@ -123,7 +123,7 @@ def classify(text: str, *, strict: bool = False) -> list[Identifier]:
     ``strict`` keeps only values that pass their check digits or shape; a
     person looking someone up gets every reading that fits the shape.
     """
-    from ingest.pii import validators as v
+    from pii import validators as v
 
     raw = text.strip()
     if not raw:
@@ -164,7 +164,7 @@ def classify(text: str, *, strict: bool = False) -> list[Identifier]:
 
 def metadata_identifiers(meta: Mapping[str, Any]) -> list[Identifier]:
     """Identifiers named by the metadata that arrived with a document (Diia sharing)."""
-    from ingest.pii import validators as v
+    from pii import validators as v
 
     found: list[Identifier] = []
     for key, value in meta.items():
@@ -188,7 +188,7 @@ def replace_findings(
     metadata: Iterable[Identifier] = (),
 ) -> int:
     """Store a document's findings, replacing earlier ones (processing may be retried)."""
-    from ingest.pii import mask
+    from pii import mask
 
     s.execute(delete(DocumentFinding).where(DocumentFinding.document_id == document_id))
     seen: set[tuple[str, str]] = set()
@@ -240,7 +240,7 @@ def detect_and_store(
     meta: Mapping[str, Any] | None,
 ) -> int:
     """Find personal data in the pages and the metadata of a document and store it."""
-    from ingest.pii import detect
+    from pii import detect
 
     meta = dict(meta or {})
     text_meta = {

@@ -1,6 +1,6 @@
 """Users, their roles and scopes, and API tokens.
 
-Passwords are hashed (Argon2) by ``api.security`` before they reach this
+Passwords are hashed (Argon2) by ``usecases.security`` before they reach this
 module; tokens are stored only as their SHA-256, so a copy of the database
 does not let anyone act as a user.
 """
@@ -17,7 +17,7 @@ from archive.models import Base, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
-    """The roles of DESIGN.md; what each may do is decided in ``api.policy``."""
+    """The roles of DESIGN.md; what each may do is decided in ``usecases.policy``."""
 
     administrator = "administrator"
     official = "official"

@@ -34,18 +34,18 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from api import access, desk  # noqa: E402
-from api.policy import Principal  # noqa: E402
 from archive import cases as ops  # noqa: E402
-from archive.context import Archive  # noqa: E402
 from archive.settings import IngestSettings, Settings  # noqa: E402
 from archive.users import Role  # noqa: E402
+from backends import Archive  # noqa: E402
 from ingest.batch import ingest_batch  # noqa: E402
 from ingest.dispatch import LocalDispatcher  # noqa: E402
 from scanner.cover_sheet import CoverSheet  # noqa: E402
 from search.base import SearchQuery  # noqa: E402
 from tests.scanner import paper  # noqa: E402
 from tests.synthetic import degrade, images_to_pdf, render_page, ukrainian_lines  # noqa: E402
+from usecases import access, desk  # noqa: E402
+from usecases.policy import Principal  # noqa: E402
 
 CENTRE = "ЦНАП Житомир"
 # One word per case, printed on every page of its package and nowhere else.

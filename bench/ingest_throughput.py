@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive.context import Archive
 from archive.settings import Settings
+from backends import Archive
 from ingest.service import ingest_files
 from search.base import SearchQuery
 from tests.synthetic import born_digital_pdf, ukrainian_lines

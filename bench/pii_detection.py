@@ -44,8 +44,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive.pages import PageText, Word
-from ingest.pii import KINDS, detect
+from common.pages import PageText, Word
+from pii import KINDS, detect
 from tests.pii_corpus import Form, make_forms, noisy
 
 Key = tuple[str, str]

@@ -42,7 +42,6 @@ from sqlalchemy.exc import IntegrityError
 
 from archive import cases as case_ops
 from archive.batches import BatchPart, BatchState, PartKind, PartState, ScanBatch
-from archive.context import Archive
 from archive.models import (
     Case,
     CaseEvent,
@@ -55,6 +54,7 @@ from archive.models import (
     utcnow,
 )
 from archive.store.base import sha256_file
+from backends import Archive
 from ingest.dispatch import Dispatcher, open_dispatcher
 from ingest.errors import Rejected
 from ingest.pipeline import Accepted, NotAFile, accept_file, outcome_for

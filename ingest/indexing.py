@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.context import Archive
 from archive.models import DocState, Document, IndexOutbox, Package
+from backends import Archive
 from search.base import IndexDoc
 
 log = logging.getLogger(__name__)

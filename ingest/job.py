@@ -12,7 +12,7 @@ import resource
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.pages import PageText
+from common.pages import PageText
 from ingest.errors import Rejected
 from ingest.ocr import OcrFailed, OcrOptions, run_ocr
 from ingest.preflight import Limits, check

@@ -23,7 +23,6 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive.context import Archive
 from archive.findings import detect_and_store
 from archive.models import (
     Case,
@@ -39,6 +38,7 @@ from archive.models import (
 )
 from archive.store import StoreError
 from archive.store.base import sha256_file
+from backends import Archive
 from ingest.job import JobResult
 from ingest.ocr import OcrOptions
 from ingest.preflight import Limits

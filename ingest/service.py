@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from archive.context import Archive
 from archive.models import PackageKind, Source
+from backends import Archive
 from ingest.dispatch import Dispatcher, open_dispatcher
 from ingest.pipeline import Accepted, NotAFile, Outcome, accept_file, outcome_for
 

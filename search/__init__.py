@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from search.base import IndexDoc, IndexError_, SearchHit, SearchIndex, SearchQuery, SearchResult
-from search.factory import UnsupportedIndexURL, open_index
+from search.base import (
+    IndexDoc,
+    IndexError_,
+    SearchHit,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+    UnsupportedIndexURL,
+)
+from search.factory import open_index
 
 __all__ = [
     "IndexDoc",

@@ -85,3 +85,7 @@ class SearchIndex(Protocol):
 
 class IndexError_(Exception):
     """The index backend failed (translated from the backend's own errors)."""
+
+
+class UnsupportedIndexURL(IndexError_, ValueError):
+    """The index URL names no backend this build provides."""

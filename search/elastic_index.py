@@ -171,7 +171,7 @@ class ElasticIndex:
         ``verify_certs=0`` and ``ca_certs=PATH`` for HTTPS. Nothing is sent
         until the first call, so an application starts while the cluster is down.
         """
-        from search.factory import UnsupportedIndexURL
+        from search.base import UnsupportedIndexURL
 
         parts = urlsplit(url)
         params = {k: v[-1] for k, v in parse_qs(parts.query).items()}

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from search.base import IndexError_, SearchIndex
+from search.base import SearchIndex, UnsupportedIndexURL
 
 SUPPORTED_SCHEMES = ("tantivy", "http", "https")
 _TRUE = {"1", "true", "yes", "on"}
-
-
-class UnsupportedIndexURL(IndexError_, ValueError):
-    """The index URL names no backend this build provides."""
 
 
 def open_index(url: str) -> SearchIndex:

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from ingest.pii.validators import (
+from pii.validators import (
     edrpou_check_digit,
     iban_check_digits,
     make_rnokpp,

@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.security import hash_password
-from archive.context import Archive
 from archive.settings import Settings
 from archive.users import Role, add_user
+from backends import Archive
 from tests.api.helpers import IBAN, NAME, PHONE, RNOKPP, RNOKPP_2, application, make_document
+from usecases.security import hash_password
 
 PASSWORD = "correct horse battery"
 SECRETS = [RNOKPP, RNOKPP_2, IBAN, PHONE, NAME, PHONE[4:], RNOKPP_2[:5] + " " + RNOKPP_2[5:]]

@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from api import access
-from api.access import Denied
 from api.commands.base import fail, open_archive, operator, out, parse_date
-from api.policy import Capability, Principal
-from api.subject import (
+from archive.audit import Action, ChainBroken, Events
+from backends import Archive
+from usecases import access
+from usecases.access import Denied
+from usecases.policy import Capability, Principal
+from usecases.subject import (
     day_end,
     day_start,
     entries_csv,
@@ -22,8 +24,6 @@ from api.subject import (
     report_json,
     report_pdf,
 )
-from archive.audit import Action, ChainBroken, Events
-from archive.context import Archive
 
 audit_app = typer.Typer(help="Журнал доступу до персональних даних.", no_args_is_help=True)
 

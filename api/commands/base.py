@@ -6,7 +6,7 @@ running it, recorded as ``local:<name>``. The local account on the server is
 trusted as ``security.local_role`` (default: administrator) of
 ``security.local_centre`` (default: every centre), and may bootstrap users
 and read the log — whoever runs commands there can read the database file
-anyway. Either way, every read is decided by ``api.policy`` and logged.
+anyway. Either way, every read is decided by ``usecases.policy`` and logged.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from api.policy import Principal
-from archive.context import Archive
 from archive.settings import Settings
 from archive.users import Role, get_user
+from backends import Archive
+from usecases.policy import Principal
 
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, highlight=False)

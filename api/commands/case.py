@@ -13,14 +13,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api import access, desk
-from api.access import Denied
 from api.commands.base import fail, open_archive, operator, out, state
-from api.policy import Level, Principal
 from archive import cases as ops
 from archive.audit import Events
-from archive.context import Archive
 from archive.journal import JournalError
+from backends import Archive
+from usecases import access, desk
+from usecases.access import Denied
+from usecases.policy import Level, Principal
 
 case_app = typer.Typer(
     help="Справи: реєстрація, титульний аркуш і опис, проходження, повідомлення, видача.",

@@ -16,12 +16,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api import access, desk
-from api.access import Denied
 from api.commands.base import err, fail, open_archive, operator, out, state
-from api.policy import Principal
-from archive.context import Archive
 from archive.models import PackageKind
+from backends import Archive
+from usecases import access, desk
+from usecases.access import Denied
+from usecases.policy import Principal
 
 batch_app = typer.Typer(
     help="Скановані пачки: перевірка відкладених сторінок.", no_args_is_help=True

@@ -11,13 +11,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api import access
-from api.access import Denied
 from api.commands.base import fail, open_archive, operator, out, state
-from api.policy import Capability
-from api.security import WeakPassword, hash_password
 from archive.audit import Action
 from archive.users import Role, UnknownUser, UserExists, add_user, disable_user, list_users
+from usecases import access
+from usecases.access import Denied
+from usecases.policy import Capability
+from usecases.security import WeakPassword, hash_password
 
 user_app = typer.Typer(help="Користувачі: додати, переглянути, вимкнути.", no_args_is_help=True)
 

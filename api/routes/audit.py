@@ -9,11 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from api import access
 from api.deps import ArchiveDep, EventsDep, capable
-from api.policy import Capability, Principal
 from api.schemas import VerifyOut
-from api.subject import (
+from archive.audit import Action, Outcome
+from usecases import access
+from usecases.policy import Capability, Principal
+from usecases.subject import (
     day_end,
     day_start,
     entries_csv,
@@ -21,7 +22,6 @@ from api.subject import (
     report_json,
     report_pdf,
 )
-from archive.audit import Action, Outcome
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api import access
 from api.deps import ArchiveDep, EventsDep, PrincipalDep, client_address, oauth2_scheme
-from api.policy import Principal
 from api.schemas import MeOut, TokenOut
-from api.security import (
+from archive.audit import AccessEvent, Action, Outcome
+from archive.findings import identifier_key
+from usecases import access
+from usecases.policy import Principal
+from usecases.security import (
     OidcClient,
     OidcError,
     authenticate,
@@ -24,8 +26,6 @@ from api.security import (
     sign,
     unsign,
 )
-from archive.audit import AccessEvent, Action, Outcome
-from archive.findings import identifier_key
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

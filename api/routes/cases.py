@@ -19,13 +19,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
-from api import desk
-from api.access import Denied
 from api.deps import ArchiveDep, DispatcherDep, EventsDep, PrincipalDep, get_uploader
-from api.policy import Decision, Level, Principal
 from archive import cases as ops
 from archive.journal import JournalError
 from archive.models import Case, PackageKind, utcnow
+from usecases import desk
+from usecases.access import Denied
+from usecases.policy import Decision, Level, Principal
 
 router = APIRouter(tags=["cases"])
 

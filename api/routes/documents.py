@@ -16,17 +16,17 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Response, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from api import access, disclosure, redact
-from api.access import Granted, page_findings
 from api.deps import ArchiveDep, DispatcherDep, EventsDep, document_for, get_uploader
-from api.policy import Principal
 from api.schemas import DocumentMetaOut, DocumentOut, FindingOut, IngestOut, PageOut
-from api.views import document_json
 from archive.audit import Action
-from archive.context import Archive
 from archive.models import DocState, PackageKind, Source, Tier
 from archive.store import ObjectNotFound
+from backends import Archive
 from ingest.pipeline import accept_file, outcome_for
+from usecases import access, disclosure, redact
+from usecases.access import Granted, page_findings
+from usecases.policy import Principal
+from usecases.views import document_json
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
 

@@ -29,15 +29,13 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api import access, desk
 from api.deps import ArchiveDep, DispatcherDep, EventsDep, get_uploader
-from api.policy import Principal
 from archive import cases as ops
 from archive.audit import Action
 from archive.batches import BatchState, StationUpload
-from archive.context import Archive
 from archive.models import DocState, Document, PackageKind
 from archive.store.base import check_sha256, sha256_file
+from backends import Archive
 from ingest.batch import (
     BatchUnreadable,
     PartError,
@@ -50,6 +48,8 @@ from ingest.batch import (
     ingest_batch,
 )
 from ingest.dispatch import Dispatcher
+from usecases import access, desk
+from usecases.policy import Principal
 
 router = APIRouter(tags=["scans"])
 

@@ -1,6 +1,6 @@
 """Full-text search and lookup by identifier, within what the caller may open.
 
-A refusal raises ``api.access.Denied``, answered 403 by the app's handler.
+A refusal raises ``usecases.access.Denied``, answered 403 by the app's handler.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api import access
 from api.deps import ArchiveDep, EventsDep, PrincipalDep
 from api.schemas import IdentifierSearchOut, SearchOut
 from archive.models import PackageKind, Source
+from usecases import access
 
 router = APIRouter(prefix="/api", tags=["search"])
 

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from api import access
 from api.deps import ArchiveDep, EventsDep, capable
-from api.policy import Capability, Principal
 from api.schemas import UserOut
-from api.security import WeakPassword, hash_password
 from archive.audit import Action
 from archive.users import Role, UnknownUser, User, UserExists, add_user, disable_user, list_users
+from usecases import access
+from usecases.policy import Capability, Principal
+from usecases.security import WeakPassword, hash_password
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 

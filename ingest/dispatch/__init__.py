@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.context import Archive
+from backends import Archive
 from ingest.dispatch.base import Dispatcher
 from ingest.dispatch.local import LocalDispatcher
 

@@ -8,8 +8,8 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from archive.context import Archive
 from archive.models import Document
+from backends import Archive
 from ingest.pipeline import TERMINAL
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from celery import Celery
 
-from archive.context import Archive
 from archive.settings import Settings
+from backends import Archive
 from ingest.dispatch.base import wait_for_documents
 from ingest.dispatch.jobpool import JobPool
 from ingest.indexing import flush_outbox

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from archive.context import Archive
+from backends import Archive
 from ingest.dispatch.base import wait_for_documents
 from ingest.dispatch.jobpool import JobPool
 from ingest.indexing import flush_outbox

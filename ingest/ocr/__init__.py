@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from archive.pages import PageText
+from common.pages import PageText
 
 InputKind = Literal["pdf", "image"]
 

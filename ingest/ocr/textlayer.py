@@ -7,7 +7,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from archive.pages import PageText, Word
+from common.pages import PageText, Word
 
 _INVISIBLE = 3  # PDF text render mode 3: neither fill nor stroke — an OCR layer
 

@@ -12,12 +12,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.security import hash_password
-from archive.context import Archive
 from archive.models import CaseStatus
 from archive.settings import Settings
 from archive.users import Role, add_user
+from backends import Archive
 from tests.api.helpers import Made, application, make_document
+from usecases.security import hash_password
 
 HOME = "ЦНАП Житомир"
 OTHER = "ЦНАП Бердичів"
@@ -62,7 +62,7 @@ class World:
         return token
 
     def audit_tail(self, after: int) -> list[dict[str, object]]:
-        from api.subject import entries_json
+        from usecases.subject import entries_json
 
         rows = self.app.state.events.log.entries(limit=100_000)
         return [e for e in entries_json(rows) if int(e["seq"]) > after]

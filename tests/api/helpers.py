@@ -17,12 +17,12 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
-from archive.context import Archive
 from archive.findings import detect_and_store
 from archive.models import Case, CaseStatus, DocState, Document, IndexOutbox, Page, Source, utcnow
-from archive.pages import PageText, Word
+from backends import Archive
+from common.pages import PageText, Word
 from ingest.indexing import flush_outbox
-from ingest.pii.validators import iban_check_digits, make_rnokpp
+from pii.validators import iban_check_digits, make_rnokpp
 
 FONT = "TestSans"
 SIZE = 12

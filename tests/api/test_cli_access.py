@@ -17,8 +17,8 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from api.cli import app
-from archive.context import Archive
 from archive.settings import Settings
+from backends import Archive
 from tests.api.helpers import RNOKPP, application, make_document
 
 PASSWORD = "correct horse battery"

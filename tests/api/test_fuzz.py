@@ -13,11 +13,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from api.app import create_app
-from api.security import issue_token
 from archive.settings import Settings
 from archive.users import get_user
 from tests.api.conftest import ROLES, World, build_world
 from tests.api.test_matrix import MATRIX
+from usecases.security import issue_token
 
 # The spec of the app as built (no archive is opened to produce it).
 SCHEMA = schemathesis.openapi.from_dict(create_app(Settings(data_dir=Path("unused"))).openapi())

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from archive.audit import AccessEvent, Action, AuditLog, ChainBroken, Exposure, Outcome
-from archive.context import Archive
 from archive.models import Tier
+from backends import Archive
 
 
 def fill(log: AuditLog, n: int) -> None:

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DatabaseError
 
-from archive.context import Archive
 from archive.models import Case, CaseEvent, Document, Source
 from archive.settings import Settings
+from backends import Archive
 from ingest.pipeline import claim
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.context import Archive
 from archive.settings import Settings
+from backends import Archive
 from ingest.dispatch import LocalDispatcher
 
 HOME = "ЦНАП Житомир"

@@ -10,11 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.security import hash_password
 from archive.settings import Settings
 from archive.users import Role, add_user
 from tests.desk.conftest import HOME
 from tests.desk.paper import batch_pdf, doc
+from usecases.security import hash_password
 
 PASSWORD = "correct horse battery"
 

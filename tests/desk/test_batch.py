@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from archive import cases as ops
 from archive.batches import BatchPart, ScanBatch
-from archive.context import Archive
 from archive.journal import JournalBlock, reserve_block
 from archive.models import Case, CaseEvent, CaseStatus, DocState, Document, Tier
+from backends import Archive
 from ingest.batch import BatchUnreadable, attach_part, ingest_batch, write_part
 from ingest.dispatch import LocalDispatcher
 from scanner.cover_sheet import CoverSheet
@@ -142,9 +142,9 @@ def test_held_pages_join_their_case_when_it_is_registered(
     pdf = batch_pdf([CoverSheet(number, "input", HOME), doc("гамма")], tmp_path / "b.pdf")
     report = ingest_batch(desk_archive, pdf, actor="ira", dispatcher=dispatcher)
     assert [p.code for p in report.held] == ["unknown_case"]
-    from api import access, desk
-    from api.policy import Principal
     from archive.users import Role
+    from usecases import access, desk
+    from usecases.policy import Principal
 
     with desk_archive.db.session() as s:
         block_row = s.get(JournalBlock, block_id)

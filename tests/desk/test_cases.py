@@ -11,17 +11,17 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from api import access, desk
-from api.access import Denied
-from api.policy import Level, Principal
 from archive import cases as ops
-from archive.context import Archive
 from archive.models import CaseStatus, DocState, Document, PackageKind
 from archive.users import Role
+from backends import Archive
 from ingest.dispatch import LocalDispatcher
 from scanner.recognise import read_cover_sheet
 from tests.desk.cli import cli
 from tests.desk.conftest import HOME
+from usecases import access, desk
+from usecases.access import Denied
+from usecases.policy import Level, Principal
 
 ADMIN = Principal("olena", Role.administrator, centre=HOME)
 ADMIN_WP = Principal("ira", Role.administrator, centre=HOME, workplace="ВРМ Зарічне")

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from archive.context import Archive
 from archive.settings import Settings
+from backends import Archive
 from scanner.cover_sheet import CoverSheet
 from scanner.hotfolder import Handled, HotFolder, Retry, is_temporary, looks_complete
 from tests.desk.cli import cli

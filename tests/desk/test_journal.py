@@ -12,7 +12,6 @@ import pytest
 from pydantic import ValidationError
 
 from archive import cases as ops
-from archive.context import Archive
 from archive.journal import (
     JournalError,
     OutOfBlock,
@@ -23,6 +22,7 @@ from archive.journal import (
 )
 from archive.models import Case
 from archive.settings import DeskSettings, Settings
+from backends import Archive
 from ingest.pipeline import accept_file
 from tests.desk.desks import desk_work
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from archive.context import Archive
 from archive.models import DocState, Document, Page
 from archive.settings import Settings
+from backends import Archive
 from ingest.dispatch import Dispatcher, open_dispatcher
 from ingest.pipeline import accept_file
 from tests.synthetic import born_digital_pdf, degrade, render_page, ukrainian_lines

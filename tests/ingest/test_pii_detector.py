@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.pages import PageText, Word
-from ingest.pii import Finding, detect
-from ingest.pii.validators import make_rnokpp
+from common.pages import PageText, Word
+from pii import Finding, detect
+from pii.validators import make_rnokpp
 from tests.pii_corpus import make_forms, noisy, phone_text, valid_edrpou, valid_iban
 
 RNOKPP = "1759013776"  # born 28.02.1948, male
@@ -431,7 +431,7 @@ def test_any_text_gives_well_formed_non_overlapping_findings(text: str) -> None:
     for f in findings:
         assert 0 <= last_end <= f.start < f.end <= len(text)
         last_end = f.end
-    from ingest.pii import mask_text
+    from pii import mask_text
 
     masked = mask_text(text, findings)
     if not any(f.kind in ("name", "email") for f in findings):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.pages import PageText
-from ingest.pii import BULLET, detect, mask, mask_text
+from common.pages import PageText
+from pii import BULLET, detect, mask, mask_text
 from tests.pii_corpus import make_forms, noisy
 
 
@@ -69,7 +69,7 @@ def test_mask_text_masks_every_finding_and_keeps_layout() -> None:
 
 
 def test_mask_text_merges_overlaps_and_ignores_stray_spans() -> None:
-    from ingest.pii import Finding
+    from pii import Finding
 
     text = "РНОКПП 1759013776"
     f1 = Finding("rnokpp", "1759013776", 1, 7, 17)

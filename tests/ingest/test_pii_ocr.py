@@ -16,7 +16,7 @@ pytestmark = [
 
 def test_ocr_scan_of_a_form_finds_its_personal_data_with_boxes() -> None:
     from bench.pii_detection import ocr_image
-    from ingest.pii import detect
+    from pii import detect
     from tests.synthetic import LINE_SPACING, MARGINS_MM, degrade, render_page
 
     form = make_forms(1, seed=2026)[0]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ingest.pii.validators import (
+from pii.validators import (
     edrpou_check_digit,
     iban_check_digits,
     is_valid_edrpou,

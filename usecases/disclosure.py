@@ -19,8 +19,8 @@ from typing import Any
 from archive.audit import Exposure
 from archive.findings import DocumentFinding
 from archive.models import Page
-from archive.pages import PageText, Word
-from ingest.pii import BULLET, detect, mask_text
+from common.pages import PageText, Word
+from pii import BULLET, detect, mask_text
 
 # Eight or more digits, possibly grouped by spaces or dashes (phones, accounts).
 _DIGIT_RUN = re.compile(r"\d(?:[ \u00a0\-]?\d){7,}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from archive.pages import Word
+from common.pages import Word
 
 Box = tuple[float, float, float, float]
 

@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from archive.audit import AuditEntry, AuditLog, VerifyReport
-from archive.context import Archive
 from archive.findings import Identifier, classify, documents_with, identifier_key, identifier_ref
 from archive.models import Document, utcnow
+from backends import Archive
 
 ACTIONS_UA = {
     "document.text": "перегляд тексту документа",
@@ -92,7 +92,7 @@ def subject_report(
     until: date | None = None,
 ) -> SubjectReport:
     """Every access to documents holding the person's data, and every entry naming it."""
-    from ingest.pii import mask
+    from pii import mask
 
     key = identifier_key(archive.settings)
     idents = classify(query)

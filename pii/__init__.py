@@ -6,7 +6,7 @@ Public API::
     mask(value, kind) -> str
     mask_text(text, findings) -> str
 
-plus the validators in :mod:`ingest.pii.validators`. Nothing in this package
+plus the validators in :mod:`pii.validators`. Nothing in this package
 logs: identifiers and page text are personal data (docs/personal-data.md).
 """
 

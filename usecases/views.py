@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy.orm import selectinload
 
-from api.disclosure import page_json
-from archive.context import Archive
 from archive.findings import DocumentFinding
 from archive.models import Document
+from backends import Archive
+from usecases.disclosure import page_json
 
 
 class NotFound(Exception):

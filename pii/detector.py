@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from archive.pages import PageText
+from common.pages import PageText
 
 from .boxes import Box, WordIndex
 from .context import NEGATIVE, WORD_START, Labels, trie_pattern

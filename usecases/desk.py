@@ -1,6 +1,6 @@
 """The desk through the policy and the access log, shared by the API and the command line.
 
-Mirrors :mod:`api.access` for cases: every function asks :mod:`api.policy`
+Mirrors :mod:`usecases.access` for cases: every function asks :mod:`usecases.policy`
 for the decision on the case (a case is judged like its documents: centre,
 workplace, department, archival state), publishes the access event before
 anything is shown, and returns only what the decision permits. Desk actions
@@ -26,14 +26,14 @@ from typing import Any
 import pikepdf
 from sqlalchemy import select
 
-from api.access import Denied, event, require
-from api.policy import Capability, Decision, DocScope, Level, Principal, decide, may_upload_to
 from archive import cases as ops
 from archive.audit import Action, Events, Outcome
-from archive.context import Archive
 from archive.journal import JournalBlock, JournalError, check_code, local_year, reserve_block
 from archive.models import Case, CaseStatus, Document, Package, PackageKind, Source, utcnow
+from backends import Archive
 from ingest.dispatch import Dispatcher
+from usecases.access import Denied, event, require
+from usecases.policy import Capability, Decision, DocScope, Level, Principal, decide, may_upload_to
 
 READ = Action.document_metadata
 WRITE = Action.upload
@@ -145,7 +145,7 @@ def _mask_contact(text: str | None) -> str | None:
     if not text:
         return text
     from archive.findings import classify
-    from ingest.pii import mask
+    from pii import mask
 
     found = classify(text)
     if found and found[0].kind != "name":

@@ -1,6 +1,6 @@
 """Reads that go through the policy and the access log, shared by the API and the CLI.
 
-Each function asks ``api.policy`` for the decision, publishes the access
+Each function asks ``usecases.policy`` for the decision, publishes the access
 event (allowed or denied) before anything is shown, and returns only what
 the decision permits. Route bodies and commands call these and never decide
 on their own.
@@ -16,8 +16,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api import disclosure
-from api.policy import (
+from archive.audit import AccessEvent, Action, AuditLog, Events, Exposure, Outcome
+from archive.findings import (
+    DocumentFinding,
+    classify,
+    documents_with,
+    findings_for,
+    identifier_key,
+    identifier_ref,
+)
+from archive.models import Document
+from backends import Archive
+from search.base import SearchQuery
+from usecases import disclosure
+from usecases.errors import Denied, NotFound
+from usecases.policy import (
     REQUIRED,
     Capability,
     Decision,
@@ -31,32 +44,9 @@ from api.policy import (
     scope_of,
     search_scope,
 )
-from api.subject import SubjectReport, subject_report
-from archive.audit import AccessEvent, Action, AuditLog, Events, Exposure, Outcome
-from archive.context import Archive
-from archive.findings import (
-    DocumentFinding,
-    classify,
-    documents_with,
-    findings_for,
-    identifier_key,
-    identifier_ref,
-)
-from archive.models import Document
-from search.base import SearchQuery
+from usecases.subject import SubjectReport, subject_report
 
-
-class NotFound(Exception):
-    """No such document."""
-
-
-class Denied(Exception):
-    """The policy refused; ``message`` is for the person, in Ukrainian."""
-
-    def __init__(self, message: str, decision: Decision | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.decision = decision
+__all__ = ["Denied", "NotFound"]
 
 
 def events_for(archive: Archive) -> Events:
@@ -200,7 +190,7 @@ def page_findings(g: Granted, number: int) -> list[DocumentFinding]:
 
 def typed_exposures(archive: Archive, text: str) -> list[Exposure]:
     """Identifiers a person typed into a query (so the DPO finds who looked for whom)."""
-    from ingest.pii import mask
+    from pii import mask
 
     key = identifier_key(archive.settings)
     pieces = {text.strip(), *text.replace('"', " ").split()}
@@ -323,7 +313,7 @@ def search(
 def lookup_identifier(archive: Archive, events: Events, p: Principal, value: str) -> dict[str, Any]:
     """Documents holding an identifier, among those the principal may read in full."""
     require(events, p, Capability.lookup_identifier, Action.identifier_lookup)
-    from ingest.pii import mask
+    from pii import mask
 
     key = identifier_key(archive.settings)
     idents = classify(value)

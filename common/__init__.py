@@ -1,0 +1,1 @@
+"""Leaf primitives shared by every layer (no imports from the project)."""
