@@ -1,0 +1,111 @@
+"""Audit by construction: every use case is registered, and the registry enforces its entry."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import usecases
+from archive.audit import Action, Outcome
+from archive.users import Role
+from backends import Archive
+from usecases import access
+from usecases.context import Context
+from usecases.errors import Denied
+from usecases.policy import Principal
+from usecases.registry import USE_CASES, AuditMissing, use_case
+
+
+def _modules() -> Iterator[Any]:
+    for info in pkgutil.iter_modules(usecases.__path__):
+        yield importlib.import_module(f"usecases.{info.name}")
+
+
+def _takes_context(fn: Any) -> bool:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    if not params:
+        return False
+    ann = params[0].annotation
+    return ann is Context or ann == "Context"
+
+
+def test_every_function_taking_a_context_is_a_registered_use_case() -> None:
+    registered = {uc.func for uc in USE_CASES.values()}
+    missing = []
+    for module in _modules():
+        for name, fn in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(fn):
+                continue
+            if getattr(fn, "__module__", None) != module.__name__:
+                continue
+            if _takes_context(fn) and fn not in registered:
+                missing.append(f"{module.__name__}.{name}")
+    assert not missing, f"use cases without @use_case (audit by construction): {missing}"
+
+
+def test_every_use_case_declares_its_audit_action_or_why_not() -> None:
+    assert USE_CASES, "no use case registered"
+    for uc in USE_CASES.values():
+        assert uc.audit is not None or (uc.why_unaudited or "").strip(), uc.name
+
+
+def test_unaudited_use_cases_need_a_reason() -> None:
+    with pytest.raises(ValueError):
+        use_case(None)
+
+
+@pytest.fixture
+def ctx(archive: Archive) -> Context:
+    p = Principal(login="tester", role=Role.administrator, centre=None, address="test")
+    return Context(archive=archive, principal=p, events=access.events_for(archive))
+
+
+def test_a_use_case_that_forgets_its_entry_fails_closed(ctx: Context) -> None:
+    @use_case(Action.case_read)
+    def forgetful(c: Context) -> str:
+        return "personal data"
+
+    with pytest.raises(AuditMissing):
+        forgetful(ctx)
+
+
+def test_a_use_case_with_its_entry_returns(ctx: Context) -> None:
+    @use_case(Action.case_read)
+    def careful(c: Context) -> str:
+        c.events.publish(access.event(c.principal, Action.case_read))
+        return "ok"
+
+    assert careful(ctx) == "ok"
+    entries = ctx.events.log.entries(actions=[Action.case_read.value])
+    assert [e.action for e in entries] == [Action.case_read.value]
+
+
+def test_two_entries_of_the_same_action_are_refused(ctx: Context) -> None:
+    @use_case(Action.case_read)
+    def chatty(c: Context) -> str:
+        c.events.publish(access.event(c.principal, Action.case_read))
+        c.events.publish(access.event(c.principal, Action.case_read))
+        return "x"
+
+    with pytest.raises(AuditMissing):
+        chatty(ctx)
+
+
+def test_a_denial_is_logged_and_raised(ctx: Context) -> None:
+    @use_case(Action.case_read)
+    def refusing(c: Context) -> str:
+        c.events.publish(access.event(c.principal, Action.case_read, Outcome.denied))
+        raise Denied("ні")
+
+    with pytest.raises(Denied):
+        refusing(ctx)
+    entries = ctx.events.log.entries(actions=[Action.case_read.value])
+    assert [e.outcome for e in entries] == [Outcome.denied.value]
