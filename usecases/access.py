@@ -103,7 +103,8 @@ def _load(ctx: Context, document_id: str) -> tuple[Document, list[DocumentFindin
             ],
         )
         if doc is None:
-            raise NotFound(DOCUMENT_NOT_FOUND, details={"document_id": document_id})
+            # The id is not repeated: a person may have typed an identifier there.
+            raise NotFound(DOCUMENT_NOT_FOUND)
         return doc, findings_for(s, document_id)
 
 
