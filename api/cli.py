@@ -7,9 +7,8 @@ import logging
 import logging.handlers
 import os
 import sys
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -17,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.commands import audit_app, user_app
+from api.commands._uc import operator_context, run
 from api.commands.base import err, fail, open_archive, operator, out, parse_date, state
 from api.commands.case import case_app
 from api.commands.desk import batch_app, station_app
@@ -25,7 +25,9 @@ from api.commands.desk import watch as desk_watch
 from api.logs import ScrubFilter
 from archive.models import PackageKind, Source
 from archive.settings import Settings, load_settings
-from usecases import access
+from usecases import access, documents, maintenance
+from usecases import search as find
+from usecases.ingest import FileOutcome, ingest_files
 
 app = typer.Typer(
     name="cnap-archive",
@@ -43,17 +45,6 @@ app.add_typer(batch_app, name="batch")
 app.add_typer(station_app, name="station")
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
-
-
-class PackageOpt(StrEnum):
-    input = "input"
-    output = "output"
-
-
-class SourceOpt(StrEnum):
-    scanner = "scanner"
-    sharing = "sharing"
-    upload = "upload"
 
 
 def configure_logging(settings: Settings) -> None:
@@ -102,12 +93,9 @@ def main_options(
 @app.command()
 def init() -> None:
     """Створити або оновити базу, сховище й індекс (можна запускати повторно)."""
-    archive = open_archive()
-    try:
-        _ = archive.index
-        out.print(f"Архів готовий: {archive.settings.data_dir}")
-    finally:
-        archive.close()
+    with operator_context() as ctx:
+        done = run(maintenance.init_archive, ctx)
+    out.print(f"Архів готовий: {done.data_dir}")
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -125,10 +113,10 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Файли або каталоги для архівування.")],
     case: Annotated[str | None, typer.Option("--case", help="Номер справи.")] = None,
     package: Annotated[
-        PackageOpt, typer.Option("--package", help="Пакет: input (вхідний) або output.")
-    ] = PackageOpt.input,
-    source: Annotated[SourceOpt, typer.Option("--source", help="Звідки надійшов файл.")] = (
-        SourceOpt.scanner
+        PackageKind, typer.Option("--package", help="Пакет: input (вхідний) або output.")
+    ] = PackageKind.input,
+    source: Annotated[Source, typer.Option("--source", help="Звідки надійшов файл.")] = (
+        Source.scanner
     ),
     as_json: Annotated[bool, typer.Option("--json", help="Рядок JSON на кожен файл.")] = False,
     split: Annotated[
@@ -141,27 +129,11 @@ def ingest(
     ] = False,
 ) -> None:
     """Заархівувати файли: чекає, доки кожен буде заархівовано або відхилено."""
-    from ingest.service import ingest_files
-
     if split and case is not None:
         fail("--split бере номери справ із титульних аркушів; --case з ним не поєднується")
-    archive = open_archive()
-    p = operator(archive)
-    try:
-        access.require_upload(archive, access.events_for(archive), p)
-    except access.Denied as exc:
-        archive.close()
-        fail(exc.message, 1)
     files = _expand(paths)
     if split:
-        from api.commands.desk import ingest_split
-
-        try:
-            code = ingest_split(archive, p, files, as_json)
-        finally:
-            archive.close()
-        raise typer.Exit(code)
-    rejected = 0
+        _ingest_split(files, as_json)
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -171,27 +143,44 @@ def ingest(
         transient=True,
         disable=len(files) < 2,
     )
+    with operator_context() as ctx, progress:
+        task = progress.add_task("Архівування", total=len(files))
+
+        def report(outcome: FileOutcome) -> None:
+            progress.advance(task)
+            if as_json:
+                out.print(json.dumps(outcome.as_json(), ensure_ascii=False), markup=False)
+            else:
+                _print_outcome(outcome.as_json())
+
+        result = run(
+            ingest_files,
+            ctx,
+            files=files,
+            case=case,
+            package=package,
+            source=source,
+            on_outcome=report,
+        )
+    raise typer.Exit(1 if result.rejected else 0)
+
+
+def _ingest_split(files: list[Path], as_json: bool) -> NoReturn:
+    """``ingest --split``: the desk's batch splitting (its own command module decides and logs)."""
+    from api.commands.desk import ingest_split
+
+    archive = open_archive()
     try:
-        with progress:
-            task = progress.add_task("Архівування", total=len(files))
-            for outcome in ingest_files(
-                archive,
-                files,
-                case_number=case,
-                package=PackageKind(package.value),
-                source=Source(source.value),
-                actor=p.login,
-            ):
-                progress.advance(task)
-                if outcome.status == "rejected":
-                    rejected += 1
-                if as_json:
-                    out.print(json.dumps(outcome.as_json(), ensure_ascii=False), markup=False)
-                else:
-                    _print_outcome(outcome.as_json())
+        p = operator(archive)
+        try:
+            # Until batch splitting is a use case of its own, the check stays here.
+            access.require_upload(archive, access.events_for(archive), p)
+        except access.Denied as exc:
+            fail(exc.message, 1)
+        code = ingest_split(archive, p, files, as_json)
     finally:
         archive.close()
-    raise typer.Exit(1 if rejected else 0)
+    raise typer.Exit(code)
 
 
 _STATUS_UA = {"archived": "заархівовано", "duplicate": "вже в архіві", "rejected": "відхилено"}
@@ -212,42 +201,37 @@ def search(
     query: Annotated[str, typer.Argument(help='Слова в будь-якій формі, "точна фраза".')],
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 10,
     case: Annotated[str | None, typer.Option("--case")] = None,
-    package: Annotated[PackageOpt | None, typer.Option("--package")] = None,
-    source: Annotated[SourceOpt | None, typer.Option("--source")] = None,
+    package: Annotated[PackageKind | None, typer.Option("--package")] = None,
+    source: Annotated[Source | None, typer.Option("--source")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Повнотекстовий пошук з урахуванням словоформ."""
-    archive = open_archive()
-    try:
-        result = access.search(
-            archive,
-            access.events_for(archive),
-            operator(archive),
-            query,
+    since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    with operator_context() as ctx:
+        result = run(
+            find.search,
+            ctx,
+            text=query,
             limit=limit,
             case=case,
-            package=package.value if package else None,
-            source=source.value if source else None,
-            date_from=parse_date(date_from, "--from"),
-            date_to=parse_date(date_to, "--to"),
+            package=package,
+            source=source,
+            date_from=since,
+            date_to=until,
         )
-    except access.Denied as exc:
-        fail(exc.message, 1)
-    finally:
-        archive.close()
     if as_json:
-        out.print(json.dumps(result, ensure_ascii=False), markup=False)
+        out.print(json.dumps(result.as_json(), ensure_ascii=False), markup=False)
         return
-    out.print(f"Знайдено документів: {result['total']}")
-    for hit in result["hits"]:
-        snippet = escape(hit["snippet"]).replace("&lt;mark&gt;", "[bold yellow]")
+    out.print(f"Знайдено документів: {result.total}")
+    for hit in result.hits:
+        snippet = escape(hit.snippet).replace("&lt;mark&gt;", "[bold yellow]")
         snippet = snippet.replace("&lt;/mark&gt;", "[/bold yellow]")
         snippet = snippet.replace("<mark>", "[bold yellow]").replace("</mark>", "[/bold yellow]")
         out.print(
-            f"[bold]{hit['document_id']}[/bold]  справа {escape(hit['case'] or '—')}"
-            f"  ({hit['score']:.2f})\n  {snippet}"
+            f"[bold]{hit.document_id}[/bold]  справа {escape(hit.case or '—')}"
+            f"  ({hit.score:.2f})\n  {snippet}"
         )
 
 
@@ -264,34 +248,13 @@ def show(
     ] = None,
 ) -> None:
     """Показати документ: метадані, стан і текст сторінок (у межах ваших повноважень)."""
-    from archive.audit import Action
-    from usecases.views import document_json
-
-    archive = open_archive()
-    try:
-        g = access.open_document(
-            archive,
-            access.events_for(archive),
-            operator(archive),
-            document_id,
-            Action.document_text,
-            reason=reason,
-            fallback=Action.document_metadata,
-        )
-    except access.NotFound:
-        fail(f"документ {document_id} не знайдено", 1)
-    except access.Denied as exc:
-        fail(exc.message, 1)
-    finally:
-        archive.close()
-    if g.action == Action.document_metadata:
+    with operator_context() as ctx:
+        view = run(documents.show_document, ctx, document_id=document_id, reason=reason)
+    if view.metadata_only:
         err.print("Вам доступні лише метадані цього документа; текст не показано.")
-        data = document_json(g.doc, with_pages=False)
-        data["pages"] = []
-    else:
-        if g.masked:
-            err.print("Персональні дані в тексті замасковано.")
-        data = document_json(g.doc, masked=g.masked, findings=g.findings)
+    elif view.masked:
+        err.print("Персональні дані в тексті замасковано.")
+    data = view.as_json()
     if as_json:
         out.print(json.dumps(data, ensure_ascii=False), markup=False)
         return
@@ -301,22 +264,17 @@ def show(
     if data["reason"]:
         table.add_row("reason", escape(data["reason"]))
     out.print(table)
-    for page in data["pages"]:
-        out.rule(f"сторінка {page['number']}")
-        out.print(escape(page["text"]))
+    for page in view.pages or []:
+        out.rule(f"сторінка {page.number}")
+        out.print(escape(page.text))
 
 
 @app.command()
 def reindex() -> None:
     """Перебудувати пошуковий індекс з бази даних і сховища."""
-    from ingest.indexing import reindex as rebuild
-
-    archive = open_archive()
-    try:
-        count = rebuild(archive)
-    finally:
-        archive.close()
-    out.print(f"Проіндексовано документів: {count}")
+    with operator_context() as ctx:
+        done = run(maintenance.rebuild_index, ctx)
+    out.print(f"Проіндексовано документів: {done.documents}")
 
 
 @app.command()

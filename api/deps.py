@@ -1,14 +1,15 @@
-"""FastAPI dependencies: the archive, the caller's identity, and the access policy.
+"""FastAPI dependencies: the archive, the caller's identity, and the use-case context.
 
-Routes declare what they read (``document_for(Action.…)``) or what they do
-(``capable(Capability.…)``); the decision and its log entry happen here, in
-``usecases.access`` and ``usecases.policy``, never in a route body.
+A route takes ``ContextDep`` (who calls, from where, with which backends) and
+hands it to one use case, which decides and logs. ``capable`` and
+``get_uploader`` are kept for the routes that do not call a use case yet;
+they go when the last of them does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -17,7 +18,8 @@ from archive.audit import Action, Events
 from backends import Archive
 from ingest.dispatch import Dispatcher
 from usecases import access
-from usecases.access import Denied, Granted, NotFound
+from usecases.access import Denied
+from usecases.context import Context
 from usecases.policy import Capability, Principal
 from usecases.security import resolve_token
 
@@ -67,6 +69,16 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+def get_context(
+    archive: ArchiveDep, p: PrincipalDep, events: EventsDep, dispatcher: DispatcherDep
+) -> Context:
+    """The context the route's use case runs in: the signed-in caller and the app's backends."""
+    return Context(archive, p, events, dispatcher)
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
+
+
 def capable(cap: Capability, action: Action) -> Callable[..., Principal]:
     """A dependency admitting principals with ``cap`` (a denial is logged)."""
 
@@ -99,33 +111,3 @@ ReasonQuery = Annotated[
         ),
     ),
 ]
-
-
-def document_for(action: Action, *, page_param: str | None = None) -> Callable[..., Granted]:
-    """A dependency opening the path's document for ``action`` through the policy."""
-
-    def dependency(
-        request: Request,
-        document_id: str,
-        p: PrincipalDep,
-        archive: ArchiveDep,
-        events: EventsDep,
-        reason: ReasonQuery = None,
-    ) -> Granted:
-        page: int | None = None
-        if page_param is not None:
-            raw: Any = request.path_params.get(page_param)
-            try:
-                page = int(raw)
-            except (TypeError, ValueError):
-                page = None
-        try:
-            return access.open_document(
-                archive, events, p, document_id, action, reason=reason, page=page
-            )
-        except NotFound as exc:
-            raise HTTPException(404, "Документ не знайдено") from exc
-        except Denied as exc:
-            raise HTTPException(403, exc.message) from exc
-
-    return dependency

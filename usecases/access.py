@@ -1,9 +1,8 @@
-"""Reads that go through the policy and the access log, shared by the API and the CLI.
+"""The helpers every use case decides and logs with.
 
 Each function asks ``usecases.policy`` for the decision, publishes the access
 event (allowed or denied) before anything is shown, and returns only what
-the decision permits. Route bodies and commands call these and never decide
-on their own.
+the decision permits. The use cases call these; adapters never do.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from archive.audit import AccessEvent, Action, AuditLog, Events, Exposure, Outcome
@@ -27,8 +25,8 @@ from archive.findings import (
 )
 from archive.models import Document
 from backends import Archive
-from search.base import SearchQuery
 from usecases import disclosure
+from usecases.context import Context
 from usecases.errors import Denied, NotFound
 from usecases.policy import (
     REQUIRED,
@@ -42,11 +40,12 @@ from usecases.policy import (
     may_upload_to,
     may_use_break_glass,
     scope_of,
-    search_scope,
 )
 from usecases.subject import SubjectReport, subject_report
 
 __all__ = ["Denied", "NotFound"]
+
+DOCUMENT_NOT_FOUND = "Документ не знайдено"
 
 
 def events_for(archive: Archive) -> Events:
@@ -92,20 +91,8 @@ class Granted:
         return self.decision.level < Level.FULL
 
 
-def open_document(
-    archive: Archive,
-    events: Events,
-    p: Principal,
-    document_id: str,
-    action: Action,
-    *,
-    reason: str | None = None,
-    page: int | None = None,
-    fallback: Action | None = None,
-) -> Granted:
-    """Load a document for ``action`` if the policy allows it, logging the access."""
-    settings = archive.settings
-    with archive.db.session() as s:
+def _load(ctx: Context, document_id: str) -> tuple[Document, list[DocumentFinding]]:
+    with ctx.archive.db.session() as s:
         doc = s.get(
             Document,
             document_id,
@@ -116,29 +103,60 @@ def open_document(
             ],
         )
         if doc is None:
-            raise NotFound(document_id)
-        findings = findings_for(s, document_id)
+            # The id is not repeated: a person may have typed an identifier there.
+            raise NotFound(DOCUMENT_NOT_FOUND)
+        return doc, findings_for(s, document_id)
+
+
+def peek(ctx: Context, document_id: str, reason: str | None = None) -> Decision:
+    """The level the caller would get on a document, deciding only (nothing is logged).
+
+    For a use case that picks which read to perform; the read it picks logs.
+    """
+    doc, _ = _load(ctx, document_id)
+    settings = ctx.archive.settings
+    return decide(
+        ctx.principal,
+        scope_of(doc, settings.centre),
+        reason,
+        min_reason=settings.security.break_glass_min_reason,
+    )
+
+
+def open_document(
+    ctx: Context,
+    document_id: str,
+    action: Action,
+    *,
+    reason: str | None = None,
+    page: int | None = None,
+) -> Granted:
+    """Load a document for ``action`` if the policy allows it, logging the access.
+
+    A missing document raises :class:`NotFound`; one the caller may not open at
+    the level ``action`` needs is logged as denied and raises :class:`Denied`.
+    """
+    settings = ctx.archive.settings
+    p = ctx.principal
+    doc, findings = _load(ctx, document_id)
     scope = scope_of(doc, settings.centre)
     decision = decide(p, scope, reason, min_reason=settings.security.break_glass_min_reason)
     if not decision.allows(REQUIRED[action]):
-        if fallback is not None and decision.allows(REQUIRED[fallback]):
-            action = fallback
-        else:
-            events.publish(
-                event(
-                    p,
-                    action,
-                    Outcome.denied,
-                    document_id=doc.id,
-                    case=scope.case,
-                    purpose=reason,
-                    details={"why": decision.why, "page": page} if page else {"why": decision.why},
-                )
+        ctx.events.publish(
+            event(
+                p,
+                action,
+                Outcome.denied,
+                document_id=doc.id,
+                case=scope.case,
+                purpose=reason,
+                details={"why": decision.why, "page": page} if page else {"why": decision.why},
             )
-            raise Denied(
-                _denial_message(p, decision, reason, settings.security.break_glass_min_reason),
-                decision,
-            )
+        )
+        raise Denied(
+            _denial_message(p, decision, reason, settings.security.break_glass_min_reason),
+            decision,
+        )
     shown: list[Exposure] = []
     if decision.level == Level.FULL and action != Action.document_metadata:
         exposed = [
@@ -154,7 +172,7 @@ def open_document(
     details: dict[str, Any] = {"level": decision.level.name.lower(), "why": decision.why}
     if page is not None:
         details["page"] = page
-    events.publish(
+    ctx.events.publish(
         event(
             p,
             action,
@@ -185,7 +203,7 @@ def page_findings(g: Granted, number: int) -> list[DocumentFinding]:
     return [f for f in g.findings if f.page == number]
 
 
-# --- search -----------------------------------------------------------------------
+# --- identifiers a person typed -----------------------------------------------------
 
 
 def typed_exposures(archive: Archive, text: str) -> list[Exposure]:
@@ -207,150 +225,6 @@ def typed_exposures(archive: Archive, text: str) -> list[Exposure]:
                 )
             )
     return out
-
-
-def search(
-    archive: Archive,
-    events: Events,
-    p: Principal,
-    text: str,
-    *,
-    limit: int = 10,
-    offset: int = 0,
-    case: str | None = None,
-    package: str | None = None,
-    source: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> dict[str, Any]:
-    """``search`` / ``GET /api/search``: only documents the principal may open."""
-    require(events, p, Capability.search, Action.search)
-    with archive.db.session() as s:
-        scope = search_scope(p, s)
-    hits: list[dict[str, Any]] = []
-    total = 0
-    shown: list[Exposure] = []
-    if not scope.nothing and scope.document_ids != []:
-        result = archive.index.search(
-            SearchQuery(
-                text=text,
-                case=case,
-                package=package,
-                source=source,
-                date_from=date_from,
-                date_to=date_to,
-                limit=limit,
-                offset=offset,
-                centres=scope.centres,
-                departments=scope.departments,
-                document_ids=scope.document_ids,
-            )
-        )
-        ids = [h.document_id for h in result.hits]
-        with archive.db.session() as s:
-            docs = {
-                d.id: d
-                for d in s.scalars(
-                    select(Document)
-                    .where(Document.id.in_(ids))
-                    .options(selectinload(Document.case))
-                )
-            }
-            found = {i: findings_for(s, i) for i in ids}
-        dropped = 0
-        for h in result.hits:
-            doc = docs.get(h.document_id)
-            decision = decide(p, scope_of(doc, archive.settings.centre)) if doc else None
-            # Re-checked hit by hit: the index may lag behind a re-routed case.
-            if decision is None or not decision.allows(Level.MASKED):
-                dropped += 1
-                continue
-            snippet = h.snippet
-            if decision.level < Level.FULL:
-                snippet = disclosure.mask_snippet(
-                    snippet, [f.value for f in found.get(h.document_id, [])]
-                )
-            else:
-                shown.extend(disclosure.snippet_exposures(snippet, found.get(h.document_id, [])))
-            hits.append(
-                {
-                    "document_id": h.document_id,
-                    "case": h.case,
-                    "score": h.score,
-                    "snippet": snippet,
-                    "page": h.page,
-                }
-            )
-        total = max(result.total - dropped, len(hits))
-    events.publish(
-        event(
-            p,
-            Action.search,
-            documents=[h["document_id"] for h in hits],
-            identifiers=[*shown, *typed_exposures(archive, text)],
-            details={
-                "query": text,
-                "filters": {
-                    k: v
-                    for k, v in {
-                        "case": case,
-                        "package": package,
-                        "source": source,
-                        "from": date_from.isoformat() if date_from else None,
-                        "to": date_to.isoformat() if date_to else None,
-                    }.items()
-                    if v is not None
-                },
-                "total": total,
-                "limit": limit,
-                "offset": offset,
-            },
-        )
-    )
-    return {"total": total, "hits": hits}
-
-
-def lookup_identifier(archive: Archive, events: Events, p: Principal, value: str) -> dict[str, Any]:
-    """Documents holding an identifier, among those the principal may read in full."""
-    require(events, p, Capability.lookup_identifier, Action.identifier_lookup)
-    from pii import mask
-
-    key = identifier_key(archive.settings)
-    idents = classify(value)
-    refs = [identifier_ref(key, i.kind, i.value) for i in idents]
-    out: list[dict[str, Any]] = []
-    shown: list[Exposure] = []
-    with archive.db.session() as s:
-        ids = documents_with(s, refs)
-        docs = list(
-            s.scalars(
-                select(Document).where(Document.id.in_(ids)).options(selectinload(Document.case))
-            )
-        )
-        for doc in docs:
-            if decide(p, scope_of(doc, archive.settings.centre)).level < Level.FULL:
-                continue
-            rows = [f for f in findings_for(s, doc.id) if f.ref in refs]
-            shown.extend(disclosure.exposures(rows))
-            out.append(
-                {
-                    "document_id": doc.id,
-                    "case": doc.case.number if doc.case else None,
-                    "pages": sorted({f.page for f in rows if f.page is not None}),
-                    "kinds": sorted({f.kind for f in rows}),
-                }
-            )
-    typed = [Exposure(i.kind, mask(i.value, i.kind), r) for i, r in zip(idents, refs, strict=True)]
-    events.publish(
-        event(
-            p,
-            Action.identifier_lookup,
-            documents=[d["document_id"] for d in out],
-            identifiers=[*typed, *shown],
-            details={"query": value, "total": len(out)},
-        )
-    )
-    return {"total": len(out), "documents": out}
 
 
 def document_ids_for_subject(archive: Archive, refs: Sequence[str]) -> list[str]:

@@ -14,7 +14,6 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from archive.audit import Exposure
 from archive.findings import DocumentFinding
@@ -126,7 +125,3 @@ def snippet_exposures(snippet: str, findings: Iterable[DocumentFinding]) -> list
         if value and value in squeezed:
             out.append(Exposure(f.kind, f.masked, f.ref))
     return out
-
-
-def page_json(page: Page, masked: bool, stored: Iterable[DocumentFinding]) -> dict[str, Any]:
-    return {"number": page.number, "text": mask_page(page, stored) if masked else page.text}

@@ -60,6 +60,8 @@ class Capability(enum.StrEnum):
     manage_users = "manage_users"
     read_audit = "read_audit"
     verify_audit = "verify_audit"
+    # Creating the archive and rebuilding its index: the IT of the council.
+    maintain = "maintain"
 
 
 _CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -69,6 +71,7 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.manage_users: frozenset({Role.sysadmin}),
     Capability.read_audit: frozenset({Role.dpo}),
     Capability.verify_audit: frozenset({Role.dpo, Role.sysadmin}),
+    Capability.maintain: frozenset({Role.sysadmin}),
 }
 
 # What each kind of read needs.
@@ -157,6 +160,7 @@ def allows(p: Principal, cap: Capability) -> bool:
         Capability.manage_users,
         Capability.read_audit,
         Capability.verify_audit,
+        Capability.maintain,
     ):
         return True
     return p.role in _CAPABILITIES[cap]

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from api.deps import ArchiveDep
+from usecases.maintenance import check_health
 
 router = APIRouter(prefix="/api", tags=["health"])
 
 
 @router.get("/health", summary="Стан сервісу")
 def health(archive: ArchiveDep) -> Any:
-    with archive.db.session() as s:
-        s.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    return check_health(archive).as_json()

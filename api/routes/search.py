@@ -1,6 +1,7 @@
 """Full-text search and lookup by identifier, within what the caller may open.
 
-A refusal raises ``usecases.access.Denied``, answered 403 by the app's handler.
+Each route calls one use case of ``usecases.search``; a refusal is raised as
+``usecases.errors.Denied`` and answered 403 by the app's handler.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import ArchiveDep, EventsDep, PrincipalDep
+from api.deps import ContextDep
 from api.schemas import IdentifierSearchOut, SearchOut
 from archive.models import PackageKind, Source
-from usecases import access
+from usecases import search as find
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -23,9 +24,7 @@ EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 
 @router.get("/search", response_model=SearchOut, summary="Пошук з урахуванням словоформ")
 def search(
-    archive: ArchiveDep,
-    events: EventsDep,
-    p: PrincipalDep,
+    ctx: ContextDep,
     q: Annotated[str, Query(description='Слова в будь-якій формі, "точна фраза"', max_length=1000)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 10,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
@@ -35,19 +34,17 @@ def search(
     date_from: Annotated[date | None, Query(alias="from", ge=EARLIEST, le=LATEST)] = None,
     date_to: Annotated[date | None, Query(alias="to", ge=EARLIEST, le=LATEST)] = None,
 ) -> Any:
-    return access.search(
-        archive,
-        events,
-        p,
-        q,
+    return find.search(
+        ctx,
+        text=q,
         limit=limit,
         offset=offset,
         case=case,
-        package=package.value if package else None,
-        source=source.value if source else None,
+        package=package,
+        source=source,
         date_from=date_from,
         date_to=date_to,
-    )
+    ).as_json()
 
 
 @router.get(
@@ -56,9 +53,7 @@ def search(
     summary="Документи, що містять ідентифікатор (РНОКПП, IBAN, номер документа…)",
 )
 def by_identifier(
-    archive: ArchiveDep,
-    events: EventsDep,
-    p: PrincipalDep,
+    ctx: ContextDep,
     value: Annotated[str, Query(min_length=1, max_length=200, description="Ідентифікатор")],
 ) -> Any:
-    return access.lookup_identifier(archive, events, p, value)
+    return find.lookup_identifier(ctx, value=value).as_json()
