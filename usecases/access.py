@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from archive.audit import AccessEvent, Action, AuditLog, Events, Exposure, Outcome
+from archive.audit import AccessEvent, Action, Events, Exposure, Outcome, open_audit_log
 from archive.findings import (
     DocumentFinding,
     classify,
@@ -51,7 +51,7 @@ __all__ = ["Denied", "NotFound"]
 
 def events_for(archive: Archive) -> Events:
     """The access-event publisher of an archive (the audit log subscribes first)."""
-    return Events(AuditLog(archive.db, retention_years=archive.settings.audit.retention_years))
+    return Events(open_audit_log(archive.db, archive.settings))
 
 
 def event(
