@@ -7,25 +7,36 @@ a policy denial) is an :class:`AccessEvent`. Events are declared in one place,
 audit log is the subscriber that appends it.
 
 Entries are hash-chained: each carries ``prev_hash`` and
-``hash = sha256(prev_hash + canonical JSON of the entry)``, with gapless
-sequence numbers, so altering, deleting or reordering a row breaks the chain.
-The head is sealed periodically (``{seq, head_hash, at}``) into the archival
-tier of the object store, so rewriting the whole chain from some point on is
-caught too. The database refuses updates and deletes (triggers, migration
-0002) except deletion of entries whose retention has expired.
+``hash = HMAC-SHA256(key, prev_hash + canonical JSON of the entry)``, with
+gapless sequence numbers, so altering, deleting or reordering a row breaks
+the chain. The key is a secret kept outside the database
+(``CNAP_AUDIT__CHAIN_KEY`` or the key file, :func:`load_chain_key`), so
+someone who can only write the database cannot compute a consistent chain.
+The head is sealed periodically (``{seq, head_hash, at, kind, mac}``) as a
+named write-once record in the archival tier (on S3 under Object Lock in
+compliance mode), and :meth:`AuditLog.verify` checks the chain against every
+seal record in the store — not only against the seal table, which a database
+administrator can empty — so cutting the tail is caught too. The database
+refuses updates and deletes (triggers, migration 0002) except deletion of
+entries whose retention has expired. What each store can prove: docs/security.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
+import hmac
 import json
 import logging
+import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -45,9 +56,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.models import Base, Tier, UTCDateTime, utcnow
+from archive.store.base import RecordExists
 
 if TYPE_CHECKING:
     from archive.database import Database
+    from archive.settings import Settings
     from archive.store.base import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -222,9 +235,61 @@ def canonical(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def entry_hash(e: AuditEntry) -> str:
-    """sha256(prev_hash + canonical JSON of the entry without its own hash)."""
-    return hashlib.sha256(e.prev_hash.encode() + canonical(_fields(e))).hexdigest()
+def entry_hash(e: AuditEntry, key: bytes | None = None) -> str:
+    """HMAC-SHA256 under ``key`` of prev_hash + canonical JSON of the entry (no own hash).
+
+    Without a key (tests of the bare mechanism only) it is a plain SHA-256.
+    """
+    data = e.prev_hash.encode() + canonical(_fields(e))
+    if key:
+        return hmac.new(key, data, hashlib.sha256).hexdigest()
+    return hashlib.sha256(data).hexdigest()
+
+
+def seal_mac(body: dict[str, Any], key: bytes | None) -> str | None:
+    """The seal's own MAC, so a seal record cannot be forged without the key."""
+    if not key:
+        return None
+    fields = {k: body[k] for k in ("seq", "head_hash", "at", "kind")}
+    return hmac.new(key, canonical(fields), hashlib.sha256).hexdigest()
+
+
+def open_audit_log(db: Database, settings: Settings) -> AuditLog:
+    """The access log of an archive, keyed with its chain key."""
+    cfg = settings.audit
+    path = cfg.chain_key_file or settings.data_dir / "secrets" / "audit-chain.key"
+    return AuditLog(
+        db, retention_years=cfg.retention_years, key=load_chain_key(cfg.chain_key, path)
+    )
+
+
+SEAL_PREFIX = "audit-seals"
+KEY_BYTES = 32
+
+
+def load_chain_key(value: str | None, path: Path) -> bytes:
+    """The chain key: ``value`` (from the environment) or the key file, made on first use.
+
+    The file is created with mode 0600 in a 0700 directory; keep it (or the
+    environment variable) where the database administrator cannot read it.
+    """
+    if value:
+        return value.encode()
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    secret = secrets.token_hex(KEY_BYTES).encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made concurrently by another process
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as f:
+        f.write(secret)
+        f.flush()
+        os.fsync(f.fileno())
+    return secret
 
 
 def retain_until(at: datetime, years: int) -> date:
@@ -245,6 +310,10 @@ class VerifyReport:
     first_broken: int | None = None
     problem: str | None = None
     head_seq: int = 0
+    # The head, to be kept outside the archive as a witness (the DPO's report).
+    head_hash: str | None = None
+    # Seal records found in the archival tier (beside the seal table).
+    sealed_records: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -254,6 +323,8 @@ class VerifyReport:
             "first_broken": self.first_broken,
             "problem": self.problem,
             "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "sealed_records": self.sealed_records,
         }
 
 
@@ -279,10 +350,17 @@ class AuditLog:
         *,
         retention_years: int = 1,
         clock: Callable[[], datetime] = utcnow,
+        key: bytes | None = None,
     ) -> None:
         self.db = db
         self.retention_years = retention_years
         self.clock = clock
+        # The chain key (see load_chain_key); None only in tests of the mechanism.
+        self.key = key
+        # Seal records live under a name derived from the key, so archives that
+        # share a bucket never read each other's seals.
+        ns = hmac.new(key, b"seal-records", hashlib.sha256).hexdigest()[:16] if key else "plain"
+        self.seal_prefix = f"{SEAL_PREFIX}/{ns}"
 
     # -- writing ------------------------------------------------------------
 
@@ -341,7 +419,7 @@ class AuditLog:
         )
         # The timestamp is hashed as stored (microseconds, UTC).
         entry.at = at.astimezone(UTC)
-        entry.hash = entry_hash(entry)
+        entry.hash = entry_hash(entry, self.key)
         s.add(entry)
         s.flush()
         return entry.seq
@@ -365,8 +443,16 @@ class AuditLog:
         self, s: Session, store: ObjectStore, seq: int, head: str, kind: str
     ) -> AuditSeal:
         now = self.clock().astimezone(UTC)
-        body = canonical({"seq": seq, "head_hash": head, "at": _ts(now), "kind": kind})
+        fields: dict[str, Any] = {"seq": seq, "head_hash": head, "at": _ts(now), "kind": kind}
+        body = canonical(fields)
         stored = store.put_bytes(body, Tier.archival)
+        # The named, locked record is what verify trusts: it survives the seal table.
+        record = canonical({**fields, "mac": seal_mac(fields, self.key)})
+        stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+        name = f"{self.seal_prefix}/{seq:012d}-{kind}-{stamp}.json"
+        keep = retain_until(now, self.retention_years + 1)
+        with contextlib.suppress(RecordExists):  # the same seal written twice
+            store.put_record(name, record, retain_until=keep)
         seal = AuditSeal(seq=seq, head_hash=head, at=now, kind=kind, object_sha256=stored.sha256)
         s.add(seal)
         s.flush()
@@ -374,15 +460,28 @@ class AuditLog:
 
     # -- verifying ----------------------------------------------------------
 
-    def verify(self, store: ObjectStore | None = None) -> VerifyReport:
-        """Walk the chain and the seals; report the first broken entry."""
+    def verify(
+        self, store: ObjectStore | None = None, *, witness: tuple[int, str] | None = None
+    ) -> VerifyReport:
+        """Walk the chain against every seal; name the first missing or altered entry.
+
+        Seals come from the seal table and — trusted over it — from the seal
+        records in the archival tier of ``store``. ``witness`` is a head
+        ``(seq, hash)`` kept outside the archive (the DPO's report): the log
+        must still hold that entry with that hash.
+        """
         with self.db.session() as s:
             seals = list(s.scalars(select(AuditSeal).order_by(AuditSeal.id)))
             rep = VerifyReport(ok=True, entries=0, seals=len(seals))
+            records, record_problem = self._seal_records(store)
+            rep.sealed_records = len(records)
+            if record_problem is not None:
+                return _broken(rep, None, record_problem)
             seal_problem = self._check_seal_objects(seals, store)
-            sealed = {x.seq for x in seals}
+            claims = _claims(seals, records, trusted_only=store is not None)
+            sealed = {seq for seq, _ in claims}
             hashes: dict[int, str] = {}
-            purges = {x.seq: x.head_hash for x in seals if x.kind == "purge"}
+            purges = {seq: head for (seq, head), kind in claims.items() if kind == "purge"}
             first: int | None = None
             expected_seq = 0
             prev = GENESIS
@@ -409,37 +508,75 @@ class AuditLog:
                         "не збігається (запис вставлено, видалено або "
                         "переставлено)",
                     )
-                if entry_hash(e) != e.hash:
-                    return _broken(rep, e.seq, "вміст запису змінено")
-                if e.seq in sealed:
+                if entry_hash(e, self.key) != e.hash:
+                    return _broken(rep, e.seq, f"вміст запису {e.seq} змінено")
+                if e.seq in sealed or (witness and e.seq == witness[0]):
                     hashes[e.seq] = e.hash
                 prev = e.hash
                 expected_seq += 1
                 rep.entries += 1
                 rep.head_seq = e.seq
+                rep.head_hash = e.hash
             # Entries up to ``floor`` were purged under the retention rule.
             floor = first - 1 if first is not None else max(purges, default=0)
             if first is None:
                 rep.head_seq = floor
-            for seal in seals:
-                if seal.seq <= floor:
+                rep.head_hash = purges.get(floor)
+            for (seq, head), kind in sorted(claims.items()):
+                if seq <= floor:
                     continue
-                if seal.seq > rep.head_seq:
+                if seq > rep.head_seq:
                     return _broken(
                         rep,
                         rep.head_seq + 1,
-                        f"записи після {rep.head_seq} видалено: печатка засвідчує запис {seal.seq}",
+                        f"записи після {rep.head_seq} видалено: печатка засвідчує запис {seq}",
                     )
-                if hashes.get(seal.seq) != seal.head_hash:
+                if hashes.get(seq) != head:
                     return _broken(
                         rep,
-                        seal.seq,
-                        f"запис {seal.seq} не збігається з печаткою "
-                        f"від {_ts(seal.at)}: історію переписано",
+                        seq,
+                        f"запис {seq} не збігається з печаткою ({kind}): історію переписано",
+                    )
+            if witness is not None:
+                w_seq, w_hash = witness
+                if w_seq > rep.head_seq:
+                    return _broken(
+                        rep,
+                        rep.head_seq + 1,
+                        f"записи після {rep.head_seq} видалено: свідок засвідчує запис {w_seq}",
+                    )
+                if w_seq > floor and hashes.get(w_seq) != w_hash:
+                    return _broken(
+                        rep, w_seq, f"запис {w_seq} не збігається зі свідком: історію переписано"
                     )
             if seal_problem is not None:
                 rep.ok, rep.problem = False, seal_problem
             return rep
+
+    def _seal_records(
+        self, store: ObjectStore | None
+    ) -> tuple[dict[tuple[int, str], str], str | None]:
+        """Seal claims ``{(seq, head): kind}`` from the store's records, or the first problem."""
+        if store is None:
+            return {}, None
+        found: dict[str, bytes] = {}
+        claims: dict[tuple[int, str], str] = {}
+        for name, body in store.list_records(self.seal_prefix):
+            # On S3 every version is listed: a second, different body is a replacement.
+            if name in found and found[name] != body:
+                return claims, f"печатку {name} у сховищі замінено"
+            found[name] = body
+            try:
+                data = json.loads(body)
+                seq, head, kind = int(data["seq"]), str(data["head_hash"]), str(data["kind"])
+            except (ValueError, KeyError, TypeError):
+                return claims, f"печатка {name} у сховищі пошкоджена"
+            if self.key and not hmac.compare_digest(
+                str(data.get("mac") or ""), seal_mac(data, self.key) or ""
+            ):
+                return claims, f"печатку {name} у сховищі підроблено"
+            claims[(seq, head)] = kind
+        return claims, None
 
     def _check_seal_objects(
         self, seals: Sequence[AuditSeal], store: ObjectStore | None
@@ -554,7 +691,22 @@ def _unique(items: Iterable[Exposure]) -> list[Exposure]:
     return list(seen.values())
 
 
-def _broken(rep: VerifyReport, seq: int, problem: str) -> VerifyReport:
+def _claims(
+    seals: Sequence[AuditSeal], records: dict[tuple[int, str], str], *, trusted_only: bool
+) -> dict[tuple[int, str], str]:
+    """What the seals vouch for: the store's records, and the table's rows.
+
+    With a store, a table row counts only as far as its object in the archival
+    tier was checked (``_check_seal_objects``); the records count on their own.
+    """
+    claims = dict(records)
+    for seal in seals:
+        claims.setdefault((seal.seq, seal.head_hash), seal.kind)
+    del trusted_only  # table rows are always checked against the store when there is one
+    return claims
+
+
+def _broken(rep: VerifyReport, seq: int | None, problem: str) -> VerifyReport:
     rep.ok = False
     rep.first_broken = seq
     rep.problem = problem

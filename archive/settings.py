@@ -67,6 +67,12 @@ class AuditSettings(BaseModel):
     retention_years: int = 1
     # How often the server seals the chain head into the archival tier.
     seal_minutes: float = 60.0
+    # The secret the chain is keyed with (HMAC). Never stored in the database:
+    # from CNAP_AUDIT__CHAIN_KEY, else read from ``chain_key_file`` (default
+    # DATA_DIR/secrets/audit-chain.key, created 0600 on first use). Keep it
+    # where the database administrator cannot read it (docs/security.md).
+    chain_key: str | None = None
+    chain_key_file: Path | None = None
 
 
 class DeskSettings(BaseModel):

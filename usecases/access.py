@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import selectinload
 
-from archive.audit import AccessEvent, Action, AuditLog, Events, Exposure, Outcome
+from archive.audit import AccessEvent, Action, Events, Exposure, Outcome, open_audit_log
 from archive.findings import (
     DocumentFinding,
     classify,
@@ -50,7 +50,7 @@ DOCUMENT_NOT_FOUND = "Документ не знайдено"
 
 def events_for(archive: Archive) -> Events:
     """The access-event publisher of an archive (the audit log subscribes first)."""
-    return Events(AuditLog(archive.db, retention_years=archive.settings.audit.retention_years))
+    return Events(open_audit_log(archive.db, archive.settings))
 
 
 def event(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -30,6 +32,20 @@ class ObjectNotFound(StoreError):
 
 class IntegrityError(StoreError):
     """The stored bytes no longer match their SHA-256: never serve them."""
+
+
+class RecordExists(StoreError):
+    """A write-once record of that name is already in the archival tier."""
+
+
+RECORD_NAME = re.compile(r"^[a-z0-9-]+(/[A-Za-z0-9._-]+)+$")
+
+
+def check_record_name(name: str) -> str:
+    """Record names are plain relative paths (``audit-seals/000000000042-seal.json``)."""
+    if not RECORD_NAME.match(name) or ".." in name:
+        raise ValueError(f"not a record name: {name!r}")
+    return name
 
 
 class ObjectStore(Protocol):
@@ -58,6 +74,16 @@ class ObjectStore(Protocol):
 
     def delete(self, sha256: str, tier: Tier) -> None:
         """Remove an object (destruction acts only; the archival tier may refuse)."""
+
+    def put_record(self, name: str, data: bytes, *, retain_until: date) -> None:
+        """Write a named, write-once record to the archival tier (raises RecordExists).
+
+        On S3 the record is locked in compliance mode until ``retain_until``, so
+        nobody — the root account included — can delete or overwrite it before.
+        """
+
+    def list_records(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        """Every record under ``prefix`` — on S3 every version of it — with its bytes."""
 
 
 def sha256_file(path: Path) -> str:

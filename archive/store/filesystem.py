@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from archive.models import Tier
@@ -15,7 +16,9 @@ from archive.store.base import (
     CHUNK,
     IntegrityError,
     ObjectNotFound,
+    RecordExists,
     StoredObject,
+    check_record_name,
     check_sha256,
     sha256_file,
 )
@@ -109,6 +112,44 @@ class FilesystemStore:
             p.chmod(0o600)
             p.unlink()
             _fsync_dir(p.parent)
+
+    # -- named write-once records (audit seals) -------------------------------
+
+    def _record_path(self, name: str) -> Path:
+        return self.root / Tier.archival.value / "records" / check_record_name(name)
+
+    def put_record(self, name: str, data: bytes, *, retain_until: date) -> None:
+        """Write-once file, read-only after: the process cannot overwrite it by mistake.
+
+        ``retain_until`` is not enforceable on a local disk — whoever has
+        root on the machine can still delete or replace the file (see
+        docs/security.md); S3 with Object Lock is the store that proves it.
+        """
+        target = self._record_path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o444)
+        try:
+            # link() fails when the name exists: write-once without a race.
+            os.link(tmp, target)
+        except FileExistsError as exc:
+            raise RecordExists(name) from exc
+        finally:
+            os.unlink(tmp)
+        _fsync_dir(target.parent)
+
+    def list_records(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        base = self.root / Tier.archival.value / "records"
+        folder = base / check_record_name(prefix.rstrip("/") + "/x").rsplit("/", 1)[0]
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                yield path.relative_to(base).as_posix(), path.read_bytes()
 
     def _tmp_copy(self, path: Path) -> Path:
         fd, name = tempfile.mkstemp(dir=self.root / "tmp")

@@ -13,6 +13,7 @@ Transient failures are retried with exponential back-off, then surface as
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import io
@@ -20,14 +21,17 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import parse_qs, unquote, urlparse
 
 import urllib3
 from minio import Minio
-from minio.commonconfig import ENABLED, CopySource
+from minio.commonconfig import COMPLIANCE, ENABLED, CopySource
 from minio.error import S3Error
+from minio.helpers import genheaders
+from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
 
 from archive.models import Tier
@@ -35,8 +39,10 @@ from archive.store.base import (
     CHUNK,
     IntegrityError,
     ObjectNotFound,
+    RecordExists,
     StoredObject,
     StoreError,
+    check_record_name,
     check_sha256,
     sha256_file,
 )
@@ -118,6 +124,8 @@ class S3Store:
             except S3Error as exc:
                 if exc.code in _NOT_FOUND:
                     raise ObjectNotFound(exc.code) from exc
+                if exc.code == "PreconditionFailed":  # a conditional write-once put
+                    raise RecordExists(exc.code) from exc
                 if exc.code in {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
                     raise StoreError(f"S3 refused the request: {exc.code}") from exc
                 err: Exception = exc
@@ -251,6 +259,55 @@ class S3Store:
             pass
         self.delete(sha256, source)
         return StoredObject(sha256, size, target)
+
+    # -- named write-once records (audit seals) -------------------------------
+
+    def put_record(self, name: str, data: bytes, *, retain_until: date) -> None:
+        """A locked object in the archival bucket; an existing name is refused.
+
+        ``If-None-Match: *`` makes the write conditional, so a second write of
+        the same name fails instead of stacking a new version; the version
+        written is under compliance-mode retention until ``retain_until``, so
+        it cannot be deleted or overwritten by anyone before then.
+        """
+        bucket, key = self._bucket(Tier.archival), f"records/{check_record_name(name)}"
+        until = datetime.combine(retain_until, datetime.min.time(), tzinfo=UTC)
+
+        headers = genheaders(None, None, None, Retention(COMPLIANCE, until), False)
+        headers["Content-Type"] = "application/json"
+        # minio's public put_object would turn If-None-Match into user metadata.
+        headers["If-None-Match"] = "*"
+        headers["Content-MD5"] = base64.b64encode(hashlib.md5(data).digest()).decode()
+
+        def upload() -> None:
+            self.client._put_object(bucket, key, data, headers)
+
+        self._retry(upload)
+
+    def list_records(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        bucket = self._bucket(Tier.archival)
+        root = f"records/{check_record_name(prefix.rstrip('/') + '/x').rsplit('/', 1)[0]}/"
+
+        def listing() -> list[tuple[str, str | None]]:
+            return [
+                (str(o.object_name), o.version_id)
+                for o in self.client.list_objects(
+                    bucket, prefix=root, recursive=True, include_version=True
+                )
+                if not o.is_delete_marker
+            ]
+
+        for key, version in sorted(self._retry(listing)):
+
+            def read(key: str = key, version: str | None = version) -> bytes:
+                resp = self.client.get_object(bucket, key, version_id=version)
+                try:
+                    return bytes(resp.read())
+                finally:
+                    resp.close()
+                    resp.release_conn()
+
+            yield key.removeprefix("records/"), self._retry(read)
 
     def delete(self, sha256: str, tier: Tier) -> None:
         """Remove every version (an Object-Locked archival version refuses: StoreError)."""
