@@ -9,15 +9,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
+from api import errors_compat
 from api.routes import audit, auth, cases, documents, health, scans, search, users
 from archive.models import utcnow
 from archive.settings import Settings
 from backends import Archive
 from ingest.dispatch import open_dispatcher
-from usecases.access import Denied, NotFound, events_for
+from usecases.access import events_for
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,7 @@ def create_app(
         lifespan=lifespan,
     )
 
-    @app.exception_handler(Denied)
-    async def denied(_request: Request, exc: Denied) -> JSONResponse:
-        return JSONResponse({"detail": exc.message}, status_code=403)
-
-    @app.exception_handler(NotFound)
-    async def not_found(_request: Request, _exc: NotFound) -> JSONResponse:
-        return JSONResponse({"detail": "Документ не знайдено"}, status_code=404)
+    errors_compat.install(app)
 
     app.include_router(auth.router)
     app.include_router(documents.router)
