@@ -18,10 +18,11 @@ from rich.table import Table
 
 from api.commands import audit_app, user_app
 from api.commands.base import err, fail, open_archive, operator, out, parse_date, state
+from api.commands.batch import batch_app
 from api.commands.case import case_app
-from api.commands.desk import batch_app, station_app
-from api.commands.desk import scan as desk_scan
-from api.commands.desk import watch as desk_watch
+from api.commands.scan import scan as desk_scan
+from api.commands.station import station_app
+from api.commands.watch import watch as desk_watch
 from api.logs import ScrubFilter
 from archive.models import PackageKind, Source
 from archive.settings import Settings, load_settings
@@ -154,7 +155,7 @@ def ingest(
         fail(exc.message, 1)
     files = _expand(paths)
     if split:
-        from api.commands.desk import ingest_split
+        from api.commands.batch import ingest_split
 
         try:
             code = ingest_split(archive, p, files, as_json)
