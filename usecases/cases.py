@@ -292,13 +292,16 @@ def register_case(
     ``out_dir`` keeps the printable forms; ``wait`` blocks until the archived
     inventory copy is processed by ``ctx.dispatcher``.
     """
+    p = ctx.principal
+    centre = centre or p.centre or ctx.archive.settings.centre
+    # Refused before the input is judged, as the API always answered (403 before 422).
+    require_desk(ctx.archive, ctx.events, p, centre, Action.case_register)
     if (block_id is None) != (block_seq is None):
         raise Invalid("block_id і block_seq задаються разом")
-    p = ctx.principal
     with desk_errors():
         reg = ops.Registration(
             service=service,
-            centre=centre or p.centre or ctx.archive.settings.centre,
+            centre=centre,
             applicant=applicant,
             department=department,
             notify=notify,
