@@ -15,9 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from api.commands.base import fail, open_archive, operator
-from usecases import access
+from backends import Archive
+from ingest.dispatch import Dispatcher
+from usecases.access import events_for
 from usecases.context import Context
 from usecases.errors import ArchiveError, Unavailable
+from usecases.policy import Principal
 
 HELD_FOR_REVIEW = 3
 UNAVAILABLE = 4
@@ -42,6 +45,11 @@ def cli_errors() -> Iterator[None]:
         fail(message(exc), exit_code(exc))
 
 
+def context_for(archive: Archive, p: Principal, dispatcher: Dispatcher | None = None) -> Context:
+    """The Context of a command acting as ``p`` (the one place the CLI makes a publisher)."""
+    return Context(archive, p, events_for(archive), dispatcher)
+
+
 @contextmanager
 def desk_context(*, dispatcher: bool = False, recover: bool = False) -> Iterator[Context]:
     """The operator's Context over a freshly opened archive (closed afterwards).
@@ -49,7 +57,7 @@ def desk_context(*, dispatcher: bool = False, recover: bool = False) -> Iterator
     ``dispatcher``: with a work queue for use cases that archive files;
     ``recover``: picking up the unfinished work of earlier runs first.
     """
-    from ingest.dispatch import Dispatcher, open_dispatcher
+    from ingest.dispatch import open_dispatcher
 
     archive = open_archive()
     disp: Dispatcher | None = None
@@ -60,7 +68,7 @@ def desk_context(*, dispatcher: bool = False, recover: bool = False) -> Iterator
                 disp = open_dispatcher(archive)
                 if recover:
                     disp.recover()
-            yield Context(archive, p, access.events_for(archive), disp)
+            yield context_for(archive, p, disp)
     finally:
         if disp is not None:
             disp.close()
@@ -84,4 +92,11 @@ def station_errors() -> Iterator[None]:
         fail(str(exc), 1)
 
 
-__all__ = ["HELD_FOR_REVIEW", "UNAVAILABLE", "cli_errors", "desk_context", "station_errors"]
+__all__ = [
+    "HELD_FOR_REVIEW",
+    "UNAVAILABLE",
+    "cli_errors",
+    "context_for",
+    "desk_context",
+    "station_errors",
+]

@@ -11,13 +11,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.commands._desk_errors import HELD_FOR_REVIEW, cli_errors, desk_context
+from api.commands._desk_errors import HELD_FOR_REVIEW, cli_errors, context_for, desk_context
 from api.commands.base import out
 from archive.models import PackageKind
 from backends import Archive
 from ingest.dispatch import open_dispatcher
-from usecases import access, batches
-from usecases.context import Context
+from usecases import batches
 from usecases.policy import Principal
 
 batch_app = typer.Typer(
@@ -91,7 +90,7 @@ def ingest_split(
     dispatcher = open_dispatcher(archive)
     try:
         dispatcher.recover()
-        ctx = Context(archive, p, access.events_for(archive), dispatcher)
+        ctx = context_for(archive, p, dispatcher)
         done: list[batches.BatchOutcome] = []
         with cli_errors():
             for path in files:
