@@ -17,6 +17,7 @@ from archive.models import PackageKind
 from backends import Archive
 from ingest.dispatch import open_dispatcher
 from usecases import batches
+from usecases.context import Context
 from usecases.policy import Principal
 
 batch_app = typer.Typer(
@@ -83,22 +84,31 @@ def batch_exit_code(outcomes: list[batches.BatchOutcome]) -> int:
     return 0
 
 
+def _split(ctx: Context, files: list[Path], as_json: bool, source: str) -> int:
+    done: list[batches.BatchOutcome] = []
+    with cli_errors():
+        for path in files:
+            done.append(batches.upload_batch(ctx, path=path, source=source))
+            print_batch(done[-1], as_json)
+    return batch_exit_code(done)
+
+
 def ingest_split(
     archive: Archive, p: Principal, files: list[Path], as_json: bool, source: str = "cli"
 ) -> int:
-    """``ingest --split``: each file is a batch; returns the exit code."""
+    """``ingest --split`` over an archive the command opened: returns the exit code."""
     dispatcher = open_dispatcher(archive)
     try:
         dispatcher.recover()
-        ctx = context_for(archive, p, dispatcher)
-        done: list[batches.BatchOutcome] = []
-        with cli_errors():
-            for path in files:
-                done.append(batches.upload_batch(ctx, path=path, source=source))
-                print_batch(done[-1], as_json)
+        return _split(context_for(archive, p, dispatcher), files, as_json, source)
     finally:
         dispatcher.close()
-    return batch_exit_code(done)
+
+
+def split_files(files: list[Path], as_json: bool, source: str = "cli") -> int:
+    """``ingest --split``: each file is a batch; opens the archive itself, returns the exit code."""
+    with desk_context(dispatcher=True, recover=True) as ctx:
+        return _split(ctx, files, as_json, source)
 
 
 @batch_app.command("held")
@@ -148,4 +158,12 @@ def attach(
         )
 
 
-__all__ = ["batch_app", "batch_exit_code", "ingest_split", "plain", "print_batch", "report_lines"]
+__all__ = [
+    "batch_app",
+    "batch_exit_code",
+    "ingest_split",
+    "plain",
+    "print_batch",
+    "report_lines",
+    "split_files",
+]
