@@ -17,7 +17,7 @@ from archive.models import utcnow
 from archive.settings import Settings
 from backends import Archive
 from ingest.dispatch import open_dispatcher
-from usecases.access import events_for
+from usecases.context import events_for
 
 log = logging.getLogger(__name__)
 

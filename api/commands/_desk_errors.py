@@ -17,8 +17,7 @@ from contextlib import contextmanager
 from api.commands.base import fail, open_archive, operator
 from backends import Archive
 from ingest.dispatch import Dispatcher
-from usecases.access import events_for
-from usecases.context import Context
+from usecases.context import Context, events_for
 from usecases.errors import ArchiveError, Unavailable
 from usecases.policy import Principal
 
