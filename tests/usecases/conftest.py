@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from api.cli import app as cli_app
 from archive.audit import AuditEntry
 from archive.users import Role
 from backends import Archive
@@ -41,3 +45,23 @@ def tail(ctx: Context, after: int = 0) -> list[AuditEntry]:
 def head(ctx: Context) -> int:
     rows = ctx.events.log.entries(limit=100_000)
     return rows[-1].seq if rows else 0
+
+
+def run_cli(data: Path, *args: str, stdin: str = "") -> tuple[int, str]:
+    """The command line in this process: exit code, and stdout and stderr together.
+
+    The command points the root logger at its data directory's log file; it
+    is put back afterwards, so later tests do not write into that file.
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    env = {"CNAP_CENTRE": HOME, "CNAP_DATA_DIR": str(data)}
+    try:
+        result = CliRunner().invoke(cli_app, list(args), input=stdin, env=env)
+    finally:
+        for h in root.handlers:
+            if h not in handlers:
+                h.close()
+        root.handlers[:], root.level = handlers, level
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout + result.stderr

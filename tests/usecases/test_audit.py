@@ -10,15 +10,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 from api.app import create_app
-from api.cli import app as cli_app
 from archive.audit import AccessEvent, Action, AuditLog, Outcome
 from archive.settings import Settings
 from archive.users import Role, add_user
 from backends import Archive
-from tests.usecases.conftest import MakeContext, head, tail
+from tests.usecases.conftest import MakeContext, head, run_cli, tail
 from usecases import audit
 from usecases.audit import ReportFormat
 from usecases.errors import Conflict, Denied
@@ -129,22 +127,15 @@ def _verify_entries(data: Path) -> list[tuple[str, str]]:
         archive.close()
 
 
-def _cli(data: Path, *args: str) -> int:
-    env = {"CNAP_CENTRE": "ЦНАП Житомир", "CNAP_DATA_DIR": str(data)}
-    result = CliRunner().invoke(cli_app, list(args), env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    return result.exit_code
-
-
 def test_verify_is_audited_on_the_command_line_whole_or_broken(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert _cli(data, "audit", "seal") == 0
-    assert _cli(data, "audit", "verify") == 0
+    assert run_cli(data, "audit", "seal")[0] == 0
+    assert run_cli(data, "audit", "verify")[0] == 0
     assert len(_verify_entries(data)) == 1
     archive = Archive(Settings(data_dir=data))
     _break(archive, 1)
     archive.close()
-    assert _cli(data, "audit", "verify", "--json") == 1
+    assert run_cli(data, "audit", "verify", "--json")[0] == 1
     assert len(_verify_entries(data)) == 2  # the broken check is logged too (it was not)
 
 

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 from api.app import create_app
-from api.cli import app as cli_app
 from archive.audit import Action
 from archive.settings import Settings
 from archive.users import Role, add_user
-from tests.usecases.conftest import MakeContext, head, tail
+from tests.usecases.conftest import MakeContext, head, run_cli, tail
 from usecases import auth, users
 from usecases.context import Context
 from usecases.errors import Conflict, Denied, Invalid, NotFound, Unauthenticated
@@ -153,13 +151,6 @@ def test_every_use_case_here_is_registered_with_its_action() -> None:
 # --- the same login rule on the command line and over HTTP ---------------------------
 
 
-def _cli(data: Path, *args: str, stdin: str = "") -> tuple[int, str]:
-    env = {"CNAP_CENTRE": "ЦНАП Житомир", "CNAP_DATA_DIR": str(data)}
-    result = CliRunner().invoke(cli_app, list(args), input=stdin, env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    return result.exit_code, result.stdout + result.stderr
-
-
 @pytest.fixture
 def http(tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(data_dir=tmp_path / "data", centre="ЦНАП Житомир")
@@ -173,11 +164,11 @@ def http(tmp_path: Path) -> Iterator[TestClient]:
 
 def test_confusable_login_refused_on_the_command_line(tmp_path: Path) -> None:
     data = tmp_path / "cli"
-    code, said = _cli(data, "user", "add", CONFUSABLE, "--role", "dpo", stdin=PASSWORD + "\n")
+    code, said = run_cli(data, "user", "add", CONFUSABLE, "--role", "dpo", stdin=PASSWORD + "\n")
     assert code == 2 and users.BAD_LOGIN in " ".join(said.split())
-    code, _ = _cli(data, "user", "add", "Olena", "--role", "dpo", stdin=PASSWORD + "\n")
+    code, _ = run_cli(data, "user", "add", "Olena", "--role", "dpo", stdin=PASSWORD + "\n")
     assert code == 0
-    code, said = _cli(data, "user", "list", "--json")
+    code, said = run_cli(data, "user", "list", "--json")
     assert [u["login"] for u in json.loads(said)] == ["olena"]
 
 
