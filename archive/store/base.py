@@ -32,6 +32,11 @@ class IntegrityError(StoreError):
     """The stored bytes no longer match their SHA-256: never serve them."""
 
 
+class UnsupportedStorageURL(ValueError):
+    """The storage URL names no backend this build provides (a configuration
+    error, not a StoreError: retrying does not help)."""
+
+
 class ObjectStore(Protocol):
     """Objects are named by the SHA-256 of their bytes and never overwritten."""
 
@@ -58,6 +63,9 @@ class ObjectStore(Protocol):
 
     def delete(self, sha256: str, tier: Tier) -> None:
         """Remove an object (destruction acts only; the archival tier may refuse)."""
+
+    def close(self) -> None:
+        """Release connections; the store is not used after this."""
 
 
 def sha256_file(path: Path) -> str:

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 from archive.models import Tier
 from archive.store.base import (
@@ -16,6 +17,7 @@ from archive.store.base import (
     IntegrityError,
     ObjectNotFound,
     StoredObject,
+    UnsupportedStorageURL,
     check_sha256,
     sha256_file,
 )
@@ -29,6 +31,14 @@ class FilesystemStore:
         for tier in Tier:
             (root / tier.value).mkdir(parents=True, exist_ok=True)
         (root / "tmp").mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def from_url(cls, url: str) -> FilesystemStore:
+        """``file:///abs/path`` (or ``file://rel/path``, relative to the working directory)."""
+        parsed = urlparse(url)
+        if parsed.scheme != "file":
+            raise UnsupportedStorageURL(f"not a file:// storage URL: {parsed.scheme!r}")
+        return cls(Path(parsed.netloc + parsed.path))
 
     def path(self, sha256: str, tier: Tier = Tier.operational) -> Path:
         check_sha256(sha256)
@@ -109,6 +119,9 @@ class FilesystemStore:
             p.chmod(0o600)
             p.unlink()
             _fsync_dir(p.parent)
+
+    def close(self) -> None:
+        """Nothing to release: every call opens and closes its own files."""
 
     def _tmp_copy(self, path: Path) -> Path:
         fd, name = tempfile.mkstemp(dir=self.root / "tmp")

@@ -37,6 +37,7 @@ from archive.store.base import (
     ObjectNotFound,
     StoredObject,
     StoreError,
+    UnsupportedStorageURL,
     check_sha256,
     sha256_file,
 )
@@ -80,11 +81,11 @@ class S3Location:
 class S3Store:
     """Content-addressed, write-once objects in two S3 buckets."""
 
-    def __init__(self, url: str, *, attempts: int = 10, backoff: float = 0.5) -> None:
-        self.loc = S3Location.parse(url)
+    def __init__(self, loc: S3Location, *, attempts: int = 10, backoff: float = 0.5) -> None:
+        self.loc = loc
         self.attempts = attempts
         self.backoff = backoff
-        http = urllib3.PoolManager(
+        self._http = http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=5, read=120),
             retries=urllib3.Retry(total=0),  # we retry ourselves, with back-off
             maxsize=16,
@@ -98,6 +99,13 @@ class S3Store:
             http_client=http,
         )
         self._retry(self._ensure_buckets)
+
+    @classmethod
+    def from_url(cls, url: str, *, attempts: int = 10, backoff: float = 0.5) -> S3Store:
+        """``s3://`` or ``minio://`` URL, see :meth:`S3Location.parse`."""
+        if urlparse(url).scheme not in {"s3", "minio"}:
+            raise UnsupportedStorageURL("not an s3:// storage URL")
+        return cls(S3Location.parse(url), attempts=attempts, backoff=backoff)
 
     # -- set-up ---------------------------------------------------------------
 
@@ -262,3 +270,7 @@ class S3Store:
                     self.client.remove_object(bucket, key, version_id=obj.version_id)
 
         self._retry(remove_all)
+
+    def close(self) -> None:
+        """Close the pooled connections to the server."""
+        self._http.clear()
