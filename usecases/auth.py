@@ -29,6 +29,7 @@ from archive.findings import identifier_key
 from archive.models import utcnow
 from archive.settings import SecuritySettings
 from archive.users import ApiToken, Role, User, get_user
+from backends import Archive
 from usecases import access
 from usecases.context import Context
 from usecases.errors import NotFound, Unauthenticated, Unavailable
@@ -67,6 +68,15 @@ def find_user(s: Session, login: str) -> User | None:
     if user is None and key != login:
         user = get_user(s, login)
     return user
+
+
+def principal_for_login(archive: Archive, login: str, address: str) -> Principal:
+    """Who a command acts as with ``--as LOGIN``: an existing, enabled user, or NotFound."""
+    with archive.db.session() as s:
+        user = find_user(s, login)
+        if user is None or user.disabled:
+            raise NotFound(f"користувача {login} не знайдено або вимкнено", code="no_such_user")
+        return Principal.of(user, address)
 
 
 # --- tokens ---------------------------------------------------------------------

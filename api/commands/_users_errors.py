@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from api.commands.base import fail, open_archive, operator
-from usecases.access import events_for
-from usecases.context import Context
+from usecases.context import Context, events_for
 from usecases.errors import ArchiveError, Invalid
 
 # Input the operator can correct is 2 (as typer's own usage errors); a refusal is 1.
