@@ -9,15 +9,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
+from api import problems
 from api.routes import audit, auth, cases, documents, health, scans, search, users
 from archive.models import utcnow
 from archive.settings import Settings
 from backends import Archive
 from ingest.dispatch import open_dispatcher
-from usecases.access import Denied, NotFound, events_for
+from usecases.access import events_for
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +71,17 @@ def create_app(
         lifespan=lifespan,
     )
 
-    @app.exception_handler(Denied)
-    async def denied(_request: Request, exc: Denied) -> JSONResponse:
-        return JSONResponse({"detail": exc.message}, status_code=403)
-
-    @app.exception_handler(NotFound)
-    async def not_found(_request: Request, _exc: NotFound) -> JSONResponse:
-        return JSONResponse({"detail": "Документ не знайдено"}, status_code=404)
-
-    app.include_router(auth.router)
-    app.include_router(documents.router)
+    # One error shape for everything the app answers (RFC 9457), declared in the spec too.
+    problems.install(app)
+    # Error statuses particular to a group of routes, beyond the ones every route can answer
+    # (401/403 with a token, 404 on a named object, 422, 503): see api.problems.
+    app.include_router(auth.router, responses=problems.responses(401, 404, 429, 502))
+    app.include_router(documents.router, responses=problems.responses(404, 409, 413))
     app.include_router(search.router)
     app.include_router(audit.router)
-    app.include_router(users.router)
-    app.include_router(cases.router)
-    app.include_router(scans.router)
+    app.include_router(users.router, responses=problems.responses(404, 409))
+    app.include_router(cases.router, responses=problems.responses(404, 409))
+    app.include_router(scans.router, responses=problems.responses(404, 409, 413))
     app.include_router(health.router)
     return app
 
