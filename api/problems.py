@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.messages import field_message
 from usecases.errors import (
     ArchiveError,
     Conflict,
@@ -86,7 +87,9 @@ INTERNAL_DETAIL = "Внутрішня помилка сервера; її зап
 def _kind(status: int) -> tuple[str, str]:
     if status in _KINDS:
         return _KINDS[status]
-    return ("server_error", "Помилка сервера") if status >= 500 else ("client_error", "Помилка запиту")
+    return (
+        ("server_error", "Помилка сервера") if status >= 500 else ("client_error", "Помилка запиту")
+    )
 
 
 class FieldProblem(BaseModel):
@@ -156,7 +159,7 @@ def archive_error_response(exc: ArchiveError) -> JSONResponse:
 
 def http_error_response(exc: StarletteHTTPException) -> JSONResponse:
     status = exc.status_code
-    detail = exc.detail if isinstance(exc.detail, str) else None
+    detail: str | None = exc.detail if isinstance(exc.detail, str) else None
     # The framework's own English phrases ("Not Found", "Method Not Allowed") become the title.
     if detail is not None and _is_default_phrase(status, detail):
         detail = None
@@ -170,56 +173,13 @@ def _is_default_phrase(status: int, detail: str) -> bool:
         return False
 
 
-# pydantic error type → a Ukrainian explanation; anything else gets the generic one.
-_FIELD_MESSAGES: dict[str, str] = {
-    "missing": "обов'язкове значення відсутнє",
-    "int_parsing": "очікується ціле число",
-    "int_type": "очікується ціле число",
-    "int_from_float": "очікується ціле число",
-    "float_parsing": "очікується число",
-    "float_type": "очікується число",
-    "bool_parsing": "очікується true або false",
-    "bool_type": "очікується true або false",
-    "string_type": "очікується рядок",
-    "string_too_short": "занадто коротке значення",
-    "string_too_long": "занадто довге значення",
-    "string_pattern_mismatch": "значення не відповідає формату",
-    "greater_than": "значення замале",
-    "greater_than_equal": "значення замале",
-    "less_than": "значення завелике",
-    "less_than_equal": "значення завелике",
-    "enum": "значення не з переліку дозволених",
-    "literal_error": "значення не з переліку дозволених",
-    "date_parsing": "очікується дата у форматі РРРР-ММ-ДД",
-    "date_from_datetime_parsing": "очікується дата у форматі РРРР-ММ-ДД",
-    "date_type": "очікується дата у форматі РРРР-ММ-ДД",
-    "datetime_parsing": "очікується дата й час (ISO 8601)",
-    "datetime_from_date_parsing": "очікується дата й час (ISO 8601)",
-    "datetime_type": "очікується дата й час (ISO 8601)",
-    "json_invalid": "тіло запиту не є коректним JSON",
-    "json_type": "тіло запиту не є коректним JSON",
-    "model_type": "очікується об'єкт",
-    "model_attributes_type": "очікується об'єкт",
-    "dict_type": "очікується об'єкт",
-    "list_type": "очікується список",
-    "too_short": "замало елементів",
-    "too_long": "забагато елементів",
-    "extra_forbidden": "невідоме поле",
-    "uuid_parsing": "очікується UUID",
-    "url_parsing": "очікується адреса URL",
-    "value_error": "недопустиме значення",
-    "assertion_error": "недопустиме значення",
-}
-_FIELD_DEFAULT = "недопустиме значення"
-
-
 def field_problems(errors: Iterable[Mapping[str, Any]]) -> list[FieldProblem]:
     """Validation errors as fields, types and Ukrainian messages, without the input."""
     out: list[FieldProblem] = []
     for e in errors:
         loc = [x if isinstance(x, int) else str(x) for x in e.get("loc", ())]
         kind = str(e.get("type", "value_error"))
-        out.append(FieldProblem(loc=loc, type=kind, msg=_FIELD_MESSAGES.get(kind, _FIELD_DEFAULT)))
+        out.append(FieldProblem(loc=loc, type=kind, msg=field_message(kind, e.get("ctx"))))
     return out
 
 
@@ -287,7 +247,9 @@ _DESCRIPTIONS = {status: title for status, (_kind_, title) in _KINDS.items()}
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route or router: these error statuses, with the problem shape."""
-    return {s: {"model": Problem, "description": _DESCRIPTIONS.get(s, _kind(s)[1])} for s in statuses}
+    return {
+        s: {"model": Problem, "description": _DESCRIPTIONS.get(s, _kind(s)[1])} for s in statuses
+    }
 
 
 def openapi_with_problems(app: FastAPI) -> dict[str, Any]:
@@ -376,4 +338,3 @@ __all__ = [
     "responses",
     "status_of",
 ]
-
