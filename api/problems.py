@@ -21,8 +21,8 @@ status an operation can answer.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -160,17 +160,17 @@ def archive_error_response(exc: ArchiveError) -> JSONResponse:
 def http_error_response(exc: StarletteHTTPException) -> JSONResponse:
     status = exc.status_code
     detail: str | None = exc.detail if isinstance(exc.detail, str) else None
-    # The framework's own English phrases ("Not Found", "Method Not Allowed") become the title.
-    if detail is not None and _is_default_phrase(status, detail):
-        detail = None
+    # The routes speak Ukrainian; the framework's own English ("Not Found", "There was an
+    # error parsing the body") gives way to the Ukrainian title or a sentence of ours.
+    if detail is not None and not _CYRILLIC.search(detail):
+        detail = _FRAMEWORK_DETAILS.get(detail)
     return problem_response(status, detail, headers=exc.headers)
 
 
-def _is_default_phrase(status: int, detail: str) -> bool:
-    try:
-        return detail == HTTPStatus(status).phrase
-    except ValueError:
-        return False
+_CYRILLIC = re.compile(r"[А-Яа-яІіЇїЄєҐґ]")
+_FRAMEWORK_DETAILS = {
+    "There was an error parsing the body": "Тіло запиту не вдалося розібрати",
+}
 
 
 def field_problems(errors: Iterable[Mapping[str, Any]]) -> list[FieldProblem]:
@@ -236,6 +236,8 @@ def install(app: FastAPI) -> None:
 #: Statuses every operation may answer through the shared machinery: invalid input (the
 #: framework's validation or a use case's ``Invalid``) and a backend that does not answer.
 ALWAYS = (422, 503)
+#: Statuses of an operation with a request body: one that cannot even be parsed.
+WITH_BODY = (400,)
 #: Statuses of an operation that needs a bearer token.
 SECURED = (401, 403)
 #: Statuses of an operation on a named object (a path parameter): the object or one outside
@@ -289,6 +291,8 @@ def add_problem_responses(op: dict[str, Any], path: str, method: str, ref: dict[
     statuses: set[int] = set(ALWAYS)
     if op.get("security"):
         statuses.update(SECURED)
+    if "requestBody" in op:
+        statuses.update(WITH_BODY)
     if any(p.get("in") == "path" for p in op.get("parameters", [])) or "{" in path:
         statuses.update(NAMED)
     statuses.update(int(s) for s in responses_ if s.isdigit() and int(s) >= 400)
