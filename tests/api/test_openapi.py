@@ -56,7 +56,8 @@ def test_problem_schema_is_the_model() -> None:
     Problem.model_validate(
         {"type": "urn:cnap-archive:error:invalid", "title": "Недопустимі дані", "status": 422,
          "detail": "Запит не пройшов перевірку: limit", "code": "invalid_request",
-         "errors": [{"loc": ["query", "limit"], "type": "int_parsing", "msg": "очікується ціле число"}]}
+         "errors": [{"loc": ["query", "limit"], "type": "int_parsing",
+                     "msg": "очікується ціле число"}]}
     )  # fmt: skip
 
 

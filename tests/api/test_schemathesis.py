@@ -77,43 +77,50 @@ def _send(world: World, case: Any, token: str | None) -> Any:
     return r
 
 
+def _fuzz(
+    world: World,
+    tokens: dict[str, str],
+    label: str,
+    mode: schemathesis.GenerationMode,
+    failures: list[str],
+) -> None:
+    op = OPERATIONS[label]
+    # Invalid input is refused the same way for every role: two callers suffice.
+    callers = [c for c in (CALLERS if mode.is_positive else CALLERS[:2]) if (label, c) not in SKIP]
+
+    @given(case=op.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    def run(case: Any) -> None:
+        for caller in callers:
+            r = _send(world, case, tokens[caller] if caller else None)
+            try:
+                r.request.read()  # a multipart body is a stream; the checks read it again
+            except Exception:
+                # A negated multipart part httpx cannot render twice: status only.
+                assert r.status_code < 500, f"{label} {caller}: {r.status_code}"
+                continue
+            try:
+                case.validate_response(r, checks=CHECKS)
+            except (Exception, BaseExceptionGroup) as exc:  # every mismatch, reported at once
+                first = str(exc).strip().splitlines()[:6]
+                failures.append(f"{mode} {caller or 'anonymous'}: {r.status_code} {first}")
+
+    try:
+        run()
+    except Unsatisfiable:
+        # Nothing to negate in an operation without parameters or body.
+        assert mode == schemathesis.GenerationMode.NEGATIVE, label
+
+
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
 def test_conforms(sch_world: World, tokens: dict[str, str], label: str) -> None:
-    op = OPERATIONS[label]
     failures: list[str] = []
-
     for mode in MODES:
-
-        @given(case=op.as_strategy(generation_mode=mode))
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            database=None,
-        )
-        def run(case: Any) -> None:
-            # Invalid input is refused the same way for every role: two callers suffice.
-            for caller in CALLERS if mode.is_positive else CALLERS[:2]:
-                if (label, caller) in SKIP:
-                    continue
-                r = _send(sch_world, case, tokens[caller] if caller else None)
-                try:
-                    r.request.read()  # a multipart body is a stream; the checks read it again
-                except Exception:
-                    # A negated multipart part httpx cannot render twice: status only.
-                    assert r.status_code < 500, f"{label} {caller}: {r.status_code}"
-                    continue
-                try:
-                    case.validate_response(r, checks=CHECKS)
-                except (Exception, BaseExceptionGroup) as exc:  # every mismatch, reported at once
-                    first = str(exc).strip().splitlines()[:6]
-                    failures.append(f"{mode} {caller or 'anonymous'}: {r.status_code} {first}")
-
-        try:
-            run()
-        except Unsatisfiable:
-            # Nothing to negate in an operation without parameters or body.
-            assert mode == schemathesis.GenerationMode.NEGATIVE, label
-
+        _fuzz(sch_world, tokens, label, mode, failures)
     assert not failures, f"{label}:\n" + "\n".join(dict.fromkeys(failures))
