@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from api import errors_compat
+from api import problems
 from api.routes import audit, auth, cases, documents, health, scans, search, users
 from archive.models import utcnow
 from archive.settings import Settings
@@ -71,15 +71,17 @@ def create_app(
         lifespan=lifespan,
     )
 
-    errors_compat.install(app)
-
-    app.include_router(auth.router)
-    app.include_router(documents.router)
+    # One error shape for everything the app answers (RFC 9457), declared in the spec too.
+    problems.install(app)
+    # Error statuses particular to a group of routes, beyond the ones every route can answer
+    # (401/403 with a token, 404 on a named object, 422, 503): see api.problems.
+    app.include_router(auth.router, responses=problems.responses(401, 404, 429, 502))
+    app.include_router(documents.router, responses=problems.responses(404, 409, 413))
     app.include_router(search.router)
     app.include_router(audit.router)
-    app.include_router(users.router)
-    app.include_router(cases.router)
-    app.include_router(scans.router)
+    app.include_router(users.router, responses=problems.responses(404, 409))
+    app.include_router(cases.router, responses=problems.responses(404, 409))
+    app.include_router(scans.router, responses=problems.responses(404, 409, 413))
     app.include_router(health.router)
     return app
 

@@ -23,6 +23,8 @@ from api.commands.case import case_app
 from api.commands.scan import scan as desk_scan
 from api.commands.station import station_app
 from api.commands.watch import watch as desk_watch
+from api.exit_codes import ArchiveGroup
+from api.exit_codes import run as run_app
 from api.logs import ScrubFilter
 from archive.models import PackageKind, Source
 from archive.settings import Settings, load_settings
@@ -36,6 +38,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Ukrainian help and errors, one exit code per meaning (api.exit_codes).
+    cls=ArchiveGroup,
 )
 
 
@@ -299,38 +303,5 @@ app.command("scan")(desk_scan)
 
 
 def main() -> None:
-    """Console entry point: any unexpected error is one line, never a traceback."""
-    try:
-        # Without standalone mode click returns the code of typer.Exit instead of exiting.
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("перервано")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        err.print("перервано")
-        sys.exit(130)
-    except Exception as exc:  # the last line of defence for the operator's terminal
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        logging.getLogger("cnap").exception("command failed")
-        err.print(f"[red]помилка:[/red] {escape(_describe(exc))}")
-        sys.exit(2)
-
-
-def _describe(exc: Exception) -> str:
-    from archive.store import StoreError
-
-    if isinstance(exc, StoreError):
-        return f"сховище недоступне або пошкоджене ({exc})"
-    if isinstance(exc, PermissionError):
-        return f"немає доступу: {exc.filename or exc}"
-    if isinstance(exc, OSError):
-        return f"{exc.strerror or exc}: {exc.filename or ''}".strip()
-    name = type(exc).__name__
-    return f"{name}: {exc}" if str(exc) else name
+    """Console entry point: exit codes and the one error line come from ``api.exit_codes``."""
+    sys.exit(run_app(app))

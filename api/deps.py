@@ -14,7 +14,7 @@ from fastapi.security import OAuth2PasswordBearer
 from archive.audit import Events
 from backends import Archive
 from ingest.dispatch import Dispatcher
-from usecases.auth import resolve_token
+from usecases.auth import resolve_token, visitor
 from usecases.context import Context
 from usecases.policy import Principal
 
@@ -72,6 +72,14 @@ def get_context(
 
 
 ContextDep = Annotated[Context, Depends(get_context)]
+
+
+def get_visitor_context(request: Request, archive: ArchiveDep, events: EventsDep) -> Context:
+    """The context of a caller who is signing in (no user yet, only the address)."""
+    return Context(archive, visitor(client_address(request)), events)
+
+
+VisitorContext = Annotated[Context, Depends(get_visitor_context)]
 
 
 ReasonQuery = Annotated[

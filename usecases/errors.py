@@ -118,3 +118,25 @@ ERRORS: tuple[type[ArchiveError], ...] = (
     RateLimited,
     Unavailable,
 )
+
+
+def from_backend(exc: BaseException) -> ArchiveError | None:
+    """A failure of a backend that escaped a use case, as the error a person understands.
+
+    The database, object store and index clients raise their own exceptions;
+    the adapters' last line of defence asks here rather than knowing them.
+    """
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from archive.store import StoreError
+    from search.base import IndexError_
+
+    if isinstance(exc, StoreError):
+        return Unavailable("сховище недоступне або пошкоджене", code="store_unavailable")
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return Unavailable("база даних недоступна", code="database_unavailable")
+    if isinstance(exc, IndexError_):
+        return Unavailable("пошуковий індекс недоступний", code="index_unavailable")
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return Unavailable("служба не відповідає (з'єднання не вдалося)", code="unavailable")
+    return None

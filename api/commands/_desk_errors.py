@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from api.commands.base import fail, open_archive, operator
+from api.exit_codes import exit_code_for
 from backends import Archive
 from ingest.dispatch import Dispatcher
 from usecases.context import Context, events_for
-from usecases.errors import ArchiveError, Unavailable
+from usecases.errors import ArchiveError
 from usecases.policy import Principal
 
 HELD_FOR_REVIEW = 3
@@ -26,7 +27,8 @@ UNAVAILABLE = 4
 
 
 def exit_code(exc: ArchiveError) -> int:
-    return UNAVAILABLE if isinstance(exc, Unavailable) else 1
+    """The code of the one table (api.exit_codes)."""
+    return int(exit_code_for(exc))
 
 
 def message(exc: ArchiveError) -> str:

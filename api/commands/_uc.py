@@ -1,9 +1,6 @@
 """Running a use case from a command: the context of the operator, and its errors as exit codes.
 
-Interim, until the one command-line error handler maps every
-:class:`~usecases.errors.ArchiveError`: the codes are those the commands
-have always used — 1 when the archive refuses (not found, denied, conflict,
-not signed in), 2 for input or a backend that failed.
+Exit codes come from the one table of ``api.exit_codes`` (docs/errors.md).
 """
 
 from __future__ import annotations
@@ -13,18 +10,18 @@ from contextlib import contextmanager
 from typing import Concatenate, ParamSpec, TypeVar
 
 from api.commands.base import fail, open_archive, operator
+from api.exit_codes import exit_code_for
 from ingest.dispatch import Dispatcher
 from usecases.context import Context, events_for
-from usecases.errors import ArchiveError, Conflict, Denied, NotFound, Unauthenticated
+from usecases.errors import ArchiveError
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_REFUSED = (NotFound, Denied, Conflict, Unauthenticated)
-
 
 def exit_code(exc: ArchiveError) -> int:
-    return 1 if isinstance(exc, _REFUSED) else 2
+    """The code of the one table (api.exit_codes)."""
+    return int(exit_code_for(exc))
 
 
 @contextmanager

@@ -10,27 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from api.commands.base import fail, open_archive, operator
+from api.commands.base import open_archive, operator
 from usecases.context import Context, events_for
-from usecases.errors import ArchiveError, Invalid
 
 # Input the operator can correct is 2 (as typer's own usage errors); a refusal is 1.
-EXIT_CODES: dict[type[ArchiveError], int] = {Invalid: 2}
-REFUSED = 1
 
 
 @contextmanager
 def acting() -> Iterator[Context]:
     """The operator's context over a freshly opened archive, closed afterwards.
 
-    A use-case error ends the command with one line and its exit code.
+    A use-case error ends the command through ``api.exit_codes`` (one line, its code).
     """
     archive = open_archive()
     try:
-        ctx = Context(archive, operator(archive), events_for(archive))
-        try:
-            yield ctx
-        except ArchiveError as exc:
-            fail(exc.message, EXIT_CODES.get(type(exc), REFUSED))
+        # A use-case error goes on to the one command-line handler (api.exit_codes).
+        yield Context(archive, operator(archive), events_for(archive))
     finally:
         archive.close()

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.routes._users_errors import UserContext, mapped
+from api.deps import ContextDep as UserContext
 from api.schemas import VerifyOut
 from archive.audit import Outcome
 from usecases import audit
@@ -55,10 +55,9 @@ def subject(
     date_to: Annotated[date | None, Query(alias="to")] = None,
     format: Format = Format.json,
 ) -> Response:
-    with mapped():
-        answer = audit.subject_access(
-            ctx, query=q, since=date_from, until=date_to, fmt=ReportFormat(format.value)
-        )
+    answer = audit.subject_access(
+        ctx, query=q, since=date_from, until=date_to, fmt=ReportFormat(format.value)
+    )
     headers = (
         {"Content-Disposition": f"attachment; filename={answer.filename}"}
         if answer.filename
@@ -82,11 +81,10 @@ def entries(
     offset: Annotated[int, Query(ge=0)] = 0,
     format: ListFormat = ListFormat.json,
 ) -> Response:
-    with mapped():
-        found = audit.read_entries(
-            ctx, user=actor, document=document_id, since=date_from, until=date_to,
-            action=action, outcome=outcome, limit=limit, offset=offset,
-        )  # fmt: skip
+    found = audit.read_entries(
+        ctx, user=actor, document=document_id, since=date_from, until=date_to,
+        action=action, outcome=outcome, limit=limit, offset=offset,
+    )  # fmt: skip
     if format == ListFormat.csv:
         return Response(found.as_csv(), media_type="text/csv; charset=utf-8")
     return _json(found.as_json())
@@ -99,20 +97,17 @@ def review(
     date_to: Annotated[date | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> Any:
-    with mapped():
-        return audit.review(ctx, since=date_from, until=date_to, limit=limit).as_json()
+    return audit.review(ctx, since=date_from, until=date_to, limit=limit).as_json()
 
 
 @router.get("/verify", response_model=VerifyOut, summary="Перевірити цілісність журналу")
 def verify(ctx: UserContext) -> Any:
-    with mapped():
-        return audit.verify_log(ctx).as_json()
+    return audit.verify_log(ctx).as_json()
 
 
 @router.post("/seal", summary="Запечатати поточну голову журналу в архівному сховищі")
 def seal(ctx: UserContext) -> Any:
-    with mapped():
-        return audit.seal_log(ctx).as_json()
+    return audit.seal_log(ctx).as_json()
 
 
 def _json(data: Any) -> Response:

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from api.routes._errors_desk import ContextDep, http_errors
+from api.deps import ContextDep
 from archive import cases as ops
 from archive.models import PackageKind
 from usecases import cases, forms
@@ -97,22 +97,21 @@ class BlockOut(BaseModel):
 
 @router.post("/api/cases", status_code=201, summary="Зареєструвати справу (вхідний пакет)")
 def register(body: RegisterIn, ctx: ContextDep) -> Any:
-    with http_errors():
-        done = cases.register_case(
-            ctx,
-            service=body.service,
-            applicant=body.applicant,
-            centre=body.centre,
-            items=[ops.Item(i.title, i.sheets) for i in body.items],
-            notify=body.notify,
-            contact=body.contact,
-            delivery=body.delivery,
-            department=body.department,
-            registration_id=body.registration_id,
-            block_id=body.block_id,
-            block_seq=body.block_seq,
-            registered_at=body.registered_at,
-        )
+    done = cases.register_case(
+        ctx,
+        service=body.service,
+        applicant=body.applicant,
+        centre=body.centre,
+        items=[ops.Item(i.title, i.sheets) for i in body.items],
+        notify=body.notify,
+        contact=body.contact,
+        delivery=body.delivery,
+        department=body.department,
+        registration_id=body.registration_id,
+        block_id=body.block_id,
+        block_seq=body.block_seq,
+        registered_at=body.registered_at,
+    )
     out = done.as_json()
     out["cover_sheet_url"] = f"/api/cases/{done.case.id}/cover-sheet?package=input"
     out["inventory_url"] = f"/api/cases/{done.case.id}/inventory"
@@ -125,18 +124,16 @@ def find(
     number: Annotated[str, Query(min_length=1, max_length=64)],
     centre: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Any:
-    with http_errors():
-        return cases.find_case(ctx, number=number, centre=centre).as_json()
+    return cases.find_case(ctx, number=number, centre=centre).as_json()
 
 
 @router.get("/api/cases/{case_id}", summary="Справа, її пакети та проходження")
 def get_case(case_id: int, ctx: ContextDep) -> Any:
-    with http_errors():
-        return cases.show_case(ctx, case_id=case_id).as_json()
+    return cases.show_case(ctx, case_id=case_id).as_json()
 
 
 def _pdf(print_form: Callable[[Path], PrintedForm], name: Callable[[int], str]) -> Response:
-    with tempfile.TemporaryDirectory() as tmp, http_errors():
+    with tempfile.TemporaryDirectory() as tmp:
         form = print_form(Path(tmp) / "form.pdf")
         body = form.path.read_bytes()
     return Response(
@@ -195,8 +192,7 @@ def cover_sheet(
     summary="Передати справу суб’єкту надання послуги",
 )
 def send(case_id: int, body: SendIn, ctx: ContextDep) -> Any:
-    with http_errors():
-        return cases.send_case(ctx, case_id=case_id, department=body.department).as_json()
+    return cases.send_case(ctx, case_id=case_id, department=body.department).as_json()
 
 
 @router.post(
@@ -205,8 +201,7 @@ def send(case_id: int, body: SendIn, ctx: ContextDep) -> Any:
     summary="Записати, як заявника повідомлено про результат",
 )
 def notify(case_id: int, body: NotifyIn, ctx: ContextDep) -> Any:
-    with http_errors():
-        step = cases.notify_case(ctx, case_id=case_id, method=body.method, note=body.note)
+    step = cases.notify_case(ctx, case_id=case_id, method=body.method, note=body.note)
     return step.as_json()
 
 
@@ -214,15 +209,14 @@ def notify(case_id: int, body: NotifyIn, ctx: ContextDep) -> Any:
     "/api/cases/{case_id}/issue", response_model=StepOut, summary="Записати видачу результату"
 )
 def issue(case_id: int, body: IssueIn, ctx: ContextDep) -> Any:
-    with http_errors():
-        step = cases.issue_case(
-            ctx,
-            case_id=case_id,
-            to=body.to,
-            document=body.document,
-            name=body.name,
-            method=body.method,
-        )
+    step = cases.issue_case(
+        ctx,
+        case_id=case_id,
+        to=body.to,
+        document=body.document,
+        name=body.name,
+        method=body.method,
+    )
     return step.as_json()
 
 
@@ -233,8 +227,7 @@ def issue(case_id: int, body: IssueIn, ctx: ContextDep) -> Any:
     summary="Зарезервувати номери справ для робочого місця (станції)",
 )
 def reserve(body: BlockIn, ctx: ContextDep) -> Any:
-    with http_errors():
-        block = cases.reserve_numbers(
-            ctx, code=body.workplace_code, size=body.size, centre=body.centre, year=body.year
-        )
+    block = cases.reserve_numbers(
+        ctx, code=body.workplace_code, size=body.size, centre=body.centre, year=body.year
+    )
     return block.as_json()

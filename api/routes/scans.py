@@ -24,7 +24,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from api.routes._errors_desk import ContextDep, http_errors
+from api.deps import ContextDep
 from archive.models import PackageKind
 from usecases import batches, uploads
 
@@ -60,24 +60,22 @@ class AttachIn(BaseModel):
 
 @router.post("/api/uploads", response_model=UploadOut, summary="Почати або продовжити завантаження")
 def start(body: UploadIn, ctx: ContextDep) -> Any:
-    with http_errors():
-        st = uploads.start_upload(
-            ctx,
-            sha256=body.sha256,
-            size=body.size,
-            name=body.name,
-            kind=body.kind,
-            case=body.case,
-            centre=body.centre,
-            package=body.package,
-        )
+    st = uploads.start_upload(
+        ctx,
+        sha256=body.sha256,
+        size=body.size,
+        name=body.name,
+        kind=body.kind,
+        case=body.case,
+        centre=body.centre,
+        package=body.package,
+    )
     return st.as_json()
 
 
 @router.get("/api/uploads/{sha256}", response_model=UploadOut, summary="Стан завантаження")
 def status(sha256: str, ctx: ContextDep) -> Any:
-    with http_errors():
-        return uploads.upload_status(ctx, sha256=sha256).as_json()
+    return uploads.upload_status(ctx, sha256=sha256).as_json()
 
 
 @router.patch("/api/uploads/{sha256}", response_model=UploadOut, summary="Наступна частина файлу")
@@ -88,10 +86,9 @@ async def append(
     upload_offset: Annotated[int, Header(alias="Upload-Offset", ge=0)],
 ) -> Any:
     data = await request.body()
-    with http_errors():
-        st = await run_in_threadpool(
-            uploads.append_upload, ctx, sha256=sha256, offset=upload_offset, data=data
-        )
+    st = await run_in_threadpool(
+        uploads.append_upload, ctx, sha256=sha256, offset=upload_offset, data=data
+    )
     return st.as_json()
 
 
@@ -101,8 +98,7 @@ async def append(
     summary="Завершити завантаження: перевірити й заархівувати",
 )
 def complete(sha256: str, ctx: ContextDep) -> Any:
-    with http_errors():
-        return uploads.complete_upload(ctx, sha256=sha256).as_json()
+    return uploads.complete_upload(ctx, sha256=sha256).as_json()
 
 
 # --- held parts -------------------------------------------------------------------------
@@ -110,8 +106,7 @@ def complete(sha256: str, ctx: ContextDep) -> Any:
 
 @router.get("/api/batches/held", summary="Сторінки сканованих пачок, що чекають на перевірку")
 def held(ctx: ContextDep) -> Any:
-    with http_errors():
-        return batches.list_held_parts(ctx)
+    return batches.list_held_parts(ctx)
 
 
 @router.post(
@@ -119,12 +114,11 @@ def held(ctx: ContextDep) -> Any:
     summary="Долучити частину пачки до справи після перевірки",
 )
 def attach(part_id: int, body: AttachIn, ctx: ContextDep) -> Any:
-    with http_errors():
-        return batches.attach_held_part(
-            ctx,
-            part_id=part_id,
-            case=body.case,
-            centre=body.centre,
-            package=body.package,
-            wait=False,
-        )
+    return batches.attach_held_part(
+        ctx,
+        part_id=part_id,
+        case=body.case,
+        centre=body.centre,
+        package=body.package,
+        wait=False,
+    )

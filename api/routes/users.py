@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
-from api.routes._users_errors import UserContext, mapped
+from api.deps import ContextDep as UserContext
 from api.schemas import UserOut
 from archive.users import Role
 from usecases import users as accounts
@@ -34,17 +34,14 @@ class UserIn(BaseModel):
 
 @router.get("", response_model=list[UserOut], summary="Користувачі")
 def users(ctx: UserContext) -> Any:
-    with mapped():
-        return [u.as_json() for u in accounts.list_users(ctx)]
+    return [u.as_json() for u in accounts.list_users(ctx)]
 
 
 @router.post("", response_model=UserOut, status_code=201, summary="Додати користувача")
 def create(body: UserIn, ctx: UserContext) -> Any:
-    with mapped():
-        return accounts.add_user(ctx, **body.model_dump()).as_json()
+    return accounts.add_user(ctx, **body.model_dump()).as_json()
 
 
 @router.post("/{login}/disable", response_model=UserOut, summary="Вимкнути користувача")
 def disable(login: str, ctx: UserContext) -> Any:
-    with mapped():
-        return accounts.disable_user(ctx, login=login).as_json()
+    return accounts.disable_user(ctx, login=login).as_json()
