@@ -203,21 +203,18 @@ def _tesseract_ocr(
     *,
     textonly: bool,
 ) -> None:
-    args = ["stdin", str(base), "--dpi", str(round(dpi)), "-l", "+".join(_languages(options))]
     tess = options.tesseract
-    if tess.oem is not None:
-        args += ["--oem", str(tess.oem)]
-    if tess.pagesegmode is not None:
-        args += ["--psm", str(tess.pagesegmode)]
-    # Archive scans are dark text on light paper; trying inverted lines only
-    # costs time on low-confidence (noisy) lines.
-    args += ["-c", "tessedit_do_invert=0"]
-    if textonly:
-        args += ["-c", "textonly_pdf=1"]
-    args += list(configs)
     try:
-        tesseract.run(
-            args, stdin=tesseract.png_bytes(image, dpi, bilevel=True), timeout=_timeout(options)
+        tesseract.recognise(
+            image,
+            dpi,
+            base,
+            configs,
+            _languages(options),
+            timeout=_timeout(options),
+            oem=tess.oem,
+            psm=tess.pagesegmode,
+            textonly_pdf=textonly,
         )
     except tesseract.TesseractTimeout as exc:
         raise PageTimeoutError(page) from exc

@@ -2,7 +2,9 @@
 
 Reasons are short Ukrainian sentences for the administrator who scanned the
 document; they never quote document text. Codes are stable identifiers for
-the pipeline and the logs.
+the pipeline and the logs. Our own Tesseract calls (through pytesseract)
+arrive as :class:`~ingest.ocr.tesseract.TesseractError` and
+:class:`~ingest.ocr.tesseract.TesseractTimeout`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ingest.ocr import OcrFailed
 from ingest.ocr.engine import EngineError, PageTimeoutError
+from ingest.ocr.tesseract import TesseractError, TesseractTimeout
 
 
 def _short(exc: BaseException, limit: int = 160) -> str:
@@ -31,6 +34,9 @@ def translate(exc: BaseException) -> OcrFailed:
     if isinstance(exc, PageTimeoutError):
         where = f"сторінки {exc.page}" if exc.page else "сторінки"
         return OcrFailed(f"Розпізнавання {where} перевищило ліміт часу", "page_timeout")
+    if isinstance(exc, TesseractTimeout):
+        # Orientation probes have no page number at hand.
+        return OcrFailed("Розпізнавання сторінки перевищило ліміт часу", "page_timeout")
     if isinstance(exc, ox.EncryptedPdfError | pikepdf.PasswordError):
         return OcrFailed("PDF захищено паролем", "encrypted")
     if isinstance(exc, ox.DigitalSignatureError):
@@ -71,6 +77,7 @@ def translate(exc: BaseException) -> OcrFailed:
     if isinstance(
         exc,
         EngineError
+        | TesseractError
         | ox.SubprocessOutputError
         | ox.TesseractConfigError
         | subprocess.SubprocessError,

@@ -170,3 +170,29 @@ def test_signed_pdf_is_kept_byte_for_byte(tmp_path: Path) -> None:
     assert result.notes
     assert result.pages[0].ocr is False
     assert cer("\n".join(lines), result.pages[0].text) < 0.005
+
+
+def test_orientation_probes_through_pytesseract() -> None:
+    import numpy as np
+
+    from ingest.ocr import imaging, orientation, tesseract
+
+    _, img = scan("upside_down", seed=61, n_lines=20)
+    gray = np.asarray(img.convert("L"), dtype=np.uint8)
+    small, dpi = imaging.resize_to_dpi(gray, float(img.info["dpi"][0]), imaging.ANALYSIS_DPI)
+    clean = ((1 - imaging.binarise(small, dpi).ink) * 255).astype(np.uint8)
+
+    found = tesseract.osd(clean, dpi, timeout=60)
+    assert found is not None
+    assert found.angle == 180
+    assert found.confidence >= orientation.OSD_MIN_CONFIDENCE
+
+    strip = orientation._text_strip(clean)
+    assert strip is not None
+    big = np.kron(strip, np.ones((2, 2), dtype=np.uint8))
+    as_is = tesseract.recognition_confidence(big, 2 * dpi, ["ukr", "eng"], timeout=60)
+    turned = tesseract.recognition_confidence(
+        np.ascontiguousarray(big[::-1, ::-1]), 2 * dpi, ["ukr", "eng"], timeout=60
+    )
+    assert turned - as_is > orientation.RECOGNITION_MARGIN
+    assert 0 < as_is < turned <= 100

@@ -1,7 +1,8 @@
-"""Image analysis and input normalisation of the OCR stage (no Tesseract; fast)."""
+"""Image analysis, inputs and Tesseract plumbing of the OCR stage (no Tesseract; fast)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -131,3 +132,77 @@ def test_cer_and_levenshtein() -> None:
     assert cer("заява  про\nреєстрацію", "заява про реєстрацію") == 0.0
     assert cer("сім'я", "сім’я") == 0.0  # apostrophe variants are one letter
     assert cer("abc", "") == 1.0
+
+
+# Our Tesseract calls go through pytesseract; a stand-in ``tesseract`` command
+# shows what reaches the process without needing Tesseract itself.
+
+
+def _fake_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    import pytesseract
+
+    script = tmp_path / "fake-tesseract"
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(script))
+
+
+def _page() -> imaging.Gray:
+    page = np.full((200, 300), 255, dtype=np.uint8)
+    page[90:110, 50:250] = 0
+    return page
+
+
+def test_tesseract_runs_single_threaded_without_changing_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest.ocr import tesseract
+
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    monkeypatch.setenv("CNAP_PROBE", "seen")
+    _fake_tesseract(
+        tmp_path, monkeypatch, 'echo "limit=$OMP_THREAD_LIMIT probe=$CNAP_PROBE" >&2; exit 1'
+    )
+    with pytest.raises(tesseract.TesseractError) as info:
+        tesseract.recognise(_page(), 300, tmp_path / "out", ["txt"], ["ukr"], timeout=30)
+    # The limit reaches Tesseract, the rest of the live environment too, and
+    # the process environment (which OCRmyPDF reads) stays as it was.
+    assert "limit=1 probe=seen" in str(info.value)
+    assert "OMP_THREAD_LIMIT" not in os.environ
+    assert tesseract.tesseract_env()["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_tesseract_timeout_becomes_a_page_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest.ocr import errors, tesseract
+
+    _fake_tesseract(tmp_path, monkeypatch, "sleep 10")
+    with pytest.raises(tesseract.TesseractTimeout) as info:
+        tesseract.recognise(_page(), 300, tmp_path / "out", ["txt"], ["ukr"], timeout=0.3)
+    failed = errors.translate(info.value)
+    assert failed.code == "page_timeout"
+    assert failed.reason == "Розпізнавання сторінки перевищило ліміт часу"
+    # OSD gives no opinion on an error, but a timeout is not an opinion.
+    with pytest.raises(tesseract.TesseractTimeout):
+        tesseract.osd(_page(), 150, timeout=0.3)
+
+
+def test_tesseract_failures_become_engine_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pytesseract
+
+    from ingest.ocr import errors, tesseract
+
+    _fake_tesseract(
+        tmp_path, monkeypatch, "echo 'Too few characters. Skipping this page' >&2; exit 1"
+    )
+    assert tesseract.osd(_page(), 150, timeout=30) is None
+    with pytest.raises(tesseract.TesseractError) as info:
+        tesseract.recognise(_page(), 300, tmp_path / "out", ["txt"], ["ukr"], timeout=30)
+    assert errors.translate(info.value).code == "engine_error"
+
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "missing"))
+    with pytest.raises(tesseract.TesseractError, match="not installed"):
+        tesseract.recognise(_page(), 300, tmp_path / "out", ["txt"], ["ukr"], timeout=30)
