@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from api import errors_compat
+from api import errors_compat, web
 from api.routes import audit, auth, cases, documents, health, scans, search, users
 from archive.models import utcnow
 from archive.settings import Settings
@@ -81,6 +81,7 @@ def create_app(
     app.include_router(cases.router)
     app.include_router(scans.router)
     app.include_router(health.router)
+    app.include_router(web.router)
     return app
 
 
