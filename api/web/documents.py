@@ -22,6 +22,7 @@ from api.web.render import WebRoute, page
 from search.query import parse_query
 from usecases import documents
 from usecases.errors import Denied
+from usecases.policy import Principal
 from usecases.views import DocumentView, Rendered, Stored
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -125,8 +126,10 @@ def glass_form(request: Request, document_id: DocId) -> Response:
     return _refused(request, document_id, 200)
 
 
-def glass_form_again(request: Request, document_id: str, keep: dict[str, str]) -> Response:
-    forms.signed_in(request)
+def glass_form_again(
+    request: Request, p: Principal, document_id: str, keep: dict[str, str]
+) -> Response:
+    request.state.who = p
     return _refused(
         request, document_id, 200, reason=keep.get("reason", ""),
         notice="Ви знову увійшли. Перевірте причину й надішліть форму ще раз.",

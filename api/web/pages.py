@@ -12,6 +12,7 @@ from api.routes import auth as api_auth
 from api.web import documents, forms, search, session
 from api.web.render import HERE, WebRoute, page, secured
 from usecases.errors import Unauthenticated
+from usecases.policy import Principal
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -100,11 +101,12 @@ def _sign_in(request: Request, login: str, password: str) -> tuple[str, int]:
     return str(out["access_token"]), int(out["expires_in"])
 
 
-def _restore(request: Request, back: str, keep: dict[str, str], p: object) -> Response:
+def _restore(request: Request, back: str, keep: dict[str, str], p: Principal) -> Response:
+    request.state.who = p
     if back == "/search":
-        return search.form_again(request, keep)
+        return search.form_again(request, p, keep)
     if back.startswith("/documents/") and back.endswith("/break-glass"):
-        return documents.glass_form_again(request, back.split("/")[2], keep)
+        return documents.glass_form_again(request, p, back.split("/")[2], keep)
     return RedirectResponse(back, status_code=303)
 
 

@@ -16,6 +16,7 @@ from api.web import forms
 from api.web.render import WebRoute, page
 from archive.models import PackageKind, Source
 from usecases import search as find
+from usecases.policy import Principal
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -81,9 +82,8 @@ def search_page(request: Request) -> Response:
                 result=None)  # fmt: skip
 
 
-def form_again(request: Request, keep: dict[str, str]) -> Response:
+def form_again(request: Request, p: Principal, keep: dict[str, str]) -> Response:
     """The search form as the person left it before signing in again (not yet run)."""
-    p = forms.signed_in(request)
     return page(
         request, "search.html", title="Пошук документів", who=p, v=_values(keep), result=None,
         notice="Ви знову увійшли. Перевірте запит і натисніть «Шукати».",
