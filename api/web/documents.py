@@ -34,6 +34,7 @@ MIN_LETTERS = 10
 OUT_OF_SCOPE = "Цей документ поза межами ваших повноважень."
 METADATA_ONLY = "Вам доступні лише метадані цього документа."
 SHORT_REASON = "Опишіть причину щонайменше десятьма літерами."
+ASK_REASON = "Повний доступ до цього документа можливий лише із зазначенням причини."
 
 
 def _forms(q: str) -> list[str]:
@@ -85,6 +86,7 @@ def _refused(
     reason: str = "",
     error: str | None = None,
     notice: str | None = None,
+    message: str = OUT_OF_SCOPE,
 ) -> Response:
     who = request.state.who
     return page(
@@ -93,7 +95,8 @@ def _refused(
         status,
         title="Доступ обмежено",
         who=who,
-        message=OUT_OF_SCOPE,
+        message=message,
+        refused=status == 403,
         document_id=document_id,
         offer_glass=nav.may_offer_break_glass(who.role),
         reason=reason,
@@ -123,7 +126,7 @@ async def view_found(request: Request, document_id: DocId) -> Response:
 @router.get("/documents/{document_id}/break-glass")
 def glass_form(request: Request, document_id: DocId) -> Response:
     forms.signed_in(request, back=f"/documents/{document_id}/break-glass")
-    return _refused(request, document_id, 200)
+    return _refused(request, document_id, 200, message=ASK_REASON)
 
 
 def glass_form_again(
@@ -131,7 +134,7 @@ def glass_form_again(
 ) -> Response:
     request.state.who = p
     return _refused(
-        request, document_id, 200, reason=keep.get("reason", ""),
+        request, document_id, 200, reason=keep.get("reason", ""), message=ASK_REASON,
         notice="Ви знову увійшли. Перевірте причину й надішліть форму ще раз.",
     )  # fmt: skip
 
@@ -143,9 +146,13 @@ async def break_glass(request: Request, document_id: DocId) -> Response:
     back = f"/documents/{document_id}/break-glass"
     ctx = forms.page_context(request, keep={"reason": reason}, back=back)
     if not f.csrf_ok:
-        return _refused(request, document_id, 400, reason=reason, notice=forms.STALE)
+        return _refused(
+            request, document_id, 400, reason=reason, notice=forms.STALE, message=ASK_REASON
+        )
     if sum(ch.isalpha() for ch in reason) < MIN_LETTERS:
-        return _refused(request, document_id, 422, reason=reason, error=SHORT_REASON)
+        return _refused(
+            request, document_id, 422, reason=reason, error=SHORT_REASON, message=ASK_REASON
+        )
     try:
         doc = documents.show_document(ctx, document_id=document_id, reason=reason)
     except Denied:
