@@ -16,8 +16,8 @@ from api.routes import audit, auth, cases, documents, health, scans, search, use
 from archive.models import utcnow
 from archive.settings import Settings
 from backends import Archive
-from ingest.dispatch import open_dispatcher
-from usecases.access import events_for
+from ingest.dispatch import Dispatcher, open_dispatcher
+from usecases.context import events_for
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +85,11 @@ def create_app(
     return app
 
 
-async def _flush_index_periodically(dispatcher: object) -> None:
+async def _flush_index_periodically(dispatcher: Dispatcher) -> None:
     # Index updates that failed earlier (index busy or down) are retried here.
-    flush = getattr(dispatcher, "flush_index", None)
-    if flush is None:
-        return
     while True:
         await asyncio.sleep(INDEX_FLUSH_SECONDS)
-        await asyncio.to_thread(flush)
+        await asyncio.to_thread(dispatcher.flush_index)
 
 
 async def _seal_periodically(app: FastAPI) -> None:

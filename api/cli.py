@@ -17,15 +17,16 @@ from rich.table import Table
 
 from api.commands import audit_app, user_app
 from api.commands._uc import operator_context, run
-from api.commands.base import err, fail, open_archive, operator, out, parse_date, state
+from api.commands.base import err, fail, open_archive, out, parse_date, state
+from api.commands.batch import batch_app
 from api.commands.case import case_app
-from api.commands.desk import batch_app, station_app
-from api.commands.desk import scan as desk_scan
-from api.commands.desk import watch as desk_watch
+from api.commands.scan import scan as desk_scan
+from api.commands.station import station_app
+from api.commands.watch import watch as desk_watch
 from api.logs import ScrubFilter
 from archive.models import PackageKind, Source
 from archive.settings import Settings, load_settings
-from usecases import access, documents, maintenance
+from usecases import documents, maintenance
 from usecases import search as find
 from usecases.ingest import FileOutcome, ingest_files
 
@@ -166,21 +167,10 @@ def ingest(
 
 
 def _ingest_split(files: list[Path], as_json: bool) -> NoReturn:
-    """``ingest --split``: the desk's batch splitting (its own command module decides and logs)."""
-    from api.commands.desk import ingest_split
+    """``ingest --split``: the batch use case decides, logs and splits each file."""
+    from api.commands.batch import split_files
 
-    archive = open_archive()
-    try:
-        p = operator(archive)
-        try:
-            # Until batch splitting is a use case of its own, the check stays here.
-            access.require_upload(archive, access.events_for(archive), p)
-        except access.Denied as exc:
-            fail(exc.message, 1)
-        code = ingest_split(archive, p, files, as_json)
-    finally:
-        archive.close()
-    raise typer.Exit(code)
+    raise typer.Exit(split_files(files, as_json))
 
 
 _STATUS_UA = {"archived": "заархівовано", "duplicate": "вже в архіві", "rejected": "відхилено"}

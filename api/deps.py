@@ -1,27 +1,22 @@
 """FastAPI dependencies: the archive, the caller's identity, and the use-case context.
 
 A route takes ``ContextDep`` (who calls, from where, with which backends) and
-hands it to one use case, which decides and logs. ``capable`` and
-``get_uploader`` are kept for the routes that do not call a use case yet;
-they go when the last of them does.
+hands it to one use case, which decides and logs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from archive.audit import Action, Events
+from archive.audit import Events
 from backends import Archive
 from ingest.dispatch import Dispatcher
-from usecases import access
-from usecases.access import Denied
+from usecases.auth import resolve_token
 from usecases.context import Context
-from usecases.policy import Capability, Principal
-from usecases.security import resolve_token
+from usecases.policy import Principal
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
@@ -77,27 +72,6 @@ def get_context(
 
 
 ContextDep = Annotated[Context, Depends(get_context)]
-
-
-def capable(cap: Capability, action: Action) -> Callable[..., Principal]:
-    """A dependency admitting principals with ``cap`` (a denial is logged)."""
-
-    def dependency(p: PrincipalDep, events: EventsDep) -> Principal:
-        try:
-            access.require(events, p, cap, action)
-        except Denied as exc:
-            raise HTTPException(403, exc.message) from exc
-        return p
-
-    return dependency
-
-
-def get_uploader(p: PrincipalDep, archive: ArchiveDep, events: EventsDep) -> Principal:
-    try:
-        access.require_upload(archive, events, p)
-    except Denied as exc:
-        raise HTTPException(403, exc.message) from exc
-    return p
 
 
 ReasonQuery = Annotated[

@@ -116,6 +116,7 @@ class Action(enum.StrEnum):
     scan_batch = "scan.batch"
     station_upload = "station.upload"
     station_upload_status = "station.upload_status"
+    station_upload_append = "station.upload_append"
     station_upload_complete = "station.upload_complete"
 
 

@@ -40,4 +40,6 @@ class Archive:
     def close(self) -> None:
         if "index" in self.__dict__:
             self.index.close()
+        if "store" in self.__dict__:
+            self.store.close()
         self.db.close()

@@ -44,7 +44,8 @@ from scanner.cover_sheet import CoverSheet  # noqa: E402
 from search.base import SearchQuery  # noqa: E402
 from tests.scanner import paper  # noqa: E402
 from tests.synthetic import degrade, images_to_pdf, render_page, ukrainian_lines  # noqa: E402
-from usecases import access, desk  # noqa: E402
+from usecases import access  # noqa: E402
+from usecases import cases as desk  # noqa: E402
 from usecases.policy import Principal  # noqa: E402
 
 CENTRE = "ЦНАП Житомир"

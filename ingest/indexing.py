@@ -84,16 +84,11 @@ def _archived(archive: Archive) -> Iterator[list[IndexDoc]]:
 
 
 def reindex(archive: Archive) -> int:
-    """Rebuild the whole index from the database; returns the number of documents."""
+    """Rebuild the whole index from the database; returns the number of documents.
+
+    The backend swaps the new content in at once (searches never see an empty
+    or half-filled index) and keeps the old one if the rebuild fails.
+    """
     with archive.db.session() as s:
         s.execute(delete(IndexOutbox))
-    rebuild = getattr(archive.index, "rebuild", None)
-    if rebuild is not None:
-        # Scale-out: build a new versioned index and swap the alias (no downtime).
-        return int(rebuild(doc for batch in _archived(archive) for doc in batch))
-    archive.index.clear()
-    count = 0
-    for batch in _archived(archive):
-        archive.index.upsert(batch)
-        count += len(batch)
-    return count
+    return archive.index.rebuild(doc for batch in _archived(archive) for doc in batch)

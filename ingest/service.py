@@ -7,8 +7,10 @@ from pathlib import Path
 
 from archive.models import PackageKind, Source
 from backends import Archive
+from ingest.consume import consume
 from ingest.dispatch import Dispatcher, open_dispatcher
-from ingest.pipeline import Accepted, NotAFile, Outcome, accept_file, outcome_for
+from ingest.pipeline import Accepted, NotAFile, Outcome, outcome_for
+from ingest.stages import DispatcherRef, DocumentQueued, Intake
 
 
 def ingest_files(
@@ -30,22 +32,20 @@ def ingest_files(
     disp = dispatcher or open_dispatcher(archive)
     try:
         disp.recover()
+        ref = DispatcherRef(archive, disp)
         accepted: list[tuple[Path, Accepted | Outcome]] = []
         for path in files:
+            intake = Intake(
+                path, actor=actor, source=source, case_number=case_number, package=package
+            )
             try:
-                acc = accept_file(
-                    archive,
-                    path,
-                    case_number=case_number,
-                    package=package,
-                    source=source,
-                    actor=actor,
-                )
+                done = consume(archive, intake, ref)
             except NotAFile as exc:
                 accepted.append((path, Outcome(str(path), "rejected", None, str(exc), "not_found")))
                 continue
-            disp.submit(acc.document_id)
-            accepted.append((path, acc))
+            # Not marked as a batch, so the last stage took it: one document, submitted.
+            assert isinstance(done, DocumentQueued)
+            accepted.append((path, done.accepted))
         seen: set[str] = set()
         for path, item in accepted:
             if isinstance(item, Outcome):

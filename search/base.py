@@ -77,7 +77,18 @@ class SearchIndex(Protocol):
         """Number of documents in the index."""
 
     def clear(self) -> None:
-        """Remove everything (used by a full rebuild)."""
+        """Remove every document; the index itself stays, empty and writable."""
+
+    def rebuild(self, docs: Iterable[IndexDoc]) -> int:
+        """Replace the whole content with ``docs``; returns how many were read.
+
+        Searches keep seeing the old content until the new one is complete
+        (no window with an empty or half-filled index); on failure the old
+        content stays.
+        """
+
+    def drop(self) -> None:
+        """Delete the index and everything it keeps (decommissioning, tests)."""
 
     def close(self) -> None:
         """Release files and connections."""

@@ -1,41 +1,49 @@
-"""Choose the index backend from a URL (``CNAP_INDEX_URL``)."""
+"""Choose the index backend from a URL (``CNAP_INDEX_URL``): dispatch on the scheme only.
+
+Each backend parses its own URL (``TantivyIndex.from_url``,
+``ElasticIndex.from_url``); backends are imported on first use, so a
+deployment without a cluster never loads the Elasticsearch client.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, unquote, urlsplit
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from search.base import SearchIndex, UnsupportedIndexURL
 
 SUPPORTED_SCHEMES = ("tantivy", "http", "https")
-_TRUE = {"1", "true", "yes", "on"}
+
+
+def _tantivy(url: str) -> SearchIndex:
+    from search.tantivy_index import TantivyIndex
+
+    return TantivyIndex.from_url(url)
+
+
+def _elastic(url: str) -> SearchIndex:
+    from search.elastic_index import ElasticIndex
+
+    return ElasticIndex.from_url(url)
+
+
+_BACKENDS: dict[str, Callable[[str], SearchIndex]] = {
+    "tantivy": _tantivy,
+    "http": _elastic,
+    "https": _elastic,
+}
 
 
 def open_index(url: str) -> SearchIndex:
     """Open the index named by ``url``.
 
-    ``tantivy:///abs/path`` or ``tantivy://rel/path`` (relative to the working
-    directory) selects the embedded Tantivy index. Options as query parameters:
-    ``readonly=1`` (search only, never takes the writer lock) and
-    ``tz=Europe/Kyiv`` (calendar of the date filters).
-
-    ``http(s)://host:port/?index=NAME`` selects Elasticsearch (see
-    :class:`search.elastic_index.ElasticIndex` for its options).
+    ``tantivy:///abs/path`` or ``tantivy://rel/path`` selects the embedded
+    Tantivy index (see :meth:`search.tantivy_index.TantivyIndex.from_url`),
+    ``http(s)://host:port/?index=NAME`` Elasticsearch (see
+    :meth:`search.elastic_index.ElasticIndex.from_url`).
     """
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme == "tantivy":
-        from search.tantivy_index import DEFAULT_TIMEZONE, TantivyIndex
-
-        path = unquote(parts.netloc + parts.path)
-        if not path:
-            raise UnsupportedIndexURL(f"index URL {url!r} has no path: use tantivy:///abs/path")
-        params = parse_qs(parts.query)
-        readonly = params.get("readonly", ["0"])[-1].lower() in _TRUE
-        timezone = params.get("tz", [DEFAULT_TIMEZONE])[-1]
-        return TantivyIndex(path, readonly=readonly, timezone=timezone)
-    if scheme in ("http", "https"):
-        from search.elastic_index import ElasticIndex
-
-        return ElasticIndex(url)
-    supported = ", ".join(f"{s}://" for s in SUPPORTED_SCHEMES)
-    raise UnsupportedIndexURL(f"unsupported index URL {url!r}; supported: {supported}")
+    backend = _BACKENDS.get(urlsplit(url).scheme.lower())
+    if backend is None:
+        supported = ", ".join(f"{s}://" for s in SUPPORTED_SCHEMES)
+        raise UnsupportedIndexURL(f"unsupported index URL {url!r}; supported: {supported}")
+    return backend(url)

@@ -24,6 +24,7 @@ import logging
 import math
 import os
 import re
+import shutil
 import threading
 import time
 import zlib
@@ -33,12 +34,20 @@ from datetime import time as dtime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import tantivy
 from tantivy import Occur, Query
 
-from search.base import IndexDoc, IndexError_, SearchHit, SearchQuery, SearchResult
+from search.base import (
+    IndexDoc,
+    IndexError_,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    UnsupportedIndexURL,
+)
 from search.morphology import UkrainianAnalyzer, default_analyzer, normalize
 from search.query import ParsedQuery, QueryWord, parse_query
 from search.snippets import SnippetBuilder
@@ -64,6 +73,7 @@ _ZLIB_LEVEL = 6
 _ESCAPE_ERRORS = "cnap-search-escape"
 _ESCAPED_RE = re.compile("\x01([0-9a-f]+)\x02")
 _REGEX_META = frozenset("\\.+*?()|[]{}^$#&-~")
+_TRUE = {"1", "true", "yes", "on"}
 
 
 def _build_schema() -> tantivy.Schema:
@@ -156,6 +166,22 @@ class TantivyIndex:
         self._closed = False
         self._index = self._open()
         self._meta_stamp = self._stamp()
+
+    @classmethod
+    def from_url(cls, url: str) -> TantivyIndex:
+        """``tantivy:///abs/path`` or ``tantivy://rel/path`` (relative to the working
+        directory). Options: ``readonly=1`` (search only, never takes the writer
+        lock) and ``tz=Europe/Kyiv`` (calendar of the date filters)."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "tantivy":
+            raise UnsupportedIndexURL(f"not a Tantivy index URL: {url!r}")
+        path = unquote(parts.netloc + parts.path)
+        if not path:
+            raise UnsupportedIndexURL(f"index URL {url!r} has no path: use tantivy:///abs/path")
+        params = parse_qs(parts.query)
+        readonly = params.get("readonly", ["0"])[-1].lower() in _TRUE
+        timezone = params.get("tz", [DEFAULT_TIMEZONE])[-1]
+        return cls(path, readonly=readonly, timezone=timezone)
 
     # -- opening ---------------------------------------------------------------
 
@@ -313,6 +339,42 @@ class TantivyIndex:
             except ValueError as exc:
                 self._abort(writer)
                 raise IndexError_(f"clear failed: {exc}") from exc
+
+    def rebuild(self, docs: Iterable[IndexDoc]) -> int:
+        """Replace the whole content with ``docs`` in one commit.
+
+        Searchers keep the last commit until this one lands, so the index is
+        never seen empty or half-filled; a failure rolls back to the old
+        content. The writer spills segments to disk past its heap, so one
+        commit suits any size. Returns the number of documents read.
+        """
+        count = 0
+        with self._write_lock:
+            writer = self._get_writer()
+            try:
+                writer.delete_all_documents()
+                for doc in docs:
+                    tdoc = self._to_document(doc)
+                    # A document read twice keeps its last version, as with upsert.
+                    writer.delete_documents_by_term("document_id", doc.document_id)
+                    writer.add_document(tdoc)
+                    count += 1
+                self._commit(writer)
+                writer.garbage_collect_files()
+            except BaseException as exc:
+                self._abort(writer)
+                if isinstance(exc, ValueError):
+                    raise IndexError_(f"rebuild failed: {exc}") from exc
+                raise
+        log.info("search index at %s rebuilt: %d documents", self.path, count)
+        return count
+
+    def drop(self) -> None:
+        """Close the index and delete its directory (decommissioning, tests)."""
+        if self.readonly:
+            raise IndexError_("search index was opened read-only")
+        self.close()
+        shutil.rmtree(self.path, ignore_errors=True)
 
     def count(self) -> int:
         """Number of documents in the index."""

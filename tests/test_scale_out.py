@@ -52,7 +52,7 @@ def scale_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     finally:
         from search.elastic_index import ElasticIndex
 
-        ElasticIndex(env["CNAP_INDEX_URL"]).drop()
+        ElasticIndex.from_url(env["CNAP_INDEX_URL"]).drop()
         worker.terminate()
         try:
             worker.wait(30)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import selectinload
 
-from archive.audit import AccessEvent, Action, Events, Exposure, Outcome, open_audit_log
+from archive.audit import AccessEvent, Action, Events, Exposure, Outcome
 from archive.findings import (
     DocumentFinding,
     classify,
@@ -26,7 +26,7 @@ from archive.findings import (
 from archive.models import Document
 from backends import Archive
 from usecases import disclosure
-from usecases.context import Context
+from usecases.context import Context, events_for
 from usecases.errors import Denied, NotFound
 from usecases.policy import (
     REQUIRED,
@@ -43,14 +43,9 @@ from usecases.policy import (
 )
 from usecases.subject import SubjectReport, subject_report
 
-__all__ = ["Denied", "NotFound"]
+__all__ = ["Denied", "NotFound", "events_for"]
 
 DOCUMENT_NOT_FOUND = "Документ не знайдено"
-
-
-def events_for(archive: Archive) -> Events:
-    """The access-event publisher of an archive (the audit log subscribes first)."""
-    return Events(open_audit_log(archive.db, archive.settings))
 
 
 def event(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archive.audit import Events
+from archive.audit import Events, open_audit_log
 from backends import Archive
 from ingest.dispatch import Dispatcher
 from usecases.policy import Principal
@@ -27,3 +27,8 @@ class Context:
     @property
     def actor(self) -> str:
         return self.principal.login
+
+
+def events_for(archive: Archive) -> Events:
+    """The access-event publisher of an archive (the audit log subscribes first)."""
+    return Events(open_audit_log(archive.db, archive.settings))

@@ -14,8 +14,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from api.commands.base import fail, open_archive, operator
 from ingest.dispatch import Dispatcher
-from usecases.access import events_for
-from usecases.context import Context
+from usecases.context import Context, events_for
 from usecases.errors import ArchiveError, Conflict, Denied, NotFound, Unauthenticated
 
 P = ParamSpec("P")

@@ -10,28 +10,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from api.commands.base import fail, open_archive, operator, out, parse_date
-from archive.audit import Action, ChainBroken, Events
-from backends import Archive
-from usecases import access
-from usecases.access import Denied
-from usecases.policy import Capability, Principal
-from usecases.subject import (
-    day_end,
-    day_start,
-    entries_csv,
-    entries_json,
-    report_json,
-    report_pdf,
-)
+from api.commands._users_errors import acting
+from api.commands.base import fail, out, parse_date
+from usecases import audit
+from usecases.audit import ReportFormat
 
 audit_app = typer.Typer(help="Журнал доступу до персональних даних.", no_args_is_help=True)
 
-
-class Format(StrEnum):
-    json = "json"
-    csv = "csv"
-    pdf = "pdf"
+PDF_TO_FILE = "PDF можна записати лише у файл (--output)"
 
 
 class ListFormat(StrEnum):
@@ -39,38 +25,20 @@ class ListFormat(StrEnum):
     csv = "csv"
 
 
-def _start(cap: Capability, action: Action) -> tuple[Archive, Events, Principal]:
-    archive = open_archive()
-    events = access.events_for(archive)
-    p = operator(archive)
-    try:
-        access.require(events, p, cap, action)
-    except Denied as exc:
-        archive.close()
-        fail(exc.message, 1)
-    return archive, events, p
-
-
 def _emit(data: str | bytes, output: Path | None) -> None:
     if output is not None:
         output.write_bytes(data if isinstance(data, bytes) else data.encode())
         return
     if isinstance(data, bytes):
-        fail("PDF можна записати лише у файл (--output)")
+        fail(PDF_TO_FILE)
     out.print(data, markup=False, end="" if data.endswith("\n") else "\n")
 
 
 @audit_app.command("verify")
 def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Перевірити ланцюжок хешів і печатки; назвати перший пошкоджений запис."""
-    archive, events, p = _start(Capability.verify_audit, Action.audit_verify)
-    try:
-        report = events.log.verify(archive.store)
-        if report.ok:
-            # Logged after checking, so the check itself cannot be what breaks it.
-            events.publish(access.event(p, Action.audit_verify, details=report.as_json()))
-    finally:
-        archive.close()
+    with acting() as ctx:
+        report = audit.verify_log(ctx)
     if as_json:
         out.print(json.dumps(report.as_json(), ensure_ascii=False), markup=False)
     elif report.ok:
@@ -91,26 +59,18 @@ def subject(
     identifier: Annotated[str, typer.Argument(help="Ідентифікатор (РНОКПП, паспорт…) або ПІБ.")],
     date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="json, csv або pdf.")] = Format.json,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="json, csv або pdf.")
+    ] = ReportFormat.json,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Файл звіту.")] = None,
 ) -> None:
     """Усі звернення до документів з даними особи (відповідь на запит суб'єкта)."""
     since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
-    archive, events, p = _start(Capability.read_audit, Action.audit_subject)
-    try:
-        report = access.subject_access_report(
-            archive, events, p, identifier, since=since, until=until, fmt=fmt.value
-        )
-        if fmt == Format.pdf:
-            if output is None:
-                fail("PDF можна записати лише у файл (--output)")
-            _emit(report_pdf(report, archive.settings.centre), output)
-        elif fmt == Format.csv:
-            _emit(entries_csv(report.entries), output)
-        else:
-            _emit(json.dumps(report_json(report), ensure_ascii=False), output)
-    finally:
-        archive.close()
+    if fmt == ReportFormat.pdf and output is None:
+        fail(PDF_TO_FILE)
+    with acting() as ctx:
+        answer = audit.subject_access(ctx, query=identifier, since=since, until=until, fmt=fmt)
+    _emit(answer.body if fmt == ReportFormat.pdf else answer.body.decode(), output)
     if output is not None:
         out.print(f"Звіт записано: {escape(str(output))}")
 
@@ -128,31 +88,15 @@ def log(
 ) -> None:
     """Записи журналу за користувачем, документом і періодом."""
     since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
-    archive, events, p = _start(Capability.read_audit, Action.audit_read)
-    try:
-        rows = events.log.entries(
-            actor=user,
-            document_id=document,
-            since=day_start(since),
-            until=day_end(until),
-            actions=[action] if action else None,
+    with acting() as ctx:
+        found = audit.read_entries(
+            ctx, user=user, document=document, since=since, until=until, action=action,
             limit=limit,
-        )
-        filters = {"user": user, "document": document, "action": action,
-                   "from": date_from, "to": date_to}  # fmt: skip
-        events.publish(
-            access.event(
-                p,
-                Action.audit_read,
-                details={"filters": {k: v for k, v in filters.items() if v}, "entries": len(rows)},
-            )
-        )
-    finally:
-        archive.close()
+        )  # fmt: skip
     if fmt == ListFormat.csv:
-        _emit(entries_csv(rows), output)
+        _emit(found.as_csv(), output)
     else:
-        _emit(json.dumps(entries_json(rows), ensure_ascii=False), output)
+        _emit(json.dumps(found.entries_json(), ensure_ascii=False), output)
 
 
 @audit_app.command("review")
@@ -161,40 +105,23 @@ def review(
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
 ) -> None:
     """Екстрені доступи (break-glass) і відмови — для перевірки."""
-    since, until = day_start(parse_date(date_from, "--from")), day_end(parse_date(date_to, "--to"))
-    archive, events, p = _start(Capability.read_audit, Action.audit_read)
-    try:
-        glass = events.log.entries(break_glass=True, since=since, until=until)
-        denied = events.log.entries(outcome="denied", since=since, until=until)
-        events.publish(access.event(p, Action.audit_read, details={"review": True}))
-    finally:
-        archive.close()
-    data = {"break_glass": entries_json(glass), "denials": entries_json(denied)}
-    out.print(json.dumps(data, ensure_ascii=False), markup=False)
+    since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    with acting() as ctx:
+        found = audit.review(ctx, since=since, until=until)
+    out.print(json.dumps(found.as_json(), ensure_ascii=False), markup=False)
 
 
 @audit_app.command("seal")
 def seal() -> None:
     """Запечатати голову журналу в архівному сховищі (для cron)."""
-    archive, events, p = _start(Capability.verify_audit, Action.audit_seal)
-    try:
-        events.publish(access.event(p, Action.audit_seal))
-        made = events.log.seal(archive.store)
-    finally:
-        archive.close()
-    out.print(f"Запечатано запис {made.seq if made else 0}")
+    with acting() as ctx:
+        made = audit.seal_log(ctx)
+    out.print(f"Запечатано запис {made.seq}")
 
 
 @audit_app.command("purge")
 def purge() -> None:
     """Видалити записи, строк зберігання яких минув (після печатки межі)."""
-    archive, events, p = _start(Capability.verify_audit, Action.audit_purge)
-    try:
-        try:
-            removed = events.log.purge(archive.store)
-        except ChainBroken as exc:
-            fail(f"журнал пошкоджено, очищення скасовано: {exc}", 1)
-        events.publish(access.event(p, Action.audit_purge, details={"removed": removed}))
-    finally:
-        archive.close()
+    with acting() as ctx:
+        removed = audit.purge_log(ctx)
     out.print(f"Видалено записів: {removed}")

@@ -21,8 +21,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from archive.settings import Settings
-from archive.users import Role, get_user
+from archive.users import Role
 from backends import Archive
+from usecases.auth import principal_for_login
+from usecases.errors import NotFound
 from usecases.policy import Principal
 
 out = Console(soft_wrap=True, highlight=False)
@@ -74,11 +76,10 @@ def operator(archive: Archive) -> Principal:
     """The principal this command acts as (``--as`` or the local OS account)."""
     address = f"cli:{os_user()}@{socket.gethostname()}"
     if state.as_login:
-        with archive.db.session() as s:
-            user = get_user(s, state.as_login)
-            if user is None or user.disabled:
-                fail(f"користувача {state.as_login} не знайдено або вимкнено", 1)
-            return Principal.of(user, address)
+        try:
+            return principal_for_login(archive, state.as_login, address)
+        except NotFound as exc:
+            fail(exc.message, 1)
     cfg = archive.settings.security
     try:
         role = Role(cfg.local_role)

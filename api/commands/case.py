@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,46 +10,23 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.commands.base import fail, open_archive, operator, out, state
+from api.commands._desk_errors import desk_context
+from api.commands.base import out
 from archive import cases as ops
-from archive.audit import Events
-from archive.journal import JournalError
-from backends import Archive
-from usecases import access, desk
-from usecases.access import Denied
-from usecases.policy import Level, Principal
+from archive.models import PackageKind
+from usecases import cases, forms
 
 case_app = typer.Typer(
     help="Справи: реєстрація, титульний аркуш і опис, проходження, повідомлення, видача.",
     no_args_is_help=True,
 )
 
-
-class PackageOpt(StrEnum):
-    input = "input"
-    output = "output"
-
-
 CaseArg = Annotated[str, typer.Argument(help="Номер справи, напр. 2026/00001.")]
 CentreOpt = Annotated[
     str | None, typer.Option("--centre", help="ЦНАП (типово — налаштований).", show_default=False)
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")]
-
-
-@contextmanager
-def _session() -> Iterator[tuple[Archive, Events, Principal]]:
-    archive = open_archive()
-    try:
-        yield archive, access.events_for(archive), operator(archive)
-    except Denied as exc:
-        fail(exc.message, 1)
-    except desk.CaseNotFound as exc:
-        fail(f"справу № {exc} не знайдено", 1)
-    except (ops.CaseError, JournalError) as exc:
-        fail(str(exc), 1)
-    finally:
-        archive.close()
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Файл PDF.")]
 
 
 def _emit(data: dict[str, Any], as_json: bool, lines: list[str]) -> None:
@@ -99,34 +73,21 @@ def register(
     as_json: JsonOpt = False,
 ) -> None:
     """Зареєструвати справу: номер з журналу, титульний аркуш і опис вхідного пакета (PDF)."""
-    from ingest.dispatch import open_dispatcher
-
-    with _session() as (archive, events, p):
-        reg = ops.Registration(
+    with desk_context(dispatcher=True) as ctx:
+        done = cases.register_case(
+            ctx,
             service=service,
-            centre=centre or p.centre or archive.settings.centre,
             applicant=applicant,
-            department=department,
+            centre=centre,
+            items=item or [],
             notify=notify,
             contact=contact,
             delivery=delivery,
-            items=[ops.Item.parse(x) for x in item or []],
-            actor=p.login,
+            department=department,
+            out_dir=output_dir or ctx.archive.settings.print_dir,
+            wait=wait,
         )
-        dispatcher = open_dispatcher(archive)
-        try:
-            done = desk.register(
-                archive,
-                events,
-                p,
-                reg,
-                out_dir=output_dir or archive.settings.print_dir,
-                dispatcher=dispatcher,
-                wait=wait,
-            )
-        finally:
-            dispatcher.close()
-        data = done.as_json(archive)
+    data = done.as_json()
     _emit(
         data,
         as_json,
@@ -142,9 +103,8 @@ def register(
 @case_app.command("show")
 def show(case: CaseArg, centre: CentreOpt = None, as_json: JsonOpt = False) -> None:
     """Показати справу та її проходження (у межах ваших повноважень)."""
-    with _session() as (archive, events, p):
-        row, decision = desk.open_case(archive, events, p, number=case, centre=centre)
-        data = desk.case_json(archive, row, full=decision.level >= Level.FULL)
+    with desk_context() as ctx:
+        data = cases.show_case(ctx, number=case, centre=centre).as_json()
     if as_json:
         out.print(json.dumps(data, ensure_ascii=False), markup=False)
         return
@@ -161,15 +121,12 @@ def show(case: CaseArg, centre: CentreOpt = None, as_json: JsonOpt = False) -> N
         value = ops.STATUS_UA.get(data[key], data[key]) if key == "status" else data[key]
         table.add_row(label, escape(str(value or "—")))
     out.print(table)
-    for row_ in data["routing"]:
-        out.print(f"{escape(row_['at_local'].replace('T', ' '))}  {escape(row_['text'])}")
+    for row in data["routing"]:
+        out.print(f"{escape(row['at_local'].replace('T', ' '))}  {escape(row['text'])}")
 
 
-def _step(case: str, centre: str | None, op: str, as_json: bool, **kw: Any) -> None:
-    with _session() as (archive, events, p):
-        row = desk.open_case_for_desk(archive, events, p, op, number=case, centre=centre)
-        data = desk.act(archive, events, p, op, row, **kw)
-    _emit(data, as_json, [f"Справа № {escape(data['case'])}: {escape(data['text'])}"])
+def _step_lines(step: cases.Step) -> list[str]:
+    return [f"Справа № {escape(step.case)}: {escape(step.text)}"]
 
 
 @case_app.command("send")
@@ -180,7 +137,9 @@ def send(
     as_json: JsonOpt = False,
 ) -> None:
     """Передати справу суб’єкту надання послуги (запис у листі проходження)."""
-    _step(case, centre, "case.send", as_json, department=to)
+    with desk_context() as ctx:
+        step = cases.send_case(ctx, number=case, centre=centre, department=to)
+    _emit(step.as_json(), as_json, _step_lines(step))
 
 
 @case_app.command("notify")
@@ -192,7 +151,9 @@ def notify(
     as_json: JsonOpt = False,
 ) -> None:
     """Записати, як заявника повідомлено про результат."""
-    _step(case, centre, "case.notify", as_json, method=method, note=note)
+    with desk_context() as ctx:
+        step = cases.notify_case(ctx, number=case, centre=centre, method=method, note=note)
+    _emit(step.as_json(), as_json, _step_lines(step))
 
 
 @case_app.command("issue")
@@ -213,68 +174,41 @@ def issue(
     as_json: JsonOpt = False,
 ) -> None:
     """Записати видачу результату: кому, коли, за яким документом."""
-    _step(case, centre, "case.issue", as_json, to=to, document=document, name=name, method=method)
-
-
-def _pdf_target(output: Path | None, case: str, what: str) -> Path:
-    if output is not None:
-        return output
-    return state.settings.print_dir / f"справа-{desk.safe_name(case)}-{what}.pdf"
+    with desk_context() as ctx:
+        step = cases.issue_case(
+            ctx, number=case, centre=centre, to=to, document=document, name=name, method=method
+        )
+    _emit(step.as_json(), as_json, _step_lines(step))
 
 
 @case_app.command("routing-sheet")
-def routing_sheet(
-    case: CaseArg,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Файл PDF.")] = None,
-    centre: CentreOpt = None,
-) -> None:
+def routing_sheet(case: CaseArg, output: OutputOpt = None, centre: CentreOpt = None) -> None:
     """Надрукувати лист про проходження справи (PDF)."""
-    with _session() as (archive, events, p):
-        row, decision = desk.open_case(
-            archive, events, p, number=case, centre=centre, op="case.routing_sheet"
-        )
-        target = _pdf_target(output, row.number, "лист-проходження")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        desk.render_routing_sheet(archive, row, target, full=decision.level >= Level.FULL)
-    out.print(f"Лист про проходження справи: {escape(str(target))}")
+    with desk_context() as ctx:
+        form = forms.print_routing_sheet(ctx, number=case, centre=centre, dest=output)
+    out.print(f"Лист про проходження справи: {escape(str(form.path))}")
 
 
 @case_app.command("cover-sheet")
 def cover_sheet(
     case: CaseArg,
     package: Annotated[
-        PackageOpt, typer.Option("--package", help="input (вхідний) або output (результат).")
-    ] = PackageOpt.output,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Файл PDF.")] = None,
+        PackageKind, typer.Option("--package", help="input (вхідний) або output (результат).")
+    ] = PackageKind.output,
+    output: OutputOpt = None,
     centre: CentreOpt = None,
 ) -> None:
     """Надрукувати титульний аркуш пакета справи (типово — вихідного, для результату)."""
-    with _session() as (archive, events, p):
-        row = desk.open_case_for_desk(
-            archive, events, p, "case.cover_sheet", number=case, centre=centre
+    with desk_context() as ctx:
+        form = forms.print_cover_sheet(
+            ctx, number=case, centre=centre, package=package, dest=output
         )
-        target = _pdf_target(output, row.number, f"титульний-{package.value}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        desk.render_cover(archive, row, package.value, target, full=True)
-    out.print(f"Титульний аркуш: {escape(str(target))}")
+    out.print(f"Титульний аркуш: {escape(str(form.path))}")
 
 
 @case_app.command("inventory")
-def inventory(
-    case: CaseArg,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Файл PDF.")] = None,
-    centre: CentreOpt = None,
-) -> None:
+def inventory(case: CaseArg, output: OutputOpt = None, centre: CentreOpt = None) -> None:
     """Надрукувати опис вхідного пакета ще раз (два примірники)."""
-    with _session() as (archive, events, p):
-        row, _ = desk.open_case(
-            archive, events, p, number=case, centre=centre, need=Level.FULL, op="case.inventory"
-        )
-        target = _pdf_target(output, row.number, "опис")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with archive.db.session() as s:
-            live = s.merge(row)
-            items = ops.items_of(s, live)
-            who = desk.administrator_name(live, ops.registration_of(s, live))
-        desk.render_inventory(archive, row, items, who, target)
-    out.print(f"Опис вхідного пакета: {escape(str(target))}")
+    with desk_context() as ctx:
+        form = forms.print_inventory(ctx, number=case, centre=centre, dest=output)
+    out.print(f"Опис вхідного пакета: {escape(str(form.path))}")

@@ -1,75 +1,32 @@
 """Cases at the desk: register, print forms, route, notify, issue; reserve numbers for stations.
 
-Reads open the case through ``case_for(level)`` (the policy decides, the
-access is logged); desk actions through ``desk_case(op)`` — an
-administrator of the case's centre with full access to it. A station
-registering offline sends the number it took from its reserved block
-(``block_id``, ``block_seq``) and a ``registration_id``; sending it again
-returns the same case.
+Each route parses, calls one use case of :mod:`usecases.cases` or
+:mod:`usecases.forms` and renders its result. A station registering offline
+sends the number it took from its reserved block (``block_id``,
+``block_seq``) and a ``registration_id``; sending it again returns the same
+case.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import ArchiveDep, DispatcherDep, EventsDep, PrincipalDep, get_uploader
+from api.routes._errors_desk import ContextDep, http_errors
 from archive import cases as ops
-from archive.journal import JournalError
-from archive.models import Case, PackageKind, utcnow
-from usecases import desk
-from usecases.access import Denied
-from usecases.policy import Decision, Level, Principal
+from archive.models import PackageKind
+from usecases import cases, forms
+from usecases.forms import PrintedForm
 
 router = APIRouter(tags=["cases"])
 
-Uploader = Annotated[Principal, Depends(get_uploader)]
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
-
-
-def case_for(need: Level, op: str) -> Callable[..., tuple[Case, Decision]]:
-    """A dependency opening the path's case at ``need`` level through the policy."""
-
-    def dependency(
-        case_id: int, p: PrincipalDep, archive: ArchiveDep, events: EventsDep
-    ) -> tuple[Case, Decision]:
-        try:
-            return desk.open_case(archive, events, p, case_id=case_id, need=need, op=op)
-        except desk.CaseNotFound as exc:
-            raise HTTPException(404, "Справу не знайдено") from exc
-        except Denied as exc:
-            raise HTTPException(403, exc.message) from exc
-
-    return dependency
-
-
-def desk_case(op: str) -> Callable[..., Case]:
-    """A dependency opening the path's case for a desk action."""
-
-    def dependency(case_id: int, p: Uploader, archive: ArchiveDep, events: EventsDep) -> Case:
-        try:
-            return desk.open_case_for_desk(archive, events, p, op, case_id=case_id)
-        except desk.CaseNotFound as exc:
-            raise HTTPException(404, "Справу не знайдено") from exc
-        except Denied as exc:
-            raise HTTPException(403, exc.message) from exc
-
-    return dependency
-
-
-Meta = Annotated[tuple[Case, Decision], Depends(case_for(Level.METADATA, "case.read"))]
-Routing = Annotated[tuple[Case, Decision], Depends(case_for(Level.METADATA, "case.routing_sheet"))]
-Inventory = Annotated[tuple[Case, Decision], Depends(case_for(Level.FULL, "case.inventory"))]
-CoverCase = Annotated[Case, Depends(desk_case("case.cover_sheet"))]
-SendCase = Annotated[Case, Depends(desk_case("case.send"))]
-NotifyCase = Annotated[Case, Depends(desk_case("case.notify"))]
-IssueCase = Annotated[Case, Depends(desk_case("case.issue"))]
 
 
 class ItemIn(BaseModel):
@@ -138,52 +95,25 @@ class BlockOut(BaseModel):
     last_number: str
 
 
-def _registered_at(body: RegisterIn) -> datetime | None:
-    if body.registered_at is None:
-        return None
-    if body.block_id is None:
-        raise HTTPException(422, "Час реєстрації задається лише для номера з резерву (офлайн)")
-    at = body.registered_at
-    if at.tzinfo is None:
-        raise HTTPException(422, "Час реєстрації має містити часовий пояс")
-    if at > utcnow() + timedelta(minutes=10):
-        raise HTTPException(422, "Час реєстрації в майбутньому")
-    return at
-
-
 @router.post("/api/cases", status_code=201, summary="Зареєструвати справу (вхідний пакет)")
-def register(
-    body: RegisterIn,
-    archive: ArchiveDep,
-    dispatcher: DispatcherDep,
-    events: EventsDep,
-    p: Uploader,
-) -> Any:
-    if (body.block_id is None) != (body.block_seq is None):
-        raise HTTPException(422, "block_id і block_seq задаються разом")
-    try:
-        reg = ops.Registration(
+def register(body: RegisterIn, ctx: ContextDep) -> Any:
+    with http_errors():
+        done = cases.register_case(
+            ctx,
             service=body.service,
-            centre=body.centre or p.centre or archive.settings.centre,
             applicant=body.applicant,
-            department=body.department,
+            centre=body.centre,
+            items=[ops.Item(i.title, i.sheets) for i in body.items],
             notify=body.notify,
             contact=body.contact,
             delivery=body.delivery,
-            items=[ops.Item(i.title, i.sheets) for i in body.items],
-            actor=p.login,
-            registered_at=_registered_at(body),
+            department=body.department,
             registration_id=body.registration_id,
+            block_id=body.block_id,
             block_seq=body.block_seq,
+            registered_at=body.registered_at,
         )
-        done = desk.register(
-            archive, events, p, reg, out_dir=None, dispatcher=dispatcher, block_id=body.block_id
-        )
-    except Denied as exc:
-        raise HTTPException(403, exc.message) from exc
-    except (ops.CaseError, JournalError) as exc:
-        raise HTTPException(422, str(exc)) from exc
-    out = done.as_json(archive)
+    out = done.as_json()
     out["cover_sheet_url"] = f"/api/cases/{done.case.id}/cover-sheet?package=input"
     out["inventory_url"] = f"/api/cases/{done.case.id}/inventory"
     return out
@@ -191,32 +121,28 @@ def register(
 
 @router.get("/api/cases", summary="Знайти справу за номером")
 def find(
-    archive: ArchiveDep,
-    events: EventsDep,
-    p: PrincipalDep,
+    ctx: ContextDep,
     number: Annotated[str, Query(min_length=1, max_length=64)],
     centre: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Any:
-    try:
-        case, decision = desk.open_case(archive, events, p, number=number, centre=centre)
-    except desk.CaseNotFound as exc:
-        raise HTTPException(404, "Справу не знайдено") from exc
-    return desk.case_json(archive, case, full=decision.level >= Level.FULL)
+    with http_errors():
+        return cases.find_case(ctx, number=number, centre=centre).as_json()
 
 
 @router.get("/api/cases/{case_id}", summary="Справа, її пакети та проходження")
-def get_case(g: Meta, archive: ArchiveDep) -> Any:
-    case, decision = g
-    return desk.case_json(archive, case, full=decision.level >= Level.FULL)
+def get_case(case_id: int, ctx: ContextDep) -> Any:
+    with http_errors():
+        return cases.show_case(ctx, case_id=case_id).as_json()
 
 
-def _pdf(render: Callable[[Path], Path], name: str) -> Response:
-    with tempfile.TemporaryDirectory() as tmp:
-        body = render(Path(tmp) / "form.pdf").read_bytes()
+def _pdf(print_form: Callable[[Path], PrintedForm], name: Callable[[int], str]) -> Response:
+    with tempfile.TemporaryDirectory() as tmp, http_errors():
+        form = print_form(Path(tmp) / "form.pdf")
+        body = form.path.read_bytes()
     return Response(
         body,
         media_type="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename={name}"},
+        headers={"Content-Disposition": f"attachment; filename={name(form.case_id)}"},
     )
 
 
@@ -226,12 +152,10 @@ def _pdf(render: Callable[[Path], Path], name: str) -> Response:
     responses=PDF,
     summary="Лист про проходження справи (PDF)",
 )
-def routing_sheet(g: Routing, archive: ArchiveDep) -> Response:
-    case, decision = g
-    full = decision.level >= Level.FULL
+def routing_sheet(case_id: int, ctx: ContextDep) -> Response:
     return _pdf(
-        lambda dest: desk.render_routing_sheet(archive, case, dest, full=full),
-        f"routing-sheet-{case.id}.pdf",
+        lambda dest: forms.print_routing_sheet(ctx, case_id=case_id, dest=dest),
+        lambda i: f"routing-sheet-{i}.pdf",
     )
 
 
@@ -241,20 +165,11 @@ def routing_sheet(g: Routing, archive: ArchiveDep) -> Response:
     responses=PDF,
     summary="Опис вхідного пакета у двох примірниках (PDF)",
 )
-def inventory(g: Inventory, archive: ArchiveDep) -> Response:
-    case, _ = g
-    with archive.db.session() as s:
-        live = s.get(Case, case.id)
-        assert live is not None
-        items = ops.items_of(s, live)
-        who = desk.administrator_name(live, ops.registration_of(s, live))
-    try:
-        return _pdf(
-            lambda dest: desk.render_inventory(archive, case, items, who, dest),
-            f"inventory-{case.id}.pdf",
-        )
-    except ops.CaseError as exc:
-        raise HTTPException(404, str(exc)) from exc
+def inventory(case_id: int, ctx: ContextDep) -> Response:
+    return _pdf(
+        lambda dest: forms.print_inventory(ctx, case_id=case_id, dest=dest),
+        lambda i: f"inventory-{i}.pdf",
+    )
 
 
 @router.get(
@@ -264,24 +179,14 @@ def inventory(g: Inventory, archive: ArchiveDep) -> Response:
     summary="Титульний аркуш пакета з QR-кодом (PDF)",
 )
 def cover_sheet(
-    case: CoverCase,
-    archive: ArchiveDep,
+    case_id: int,
+    ctx: ContextDep,
     package: Annotated[PackageKind, Query()] = PackageKind.input,
 ) -> Response:
-    try:
-        return _pdf(
-            lambda dest: desk.render_cover(archive, case, package.value, dest, full=True),
-            f"cover-{case.id}-{package.value}.pdf",
-        )
-    except ops.CaseError as exc:
-        raise HTTPException(422, str(exc)) from exc
-
-
-def _act(archive: Any, events: Any, p: Principal, op: str, case: Case, **kw: Any) -> Any:
-    try:
-        return desk.act(archive, events, p, op, case, **kw)
-    except ops.CaseError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    return _pdf(
+        lambda dest: forms.print_cover_sheet(ctx, case_id=case_id, package=package, dest=dest),
+        lambda i: f"cover-{i}-{package.value}.pdf",
+    )
 
 
 @router.post(
@@ -289,8 +194,9 @@ def _act(archive: Any, events: Any, p: Principal, op: str, case: Case, **kw: Any
     response_model=StepOut,
     summary="Передати справу суб’єкту надання послуги",
 )
-def send(body: SendIn, case: SendCase, archive: ArchiveDep, events: EventsDep, p: Uploader) -> Any:
-    return _act(archive, events, p, "case.send", case, department=body.department)
+def send(case_id: int, body: SendIn, ctx: ContextDep) -> Any:
+    with http_errors():
+        return cases.send_case(ctx, case_id=case_id, department=body.department).as_json()
 
 
 @router.post(
@@ -298,29 +204,26 @@ def send(body: SendIn, case: SendCase, archive: ArchiveDep, events: EventsDep, p
     response_model=StepOut,
     summary="Записати, як заявника повідомлено про результат",
 )
-def notify(
-    body: NotifyIn, case: NotifyCase, archive: ArchiveDep, events: EventsDep, p: Uploader
-) -> Any:
-    return _act(archive, events, p, "case.notify", case, method=body.method, note=body.note)
+def notify(case_id: int, body: NotifyIn, ctx: ContextDep) -> Any:
+    with http_errors():
+        step = cases.notify_case(ctx, case_id=case_id, method=body.method, note=body.note)
+    return step.as_json()
 
 
 @router.post(
     "/api/cases/{case_id}/issue", response_model=StepOut, summary="Записати видачу результату"
 )
-def issue(
-    body: IssueIn, case: IssueCase, archive: ArchiveDep, events: EventsDep, p: Uploader
-) -> Any:
-    return _act(
-        archive,
-        events,
-        p,
-        "case.issue",
-        case,
-        to=body.to,
-        document=body.document,
-        name=body.name,
-        method=body.method,
-    )
+def issue(case_id: int, body: IssueIn, ctx: ContextDep) -> Any:
+    with http_errors():
+        step = cases.issue_case(
+            ctx,
+            case_id=case_id,
+            to=body.to,
+            document=body.document,
+            name=body.name,
+            method=body.method,
+        )
+    return step.as_json()
 
 
 @router.post(
@@ -329,18 +232,9 @@ def issue(
     status_code=201,
     summary="Зарезервувати номери справ для робочого місця (станції)",
 )
-def reserve(body: BlockIn, archive: ArchiveDep, events: EventsDep, p: Uploader) -> Any:
-    try:
-        return desk.reserve(
-            archive,
-            events,
-            p,
-            code=body.workplace_code,
-            size=body.size,
-            centre=body.centre,
-            year=body.year,
+def reserve(body: BlockIn, ctx: ContextDep) -> Any:
+    with http_errors():
+        block = cases.reserve_numbers(
+            ctx, code=body.workplace_code, size=body.size, centre=body.centre, year=body.year
         )
-    except Denied as exc:
-        raise HTTPException(403, exc.message) from exc
-    except JournalError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    return block.as_json()

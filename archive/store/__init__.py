@@ -1,8 +1,12 @@
-"""Object storage: choose the backend from ``CNAP_STORAGE_URL``."""
+"""Object storage: choose the backend from ``CNAP_STORAGE_URL`` (dispatch on the scheme only).
+
+Each backend parses its own URL (``FilesystemStore.from_url``,
+``S3Store.from_url``); the S3 client is imported only when it is used.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 from archive.store.base import (
@@ -11,6 +15,7 @@ from archive.store.base import (
     ObjectStore,
     StoredObject,
     StoreError,
+    UnsupportedStorageURL,
 )
 from archive.store.filesystem import FilesystemStore
 
@@ -21,17 +26,30 @@ __all__ = [
     "ObjectStore",
     "StoreError",
     "StoredObject",
+    "UnsupportedStorageURL",
     "open_store",
 ]
 
 
+def _s3(url: str) -> ObjectStore:
+    from archive.store.s3 import S3Store
+
+    return S3Store.from_url(url)
+
+
+_BACKENDS: dict[str, Callable[[str], ObjectStore]] = {
+    "file": FilesystemStore.from_url,
+    "s3": _s3,
+    "minio": _s3,
+}
+
+
 def open_store(url: str) -> ObjectStore:
     """``file:///path`` (embedded) or ``s3://…`` (MinIO / any S3)."""
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        return FilesystemStore(Path(parsed.netloc + parsed.path))
-    if parsed.scheme in {"s3", "minio"}:
-        from archive.store.s3 import S3Store
-
-        return S3Store(url)
-    raise ValueError(f"unsupported storage URL scheme {parsed.scheme!r} (use file:// or s3://)")
+    scheme = urlparse(url).scheme
+    backend = _BACKENDS.get(scheme)
+    if backend is None:
+        raise UnsupportedStorageURL(
+            f"unsupported storage URL scheme {scheme!r} (use file:// or s3://)"
+        )
+    return backend(url)

@@ -48,6 +48,11 @@ def check_record_name(name: str) -> str:
     return name
 
 
+class UnsupportedStorageURL(ValueError):
+    """The storage URL names no backend this build provides (a configuration
+    error, not a StoreError: retrying does not help)."""
+
+
 class ObjectStore(Protocol):
     """Objects are named by the SHA-256 of their bytes and never overwritten."""
 
@@ -84,6 +89,9 @@ class ObjectStore(Protocol):
 
     def list_records(self, prefix: str) -> Iterator[tuple[str, bytes]]:
         """Every record under ``prefix`` — on S3 every version of it — with its bytes."""
+
+    def close(self) -> None:
+        """Release connections; the store is not used after this."""
 
 
 def sha256_file(path: Path) -> str:

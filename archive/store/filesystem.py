@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlparse
 
 from archive.models import Tier
 from archive.store.base import (
@@ -18,6 +19,7 @@ from archive.store.base import (
     ObjectNotFound,
     RecordExists,
     StoredObject,
+    UnsupportedStorageURL,
     check_record_name,
     check_sha256,
     sha256_file,
@@ -32,6 +34,14 @@ class FilesystemStore:
         for tier in Tier:
             (root / tier.value).mkdir(parents=True, exist_ok=True)
         (root / "tmp").mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def from_url(cls, url: str) -> FilesystemStore:
+        """``file:///abs/path`` (or ``file://rel/path``, relative to the working directory)."""
+        parsed = urlparse(url)
+        if parsed.scheme != "file":
+            raise UnsupportedStorageURL(f"not a file:// storage URL: {parsed.scheme!r}")
+        return cls(Path(parsed.netloc + parsed.path))
 
     def path(self, sha256: str, tier: Tier = Tier.operational) -> Path:
         check_sha256(sha256)
@@ -150,6 +160,9 @@ class FilesystemStore:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 yield path.relative_to(base).as_posix(), path.read_bytes()
+
+    def close(self) -> None:
+        """Nothing to release: every call opens and closes its own files."""
 
     def _tmp_copy(self, path: Path) -> Path:
         fd, name = tempfile.mkstemp(dir=self.root / "tmp")

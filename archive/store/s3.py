@@ -42,6 +42,7 @@ from archive.store.base import (
     RecordExists,
     StoredObject,
     StoreError,
+    UnsupportedStorageURL,
     check_record_name,
     check_sha256,
     sha256_file,
@@ -86,11 +87,11 @@ class S3Location:
 class S3Store:
     """Content-addressed, write-once objects in two S3 buckets."""
 
-    def __init__(self, url: str, *, attempts: int = 10, backoff: float = 0.5) -> None:
-        self.loc = S3Location.parse(url)
+    def __init__(self, loc: S3Location, *, attempts: int = 10, backoff: float = 0.5) -> None:
+        self.loc = loc
         self.attempts = attempts
         self.backoff = backoff
-        http = urllib3.PoolManager(
+        self._http = http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=5, read=120),
             retries=urllib3.Retry(total=0),  # we retry ourselves, with back-off
             maxsize=16,
@@ -104,6 +105,13 @@ class S3Store:
             http_client=http,
         )
         self._retry(self._ensure_buckets)
+
+    @classmethod
+    def from_url(cls, url: str, *, attempts: int = 10, backoff: float = 0.5) -> S3Store:
+        """``s3://`` or ``minio://`` URL, see :meth:`S3Location.parse`."""
+        if urlparse(url).scheme not in {"s3", "minio"}:
+            raise UnsupportedStorageURL("not an s3:// storage URL")
+        return cls(S3Location.parse(url), attempts=attempts, backoff=backoff)
 
     # -- set-up ---------------------------------------------------------------
 
@@ -319,3 +327,7 @@ class S3Store:
                     self.client.remove_object(bucket, key, version_id=obj.version_id)
 
         self._retry(remove_all)
+
+    def close(self) -> None:
+        """Close the pooled connections to the server."""
+        self._http.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
@@ -10,7 +11,10 @@ from sqlalchemy import select
 
 from archive.models import Document
 from backends import Archive
+from ingest.indexing import flush_outbox
 from ingest.pipeline import TERMINAL
+
+log = logging.getLogger(__name__)
 
 
 class Dispatcher(Protocol):
@@ -24,6 +28,9 @@ class Dispatcher(Protocol):
 
     def wait(self, document_ids: Iterable[str], timeout: float | None = None) -> None:
         """Block until each document is archived or rejected."""
+
+    def flush_index(self) -> None:
+        """Apply pending index updates now; an index outage only postpones them (no error)."""
 
     def close(self) -> None:
         """Stop accepting work and release the workers."""
@@ -61,3 +68,11 @@ def wait_for_documents(
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError(f"{len(ids)} documents not finished in time")
         time.sleep(poll)
+
+
+def flush_index_now(archive: Archive) -> None:
+    """Apply pending index updates; an index failure only delays searchability."""
+    try:
+        flush_outbox(archive)
+    except Exception:
+        log.warning("index update postponed: the index is not available", exc_info=True)

@@ -19,7 +19,7 @@ from celery import Celery
 
 from archive.settings import Settings
 from backends import Archive
-from ingest.dispatch.base import wait_for_documents
+from ingest.dispatch.base import flush_index_now, wait_for_documents
 from ingest.dispatch.jobpool import JobPool
 from ingest.indexing import flush_outbox
 from ingest.pipeline import pending_documents, process_document, worker_identity
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 TASK = "cnap.process_document"
 QUEUE = "cnap-ingest"
 # How long a waiting client lets a document sit untouched before it sends it again.
+BROKER_SCHEMES = ("redis://", "rediss://")
 RESEND_AFTER = 15.0
 INDEX_FLUSH_SECONDS = 5.0
 
@@ -52,10 +53,17 @@ def make_celery(broker_url: str) -> Celery:
 class CeleryDispatcher:
     """Sends documents to Celery workers and watches the database for the outcome."""
 
-    def __init__(self, archive: Archive) -> None:
-        assert archive.settings.broker_url
+    def __init__(self, archive: Archive, broker_url: str) -> None:
         self.archive = archive
-        self.app = make_celery(archive.settings.broker_url)
+        self.broker_url = broker_url
+        self.app = make_celery(broker_url)
+
+    @classmethod
+    def from_url(cls, url: str | None, archive: Archive) -> CeleryDispatcher:
+        """``redis://`` or ``rediss://`` broker URL (Celery's own form, passed as is)."""
+        if not url or not url.startswith(BROKER_SCHEMES):
+            raise ValueError(f"unsupported broker URL {url!r} (use redis:// or leave it unset)")
+        return cls(archive, url)
 
     def submit(self, document_id: str) -> None:
         try:
@@ -87,10 +95,8 @@ class CeleryDispatcher:
             self.submit(doc_id)
 
     def flush_index(self) -> None:
-        try:
-            flush_outbox(self.archive)
-        except Exception:
-            log.warning("index update postponed: the index is not available", exc_info=True)
+        """Apply pending index updates from here (the workers flush too, a moment later)."""
+        flush_index_now(self.archive)
 
     def close(self) -> None:
         self.app.close()
@@ -113,10 +119,7 @@ def run_worker(settings: Settings, concurrency: int | None = None) -> None:
         except Exception as exc:
             # Transient (store or database outage, a crashed OCR process): retry later.
             raise task.retry(exc=exc, countdown=5) from exc
-        try:
-            flush_outbox(archive)
-        except Exception:
-            log.warning("index update postponed: the index is not available", exc_info=True)
+        flush_index_now(archive)
 
     def flush_periodically() -> None:
         # Index updates postponed by an index outage are applied once it is back.

@@ -10,9 +10,8 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from backends import Archive
-from ingest.dispatch.base import wait_for_documents
+from ingest.dispatch.base import flush_index_now, wait_for_documents
 from ingest.dispatch.jobpool import JobPool
-from ingest.indexing import flush_outbox
 from ingest.pipeline import pending_documents, process_document, worker_identity
 
 log = logging.getLogger(__name__)
@@ -33,6 +32,13 @@ class LocalDispatcher:
         self._inflight: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
         self._closed = False
+
+    @classmethod
+    def from_url(cls, url: str | None, archive: Archive) -> LocalDispatcher:
+        """The embedded pool, chosen by an unset (empty) broker URL."""
+        if url:
+            raise ValueError(f"the in-process pool takes no broker URL, got {url!r}")
+        return cls(archive)
 
     # -- dispatch -----------------------------------------------------------
 
@@ -64,11 +70,9 @@ class LocalDispatcher:
 
     def flush_index(self) -> None:
         """Apply pending index updates; an index failure only delays searchability."""
+        # One flush at a time from this process's threads: each would send the same rows.
         with self._index_lock:
-            try:
-                flush_outbox(self.archive)
-            except Exception:
-                log.warning("index update postponed: the index is not available", exc_info=True)
+            flush_index_now(self.archive)
 
     def wait(self, document_ids: Iterable[str], timeout: float | None = None) -> None:
         wait_for_documents(

@@ -20,7 +20,7 @@ from api.app import create_app
 from archive.settings import SecuritySettings, Settings
 from archive.users import Role, add_user
 from tests.api.conftest import PASSWORD, World
-from usecases.security import hash_password, verify_password
+from usecases.passwords import hash_password, verify_password
 
 
 def test_password_hashes_are_argon2(world: World) -> None:
@@ -65,7 +65,7 @@ def test_logout_disable_and_expiry_revoke_tokens(world: World) -> None:
     assert world.http.post("/api/auth/logout", headers=h).status_code == 204
     assert world.http.get("/api/auth/me", headers=h).status_code == 401
     with world.archive.db.session() as s:
-        from usecases.security import token_digest
+        from usecases.auth import token_digest
 
         tok = s.query(ApiToken).filter_by(token_hash=token_digest(t2)).one()
         tok.expires_at = tok.created_at - timedelta(seconds=1)

@@ -10,18 +10,29 @@ from pathlib import Path
 import pytest
 
 from archive.models import Tier
-from archive.store import FilesystemStore, IntegrityError, ObjectNotFound, ObjectStore
+from archive.store import (
+    FilesystemStore,
+    IntegrityError,
+    ObjectNotFound,
+    ObjectStore,
+    UnsupportedStorageURL,
+    open_store,
+)
 
 
 @pytest.fixture(params=["filesystem", pytest.param("s3", marks=pytest.mark.services)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
     if request.param == "filesystem":
-        yield FilesystemStore(tmp_path / "store")
+        built = open_store(f"file://{tmp_path}/store")
+        assert isinstance(built, FilesystemStore)
     else:
         from archive.store.s3 import S3Store
         from tests.services import isolated_s3_url
 
-        yield S3Store(isolated_s3_url())
+        built = open_store(isolated_s3_url())
+        assert isinstance(built, S3Store)
+    yield built
+    built.close()
 
 
 def test_put_and_read_back_verified(store: ObjectStore, tmp_path: Path) -> None:
@@ -99,3 +110,29 @@ def test_no_temp_files_left(tmp_path: Path) -> None:
     assert len(stored) == 5
     assert all(not os.access(p, os.W_OK) or os.geteuid() == 0 for p in stored)
     assert all(p.stat().st_mode & 0o222 == 0 for p in stored)
+
+
+def test_delete_removes_the_object(store: ObjectStore) -> None:
+    obj = store.put_bytes(b"destroyed by a destruction act")
+    store.delete(obj.sha256, Tier.operational)
+    assert not store.exists(obj.sha256)
+    with pytest.raises(ObjectNotFound):
+        store.read_bytes(obj.sha256)
+    store.delete(obj.sha256, Tier.operational)  # deleting again is harmless
+
+
+def test_filesystem_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    absolute = open_store(f"file://{tmp_path}/abs")
+    assert isinstance(absolute, FilesystemStore) and absolute.root == tmp_path / "abs"
+    monkeypatch.chdir(tmp_path)
+    relative = open_store("file://rel/store")
+    assert isinstance(relative, FilesystemStore) and relative.root == Path("rel/store")
+    assert (tmp_path / "rel" / "store" / "operational").is_dir()
+
+
+@pytest.mark.parametrize("url", ["ftp://host/x", "/no/scheme", "tantivy:///x"])
+def test_unsupported_storage_url(url: str) -> None:
+    with pytest.raises(UnsupportedStorageURL, match="unsupported storage URL"):
+        open_store(url)
+    with pytest.raises(ValueError):  # as before: a configuration error
+        open_store(url)

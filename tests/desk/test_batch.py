@@ -143,7 +143,8 @@ def test_held_pages_join_their_case_when_it_is_registered(
     report = ingest_batch(desk_archive, pdf, actor="ira", dispatcher=dispatcher)
     assert [p.code for p in report.held] == ["unknown_case"]
     from archive.users import Role
-    from usecases import access, desk
+    from usecases import access
+    from usecases import cases as desk
     from usecases.policy import Principal
 
     with desk_archive.db.session() as s:

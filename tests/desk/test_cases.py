@@ -19,7 +19,8 @@ from ingest.dispatch import LocalDispatcher
 from scanner.recognise import read_cover_sheet
 from tests.desk.cli import cli
 from tests.desk.conftest import HOME
-from usecases import access, desk
+from usecases import access
+from usecases import cases as desk
 from usecases.access import Denied
 from usecases.policy import Level, Principal
 

@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 
 from archive.settings import Settings, StationSettings
 from scanner.cover_sheet import CoverSheet
-from scanner.station import CentralClient, Refused, Station
+from station.agent import CentralClient, Refused, Station
 from tests.desk.cli import cli
 from tests.desk.conftest import HOME
 from tests.desk.netcut import Proxy

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from archive.models import DocState, Document, Page
+from archive.models import DocState, Document, IndexOutbox, Page
 from archive.settings import Settings
 from backends import Archive
-from ingest.dispatch import Dispatcher, open_dispatcher
+from ingest.dispatch import Dispatcher, LocalDispatcher, open_dispatcher
 from ingest.pipeline import accept_file
+from search.base import SearchQuery
 from tests.synthetic import born_digital_pdf, degrade, render_page, ukrainian_lines
 
 
@@ -118,6 +119,60 @@ def test_wait_times_out_rather_than_hanging(rig: Rig, tmp_path: Path) -> None:
         rig.dispatcher.wait([doc_id], timeout=0.01)
     rig.dispatcher.submit(doc_id)
     rig.dispatcher.wait([doc_id], timeout=300)
+
+
+def outbox_emptied_by_flush(rig: Rig) -> bool:
+    """Flush; True once nothing is pending. In-process: at once. With Celery the
+    worker may hold the embedded index's writer lock, so the client's flush is
+    postponed (logged, not raised) and the worker's own flush lands a moment later."""
+    deadline = time.monotonic() + (0 if rig.kind == "local" else 60)
+    while True:
+        rig.dispatcher.flush_index()
+        with rig.archive.db.session() as s:
+            if s.scalar(select(func.count()).select_from(IndexOutbox)) == 0:
+                return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
+
+
+def test_flush_index_makes_finished_work_searchable(rig: Rig, tmp_path: Path) -> None:
+    ids = [accept_file(rig.archive, p).document_id for p in pdfs(tmp_path / "in", 2)]
+    for doc_id in ids:
+        rig.dispatcher.submit(doc_id)
+    rig.dispatcher.wait(ids, timeout=300)
+    assert outbox_emptied_by_flush(rig)
+    found = rig.archive.index.search(SearchQuery("документ", limit=10))
+    assert {hit.document_id for hit in found.hits} == set(ids)
+    rig.dispatcher.flush_index()  # nothing pending: harmless
+
+
+def test_flush_index_survives_an_index_outage(rig: Rig, tmp_path: Path) -> None:
+    doc_id = accept_file(rig.archive, pdfs(tmp_path / "in", 1)[0]).document_id
+    rig.dispatcher.submit(doc_id)
+    rig.dispatcher.wait([doc_id], timeout=300)
+    rig.archive.index.close()  # every index call now fails
+    rig.dispatcher.flush_index()  # postponed, not raised
+    del rig.archive.__dict__["index"]  # reopened on next use
+    assert outbox_emptied_by_flush(rig)
+
+
+def test_open_dispatcher_dispatches_on_the_broker_scheme(tmp_path: Path) -> None:
+    from ingest.dispatch.celery_dispatch import CeleryDispatcher
+
+    for url, kind in [(None, LocalDispatcher), ("", LocalDispatcher),
+                      ("redis://127.0.0.1:1/0", CeleryDispatcher),
+                      ("rediss://127.0.0.1:1/0", CeleryDispatcher)]:  # fmt: skip
+        archive = Archive(Settings(data_dir=tmp_path / "d", broker_url=url))
+        dispatcher = open_dispatcher(archive)  # nothing is sent before the first submit
+        assert type(dispatcher) is kind
+        dispatcher.close()
+        archive.close()
+    for bad in ["amqp://host/", "REDIS:no-slashes", "127.0.0.1:6379"]:
+        archive = Archive(Settings(data_dir=tmp_path / "d", broker_url=bad))
+        with pytest.raises(ValueError, match="unsupported broker URL"):
+            open_dispatcher(archive)
+        archive.close()
 
 
 @pytest.mark.services

@@ -27,7 +27,7 @@ def _elastic(tmp_path: Path, n: int) -> SearchIndex:
     # refresh=true: visible at once instead of at the next 1 s refresh (the
     # wait_for default is covered in test_elastic.py).
     name = f"cnap-test-{uuid.uuid4().hex[:12]}-{n}"
-    return ElasticIndex(f"{base}/?index={name}&refresh=true")
+    return ElasticIndex.from_url(f"{base}/?index={name}&refresh=true")
 
 
 # Every test using ``index``/``make_index`` runs on each backend.
@@ -51,10 +51,8 @@ def make_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Index
 
     yield factory
     for index in created:
-        # Server-side backends also remove what the test created there.
-        drop = getattr(index, "drop", None)
-        if drop is not None:
-            drop()
+        # Removes what the test created (files, or indexes on the cluster).
+        index.drop()
         index.close()
 
 

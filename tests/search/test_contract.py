@@ -398,6 +398,47 @@ def test_delete_and_clear(index: SearchIndex) -> None:
     assert ids(index, "заява") == ["d"]
 
 
+def test_rebuild_replaces_the_whole_content(index: SearchIndex) -> None:
+    index.upsert([make_doc("old", "Заява стара"), make_doc("kept", "Заява перша версія")])
+    docs = (make_doc(i, f"Заява нова {n}") for n, i in enumerate(["kept", "new1", "new2"]))
+    assert index.rebuild(docs) == 3
+    assert index.count() == 3
+    assert sorted(ids(index, "заява")) == ["kept", "new1", "new2"]
+    assert ids(index, "стара") == [] and ids(index, "версія") == []
+    # The index stays writable after a rebuild.
+    index.upsert([make_doc("later", "Заява пізня")])
+    index.delete(["new2"])
+    assert sorted(ids(index, "заява")) == ["kept", "later", "new1"]
+
+
+def test_rebuild_from_nothing_empties_the_index(index: SearchIndex) -> None:
+    index.upsert([make_doc("a", "Заява")])
+    assert index.rebuild(iter([])) == 0
+    assert index.count() == 0
+
+
+def test_failed_rebuild_keeps_the_old_content(index: SearchIndex) -> None:
+    index.upsert([make_doc("a", "Заява про довідку"), make_doc("b", "Заява про виплату")])
+
+    def broken() -> Any:
+        yield make_doc("x", "Заява з перебудови")
+        raise RuntimeError("the database went away mid-rebuild")
+
+    with pytest.raises(RuntimeError, match="mid-rebuild"):
+        index.rebuild(broken())
+    assert index.count() == 2
+    assert sorted(ids(index, "заява")) == ["a", "b"]
+    index.upsert([make_doc("c", "Заява")])  # still writable
+    assert index.count() == 3
+
+
+def test_drop_removes_everything_and_is_repeatable(make_index: Any) -> None:
+    index: SearchIndex = make_index()
+    index.upsert([make_doc("a", "Заява")])
+    index.drop()
+    index.drop()  # dropping what is gone is harmless (decommissioning retried)
+
+
 def test_hit_fields(index: SearchIndex) -> None:
     index.upsert([make_doc("a", "Заява", case=None), make_doc("b", "Заява", case="2026/5")])
     hits = {h.document_id: h for h in run(index, "заява").hits}

@@ -86,7 +86,7 @@ def test_cluster_down_fails_fast_with_index_error(
     call: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    index = ElasticIndex(f"http://user:hunter2@127.0.0.1:{_free_port()}/?index=down")
+    index = ElasticIndex.from_url(f"http://user:hunter2@127.0.0.1:{_free_port()}/?index=down")
     started = time.monotonic()
     with pytest.raises(IndexError_, match="unreachable") as err:
         call(index)
@@ -103,7 +103,7 @@ def test_hung_cluster_times_out_without_retrying() -> None:
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)
         port = listener.getsockname()[1]
-        with ElasticIndex(f"http://127.0.0.1:{port}/?index=hung&timeout=0.5") as index:
+        with ElasticIndex.from_url(f"http://127.0.0.1:{port}/?index=hung&timeout=0.5") as index:
             started = time.monotonic()
             with pytest.raises(IndexError_, match="ConnectionTimeout"):
                 index.count()
@@ -135,7 +135,7 @@ def name() -> str:
 @pytest.fixture
 def es_index(es_url: str, name: str) -> Iterator[ElasticIndex]:
     """The production defaults (refresh=wait_for), with a name of its own."""
-    index = ElasticIndex(f"{es_url}/?index={name}")
+    index = ElasticIndex.from_url(f"{es_url}/?index={name}")
     yield index
     index.drop()
     index.close()
@@ -231,7 +231,7 @@ def test_writes_during_a_rebuild_are_not_lost(
     es_url: str, es_index: ElasticIndex, raw: Elasticsearch, name: str
 ) -> None:
     es_index.upsert([make_doc("x", "Заява x"), make_doc("y", "Субсидія стара")])
-    other = ElasticIndex(f"{es_url}/?index={name}")  # another process, say the worker
+    other = ElasticIndex.from_url(f"{es_url}/?index={name}")  # another process, say the worker
 
     def docs() -> Iterator[IndexDoc]:
         # What the rebuild read from the database before the changes below.
@@ -273,7 +273,7 @@ def test_failed_rebuild_leaves_the_live_index_alone(
 
 @pytest.mark.services
 def test_only_one_rebuild_at_a_time(es_url: str, es_index: ElasticIndex, name: str) -> None:
-    other = ElasticIndex(f"{es_url}/?index={name}")
+    other = ElasticIndex.from_url(f"{es_url}/?index={name}")
     errors: list[str] = []
 
     def docs() -> Iterator[IndexDoc]:
@@ -297,7 +297,7 @@ def test_index_of_another_format_asks_for_a_rebuild(
 ) -> None:
     es_index.upsert([make_doc("a", "Заява")])
     raw.indices.put_mapping(index=name, meta={"format": 0})
-    with ElasticIndex(f"{es_url}/?index={name}") as fresh:
+    with ElasticIndex.from_url(f"{es_url}/?index={name}") as fresh:
         with pytest.raises(IndexError_, match="rebuild"):
             fresh.search(SearchQuery("заява"))
         assert fresh.rebuild([make_doc("b", "Заява")]) == 1
@@ -319,7 +319,7 @@ def test_server_errors_do_not_quote_text_or_query(
         },
     )
     caplog.set_level(logging.DEBUG)
-    index = ElasticIndex(f"{es_url}/?index={name}")
+    index = ElasticIndex.from_url(f"{es_url}/?index={name}")
     try:
         with pytest.raises(IndexError_) as upsert_error:
             index.upsert([make_doc("a", SECRET_TEXT)])
@@ -393,7 +393,7 @@ def test_recovers_as_soon_as_the_cluster_is_back(es_url: str, name: str) -> None
     host, port = es_url.removeprefix("http://").split(":")
     proxy = _Proxy((host, int(port)))
     proxy.start()
-    index = ElasticIndex(f"http://127.0.0.1:{proxy.port}/?index={name}&refresh=true")
+    index = ElasticIndex.from_url(f"http://127.0.0.1:{proxy.port}/?index={name}&refresh=true")
     try:
         index.upsert([make_doc("a", "Заява")])
         proxy.stop()
@@ -407,6 +407,6 @@ def test_recovers_as_soon_as_the_cluster_is_back(es_url: str, name: str) -> None
         assert index.count() == 2
     finally:
         proxy.stop()
-        with ElasticIndex(f"{es_url}/?index={name}") as direct:
+        with ElasticIndex.from_url(f"{es_url}/?index={name}") as direct:
             direct.drop()
         index.close()

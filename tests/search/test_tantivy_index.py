@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -199,3 +200,40 @@ def test_open_index_absolute_and_relative_urls(
 def test_unsupported_urls(url: str, message: str) -> None:
     with pytest.raises(UnsupportedIndexURL, match=message):
         open_index(url)
+
+
+def test_drop_deletes_the_directory(tmp_path: Path) -> None:
+    index = open_index(f"tantivy://{tmp_path}/idx")
+    index.upsert([make_doc("a", "Заява")])
+    index.drop()
+    assert not (tmp_path / "idx").exists()
+    with pytest.raises(IndexError_, match="closed"):
+        index.count()
+
+
+def test_readonly_index_refuses_rebuild_and_drop(tmp_path: Path) -> None:
+    TantivyIndex(tmp_path / "idx").close()
+    with TantivyIndex.from_url(f"tantivy://{tmp_path}/idx?readonly=1") as reader:
+        with pytest.raises(IndexError_, match="read-only"):
+            reader.rebuild([])
+        with pytest.raises(IndexError_, match="read-only"):
+            reader.drop()
+    assert (tmp_path / "idx").is_dir()
+
+
+def test_rebuild_is_one_commit_readers_never_see_it_half_done(tmp_path: Path) -> None:
+    with (
+        TantivyIndex(tmp_path / "idx") as writer,
+        TantivyIndex(tmp_path / "idx", readonly=True) as reader,
+    ):
+        writer.upsert([make_doc(f"old{i}", "Заява") for i in range(3)])
+        seen: list[int] = []
+
+        def docs() -> Any:
+            for i in range(5):
+                seen.append(reader.count())  # what a searcher sees meanwhile
+                yield make_doc(f"new{i}", "Заява")
+
+        assert writer.rebuild(docs()) == 5
+        assert seen == [3] * 5
+        assert reader.count() == 5

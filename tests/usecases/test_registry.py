@@ -20,7 +20,6 @@ from usecases.errors import Denied
 from usecases.policy import Principal
 from usecases.registry import USE_CASES, AuditMissing, use_case
 
-
 # Support modules: the helpers the use cases share (they take a Context but are
 # steps of a use case, never called by an adapter — tests/test_adapters_are_thin.py).
 SUPPORT = {"access", "context", "registry", "errors", "policy", "disclosure", "redact", "views"}

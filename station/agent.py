@@ -2,7 +2,7 @@
 
 At a village office the link to the central archive comes and goes. The
 station takes scans and registrations locally at once (into its
-:class:`~scanner.spool.Spool`), and a loop delivers them:
+:class:`~station.spool.Spool`), and a loop delivers them:
 
 * registrations first (a scanned package's cover sheet names its case),
   ``POST /api/cases`` with the number the station took from a block
@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from archive.settings import Settings
-from scanner.spool import Item, NoNumbers, Spool
+from station.spool import Item, NoNumbers, Spool
 
 RETRYABLE_STATUS = {404, 408, 423, 425, 429}
 

@@ -1,0 +1,87 @@
+"""``cnap-archive watch``: the hot folder of a network scanner."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from api.commands._desk_errors import desk_context
+from api.commands.base import err, out, state
+from api.commands.batch import plain, report_lines
+from usecases import hotfolder
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT (the loops stop between files)."""
+    stop = threading.Event()
+
+    def handler(_sig: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stop
+
+
+def watch(
+    directory: Annotated[Path, typer.Argument(help="Тека, куди мережевий сканер кладе файли.")],
+    split: Annotated[
+        bool,
+        typer.Option("--split/--no-split", help="Ділити пачки за титульними аркушами."),
+    ] = True,
+    settle: Annotated[
+        float | None,
+        typer.Option("--settle", help="Секунд без змін, після яких файл вважається записаним."),
+    ] = None,
+    poll: Annotated[float | None, typer.Option("--poll", help="Інтервал перевірки, с.")] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Обробити наявне й завершитися (для cron).")
+    ] = False,
+) -> None:
+    """Стежити за текою сканера: кожен записаний файл обробити раз, потім у done/ чи failed/."""
+    from scanner.hotfolder import Event, Handled, HotFolder, Retry
+
+    cfg = state.settings.desk
+    with desk_context(dispatcher=True, recover=True) as ctx:
+        hotfolder.open_hot_folder(ctx)
+
+        def handle(path: Path) -> Handled:
+            got = hotfolder.take_hot_folder_file(ctx, path=path, split=split)
+            if got.retry is not None:
+                raise Retry(got.retry)
+            text = got.message if got.report is None else plain(report_lines(got.report))
+            return Handled(got.ok, text or "", note=got.note)
+
+        def show(ev: Event) -> None:
+            labels = {
+                "taken": "взято",
+                "done": "готово",
+                "failed": "[red]помилка[/red]",
+                "retry": "[yellow]повтор пізніше[/yellow]",
+            }
+            out.print(f"{labels.get(ev.kind, ev.kind)}: {escape(ev.name)}")
+
+        folder = HotFolder(
+            directory,
+            handle,
+            settle_seconds=cfg.hotfolder_settle_seconds if settle is None else settle,
+            poll_seconds=cfg.hotfolder_poll_seconds if poll is None else poll,
+            on_event=show,
+        )
+        if once:
+            # Files still being written wait for the next run.
+            folder.poll()
+            if folder.settle > 0:
+                threading.Event().wait(folder.settle)
+                folder.poll()
+        else:
+            err.print(f"Стежу за текою {escape(str(directory))} (Ctrl+C — зупинити)")
+            folder.run(stop_on_signals())
+
+
+__all__ = ["stop_on_signals", "watch"]

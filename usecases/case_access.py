@@ -1,0 +1,156 @@
+"""Who may see or act on a case, and the desk's errors translated at the use-case edge.
+
+A case is judged like its documents (centre, workplace, department,
+archival state) by :mod:`usecases.policy`. Desk actions (register, route,
+notify, issue, print the cover sheet, reserve numbers, scans) need the upload
+capability in the archive's own centre and in the case's centre — an
+administrator of that centre — and full access to the case (its own
+workplace, for a workplace's administrator). Every refusal is logged with
+the action refused before :class:`~usecases.errors.Denied` is raised.
+
+These helpers take the backends, the publisher and the principal one by one
+(the use cases pass them from their :class:`~usecases.context.Context`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from archive import cases as ops
+from archive.audit import Action, Events, Outcome
+from archive.journal import JournalError
+from archive.models import Case, CaseStatus
+from backends import Archive
+from usecases.access import event, require
+from usecases.errors import Conflict, Denied, Invalid, NotFound
+from usecases.policy import Capability, Decision, DocScope, Level, Principal, decide, may_upload_to
+
+CASE_NOT_FOUND = "Справу не знайдено"
+
+
+def case_not_found(number: str | None = None) -> NotFound:
+    """A missing case (the number, not personal data, goes to the details)."""
+    return NotFound(CASE_NOT_FOUND, code="case_not_found", details={"case": number})
+
+
+def case_scope(case: Case) -> DocScope:
+    """A case as the policy sees it (like a document of that case)."""
+    return DocScope(
+        document_id="",
+        case=case.number,
+        centre=case.centre,
+        workplace=case.workplace,
+        department=case.department,
+        archival=case.status == CaseStatus.archived,
+    )
+
+
+def require_desk(
+    archive: Archive, events: Events, p: Principal, centre: str, action: Action
+) -> None:
+    """Desk actions: an administrator of the archive's centre and of ``centre``.
+
+    The local console (no centre) may act for any centre.
+    """
+    require(events, p, Capability.upload, action)
+    for where in dict.fromkeys((archive.settings.centre, centre)):
+        if not may_upload_to(p, where):
+            events.publish(event(p, action, Outcome.denied, details={"why": "other_centre"}))
+            raise Denied("Справи цього ЦНАП веде лише його адміністратор")
+
+
+def load_case(
+    archive: Archive,
+    case_id: int | None = None,
+    number: str | None = None,
+    centre: str | None = None,
+) -> Case:
+    """The case by id, or by number in ``centre`` (default: the archive's centre)."""
+    with archive.db.session() as s:
+        if case_id is not None:
+            case = s.get(Case, case_id)
+        elif number is not None:
+            case = ops.find_case(s, centre or archive.settings.centre, number)
+        else:
+            case = None
+        if case is None:
+            raise case_not_found(number)
+        return case
+
+
+def open_case(
+    archive: Archive,
+    events: Events,
+    p: Principal,
+    *,
+    case_id: int | None = None,
+    number: str | None = None,
+    centre: str | None = None,
+    need: Level = Level.METADATA,
+    action: Action = Action.case_read,
+    log_allowed: bool = True,
+) -> tuple[Case, Decision]:
+    """A case the principal may see at ``need`` level; the access (or refusal) is logged."""
+    case = load_case(archive, case_id, number, centre)
+    decision = decide(p, case_scope(case))
+    if not decision.allows(need):
+        events.publish(
+            event(p, action, Outcome.denied, case=case.number, details={"why": decision.why})
+        )
+        raise Denied("Ця справа поза межами ваших повноважень")
+    if log_allowed:
+        events.publish(
+            event(p, action, case=case.number, details={"level": decision.level.name.lower()})
+        )
+    return case, decision
+
+
+def open_case_for_desk(
+    archive: Archive,
+    events: Events,
+    p: Principal,
+    action: Action | str,
+    *,
+    case_id: int | None = None,
+    number: str | None = None,
+    centre: str | None = None,
+) -> Case:
+    """A case the principal may act on at the desk (nothing is logged when allowed)."""
+    action = Action(action)
+    case = load_case(archive, case_id, number, centre)
+    require_desk(archive, events, p, case.centre, action)
+    case, _ = open_case(
+        archive, events, p, case_id=case.id, need=Level.FULL, action=action, log_allowed=False
+    )
+    return case
+
+
+@contextmanager
+def desk_errors() -> Iterator[None]:
+    """The desk's subsystem errors as the use-case taxonomy (one place for all desk use cases)."""
+    from ingest.batch import BatchUnreadable, PartError
+    from ingest.pipeline import NotAFile
+
+    try:
+        yield
+    except (ops.CaseError, JournalError) as exc:
+        raise Invalid(str(exc), code="desk_rule") from exc
+    except PartError as exc:
+        raise Conflict(str(exc), code="part_not_held") from exc
+    except BatchUnreadable as exc:
+        raise Invalid(exc.reason, code=exc.code) from exc
+    except NotAFile as exc:
+        raise Invalid(str(exc), code="not_a_file") from exc
+
+
+__all__ = [
+    "CASE_NOT_FOUND",
+    "case_not_found",
+    "case_scope",
+    "desk_errors",
+    "load_case",
+    "open_case",
+    "open_case_for_desk",
+    "require_desk",
+]
