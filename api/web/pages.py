@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from fastapi.security import OAuth2PasswordRequestForm
 
-from api.routes import auth as api_auth
 from api.web import documents, forms, search, session
 from api.web.render import HERE, WebRoute, page, secured
+from usecases import auth
 from usecases.errors import Unauthenticated
 from usecases.policy import Principal
 
@@ -87,18 +86,10 @@ async def login(request: Request) -> Response:
 
 
 def _sign_in(request: Request, login: str, password: str) -> tuple[str, int]:
-    """The API's own token issue: the same check, the same audit entries, the same token.
-
-    Calls the handler of ``POST /api/auth/token`` (until ``usecases.auth``
-    lands on main; then ``login_with_password``).
-    """
-    state = request.app.state
-    form = OAuth2PasswordRequestForm(username=login, password=password)
-    try:
-        out = api_auth.token(request, state.archive, state.events, form)
-    except HTTPException as exc:
-        raise Unauthenticated(BAD_LOGIN) from exc
-    return str(out["access_token"]), int(out["expires_in"])
+    """The API's own sign-in use case: the same check, audit entries and token."""
+    ctx = session.visitor_context(request)
+    issued = auth.login_with_password(ctx, login=login, password=password)
+    return issued.access_token, issued.expires_in
 
 
 def _restore(request: Request, back: str, keep: dict[str, str], p: Principal) -> Response:
@@ -116,8 +107,7 @@ async def logout(request: Request) -> Response:
     p = session.principal(request)
     raw = session.session_token(request)
     if p is not None and f.csrf_ok:
-        state = request.app.state
-        api_auth.logout(p, state.archive, state.events, raw)
+        auth.logout(session.context(request, p), token=raw)
     elif p is not None:
         # A stale form: ask again rather than sign out on a forged request.
         return page(request, "home.html", 400, title="Головна", who=p, notice=forms.STALE)

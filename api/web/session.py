@@ -24,9 +24,9 @@ from fastapi import Request, Response
 
 from archive.findings import identifier_key
 from backends import Archive
+from usecases.auth import resolve_token, visitor
 from usecases.context import Context
 from usecases.policy import Principal
-from usecases.security import resolve_token
 
 SESSION_COOKIE = "cnap_session"
 CSRF_COOKIE = "cnap_csrf"
@@ -92,6 +92,11 @@ def context(request: Request, p: Principal) -> Context:
     """The use-case context of a page: the person and the app's backends."""
     state = request.app.state
     return Context(state.archive, p, state.events, state.dispatcher)
+
+
+def visitor_context(request: Request) -> Context:
+    """The context of someone not signed in yet (only their address is known)."""
+    return context(request, visitor(request.client.host if request.client else None))
 
 
 def start_session(request: Request, response: Response, token: str, seconds: int) -> None:

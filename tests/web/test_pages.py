@@ -17,7 +17,7 @@ def _search(c: TestClient, **fields: str) -> str:
     form = c.get("/search")
     r = c.post("/search", data={"csrf": csrf_of(form.text), **fields})
     assert r.status_code == 200, r.text
-    return r.text
+    return str(r.text)
 
 
 # --- headers ------------------------------------------------------------------------
