@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import documents, pages, search
+from api.web import admin, documents, pages, search
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages.router)
 router.include_router(search.router)
 router.include_router(documents.router)
+router.include_router(admin.router)
 
 __all__ = ["router"]

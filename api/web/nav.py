@@ -22,14 +22,16 @@ class Screen:
 
 HOME = Screen("/", "Головна")
 SEARCH = Screen("/search", "Пошук документів")
+USERS = Screen("/users", "Користувачі")
+VERIFY = Screen("/log/verify", "Перевірка журналу")
 
 # Screens in the order they appear in the menu.
 SCREENS: dict[Role, tuple[Screen, ...]] = {
     Role.administrator: (HOME, SEARCH),
     Role.official: (HOME, SEARCH),
     Role.archivist: (HOME, SEARCH),
-    Role.dpo: (HOME,),
-    Role.sysadmin: (HOME,),
+    Role.dpo: (HOME, VERIFY),
+    Role.sysadmin: (HOME, USERS, VERIFY),
 }
 
 # Roles that may ask for break-glass access (the policy decides; this only offers the form).
