@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from api import problems
+from api import problems, web
 from api.routes import audit, auth, cases, documents, health, scans, search, users
 from archive.models import utcnow
 from archive.settings import Settings
@@ -83,6 +83,7 @@ def create_app(
     app.include_router(cases.router, responses=problems.responses(404, 409))
     app.include_router(scans.router, responses=problems.responses(404, 409, 413))
     app.include_router(health.router)
+    app.include_router(web.router)
     return app
 
 

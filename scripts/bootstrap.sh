@@ -38,3 +38,24 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   .venv/bin/pip install -q -e ".[dev]"
   echo "$want" >"$stamp"
 fi
+
+# Browser tests (tests/web): Debian's chromium driven by Playwright from PyPI
+# (executable_path=/usr/bin/chromium; never `playwright install`), and axe-core
+# from npm into a cache outside the repository (the tests inject axe.min.js).
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  for p in chromium chromium-driver; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      echo "bootstrap: installing $p"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null
+    fi
+  done
+fi
+AXE_VERSION=4.11.0
+NPM_CACHE=${CNAP_NPM_CACHE:-/var/cache/cnap-archive/npm}
+if command -v npm >/dev/null 2>&1 && [[ ! -f $NPM_CACHE/node_modules/axe-core/axe.min.js ]]; then
+  if mkdir -p "$NPM_CACHE" 2>/dev/null; then
+    npm install --silent --no-audit --no-fund --prefix "$NPM_CACHE" "axe-core@$AXE_VERSION" >/dev/null
+  else
+    echo "bootstrap: cannot write $NPM_CACHE (set CNAP_NPM_CACHE); browser tests skip axe-core" >&2
+  fi
+fi

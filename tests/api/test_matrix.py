@@ -78,8 +78,13 @@ def _walk(routes: list[Any]) -> Iterator[APIRoute]:
 
 
 def app_routes(world: World) -> set[tuple[str, str]]:
-    """Every API route of the app (walked) and of its OpenAPI document."""
-    out = {(m, r.path) for r in _walk(list(world.app.routes)) for m in r.methods}
+    """Every API route of the app (walked) and of its OpenAPI document.
+
+    The web pages (``api/web/``, outside ``/api``) have their own role test in
+    ``tests/web/test_browser.py``.
+    """
+    walked = (r for r in _walk(list(world.app.routes)) if r.path.startswith("/api/"))
+    out = {(m, r.path) for r in walked for m in r.methods}
     spec = world.app.openapi()["paths"]
     out |= {(m.upper(), path) for path, ops in spec.items() for m in ops}
     return out

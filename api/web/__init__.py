@@ -1,0 +1,20 @@
+"""The web pages: server-rendered Ukrainian screens over the same use cases as the API.
+
+``router`` holds every page; the app includes it with one line. Pages
+parse a form, build a :class:`~usecases.context.Context` from the session
+cookie, call one use case and render a Jinja2 template (``docs/web.md``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.web import admin, documents, pages, search
+
+router = APIRouter(include_in_schema=False)
+router.include_router(pages.router)
+router.include_router(search.router)
+router.include_router(documents.router)
+router.include_router(admin.router)
+
+__all__ = ["router"]

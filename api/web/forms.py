@@ -1,0 +1,67 @@
+"""Reading a posted form: the values as typed, the CSRF check, the page's context.
+
+Forms are read as plain strings (never through FastAPI's validation), so a
+mistake is answered on the form itself, beside the field, with what the
+person typed kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from api.web import session
+from api.web.render import SignInNeeded
+from usecases.context import Context
+from usecases.policy import Principal
+
+MAX_FIELD = 4000
+
+
+@dataclass(slots=True)
+class Posted:
+    values: dict[str, str] = field(default_factory=dict)
+    keep: dict[str, str] = field(default_factory=dict)
+    csrf_ok: bool = False
+
+    def get(self, name: str, limit: int = MAX_FIELD) -> str:
+        return self.values.get(name, "")[:limit]
+
+
+async def posted(request: Request) -> Posted:
+    form = await request.form()
+    values: dict[str, str] = {}
+    keep: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if not isinstance(value, str) or len(key) > 100:
+            continue
+        if key.startswith("keep."):
+            keep[key[5:]] = value[:MAX_FIELD]
+        else:
+            values[key] = value[:MAX_FIELD]
+    sent = values.pop("csrf", None)
+    return Posted(values, keep, session.csrf_ok(request, sent))
+
+
+def signed_in(request: Request, keep: dict[str, str] | None = None, back: str = "/") -> Principal:
+    """The person of the session; else the sign-in form (keeping what they typed)."""
+    p = session.principal(request)
+    if p is None:
+        raise SignInNeeded(keep, back)
+    request.state.who = p
+    return p
+
+
+def page_context(request: Request, keep: dict[str, str] | None = None, back: str = "/") -> Context:
+    return session.context(request, signed_in(request, keep, back))
+
+
+def local_path(back: str | None) -> str:
+    """A path on this site to return to (anything else: the start page)."""
+    if not back or not back.startswith("/") or back.startswith("//") or "\\" in back:
+        return "/"
+    return back[:300]
+
+
+STALE = "Сторінка застаріла (минув час захисного ключа форми). Перевірте дані й надішліть ще раз."

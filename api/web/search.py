@@ -1,0 +1,129 @@
+"""The search page: the API's filters, snippets with matches marked, paging.
+
+Queries go by POST, never in the address: people search for names and
+identifiers, and an address ends up in the history, in proxies' logs and
+in the ``Referer`` of the next request. Paging re-posts the same form.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from api.web import forms
+from api.web.render import WebRoute, page
+from archive.models import PackageKind, Source
+from usecases import search as find
+from usecases.policy import Principal
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+PER_PAGE = 20
+MAX_OFFSET = 100_000
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+FIELDS = ("q", "case", "package", "source", "date_from", "date_to")
+
+
+def _values(raw: dict[str, str]) -> dict[str, str]:
+    return {k: raw.get(k, "").strip() for k in FIELDS}
+
+
+def _date(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        if "." in text:  # 17.05.2026, as people type it where the browser has no date picker
+            d, m, y = text.split(".")
+            value = date(int(y), int(m), int(d))
+        else:
+            value = date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError("Введіть дату у форматі ДД.ММ.РРРР.") from exc
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError("Дата має бути між 1900 і 2200 роками.")
+    return value
+
+
+def _check(v: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Field errors (Ukrainian, one per field) and the typed filters."""
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    if not v["q"]:
+        errors["q"] = "Введіть слова для пошуку."
+    elif len(v["q"]) > 1000:
+        errors["q"] = "Запит задовгий: не більше 1000 символів."
+    if len(v["case"]) > 64:
+        errors["case"] = "Номер справи задовгий."
+    out["case"] = v["case"] or None
+    try:
+        out["package"] = PackageKind(v["package"]) if v["package"] else None
+    except ValueError:
+        errors["package"] = "Оберіть пакет зі списку."
+    try:
+        out["source"] = Source(v["source"]) if v["source"] else None
+    except ValueError:
+        errors["source"] = "Оберіть джерело зі списку."
+    for name, key in (("date_from", "date_from"), ("date_to", "date_to")):
+        try:
+            out[key] = _date(v[name])
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if out.get("date_from") and out.get("date_to") and out["date_from"] > out["date_to"]:
+        errors["date_to"] = "Дата «до» не може бути раніше за дату «від»."
+    return errors, out
+
+
+@router.get("/search")
+def search_page(request: Request) -> Response:
+    p = forms.signed_in(request, back="/search")
+    return page(request, "search.html", title="Пошук документів", who=p, v=_values({}),
+                result=None)  # fmt: skip
+
+
+def form_again(request: Request, p: Principal, keep: dict[str, str]) -> Response:
+    """The search form as the person left it before signing in again (not yet run)."""
+    return page(
+        request, "search.html", title="Пошук документів", who=p, v=_values(keep), result=None,
+        notice="Ви знову увійшли. Перевірте запит і натисніть «Шукати».",
+    )  # fmt: skip
+
+
+@router.post("/search")
+async def run_search(request: Request) -> Response:
+    f = await forms.posted(request)
+    v = _values(f.values)
+    ctx = forms.page_context(request, keep=v, back="/search")
+    who = ctx.principal
+    if not f.csrf_ok:
+        return page(request, "search.html", 400, title="Пошук документів", who=who, v=v,
+                    result=None, notice=forms.STALE)  # fmt: skip
+    errors, typed = _check(v)
+    if errors:
+        return page(request, "search.html", 422, title="Пошук документів", who=who, v=v,
+                    result=None, errors=errors)  # fmt: skip
+    try:
+        offset = min(max(int(f.get("offset", 10) or 0), 0), MAX_OFFSET)
+    except ValueError:
+        offset = 0
+    offset -= offset % PER_PAGE
+    result = find.search(ctx, text=v["q"], limit=PER_PAGE, offset=offset, **typed)
+    pages = max(1, -(-result.total // PER_PAGE))
+    return page(
+        request,
+        "search.html",
+        title="Пошук документів",
+        who=who,
+        v=v,
+        result=result,
+        first=offset + 1,
+        last=offset + len(result.hits),
+        per_page=PER_PAGE,
+        page_no=offset // PER_PAGE + 1,
+        pages=pages,
+        has_prev=offset > 0,
+        has_next=offset + PER_PAGE < result.total,
+        prev_offset=max(offset - PER_PAGE, 0),
+        next_offset=offset + PER_PAGE,
+    )

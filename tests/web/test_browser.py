@@ -1,0 +1,247 @@
+"""The pages in a real browser: Debian's chromium, driven by Playwright, axe-core inside.
+
+Every screen visited is checked by axe-core (no serious or critical
+violation) and photographed into ``tests/web/screenshots/`` (ignored by git;
+the ones in ``docs/img/`` were picked from there).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from api.web import nav
+from tests.api.conftest import PASSWORD, World
+from tests.web.conftest import screenshots_dir
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path("/var/cache/cnap-archive/npm/node_modules/axe-core/axe.min.js")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1366, "height": 768}
+TABLET = {"width": 768, "height": 1024}
+
+if not CHROMIUM.exists():  # pragma: no cover - bootstrap installs it
+    pytest.skip("Debian chromium is not installed (scripts/bootstrap.sh)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def base_url(world: World) -> Iterator[str]:
+    """The world's app served over a real socket (its lifespan already runs)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(world.app, host="127.0.0.1", port=port, lifespan="off",
+                            log_level="warning")  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture
+def browser(playwright: Any) -> Iterator[Any]:
+    """A fresh profile in headless Chromium (CSP bypassed only so axe can be injected)."""
+    profile = tempfile.mkdtemp(prefix="cnap-chromium-")
+    context = playwright.chromium.launch_persistent_context(
+        profile,
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=FLAGS,
+        viewport=DESKTOP,
+        locale="uk-UA",
+        bypass_csp=True,
+    )
+    try:
+        yield context
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def check(page: Any, name: str) -> None:
+    """axe-core in the page (no serious or critical violation), then a screenshot."""
+    page.screenshot(path=str(screenshots_dir() / f"{name}.png"), full_page=True)
+    if not AXE.exists():  # pragma: no cover - bootstrap installs it
+        pytest.fail(f"axe-core missing at {AXE} (run scripts/bootstrap.sh)")
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}));
+        }"""
+    )
+    bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{name}: {bad}"
+
+
+def sign_in(page: Any, base_url: str, login: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Логін").fill(login)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_label("Пароль").press("Enter")
+    page.wait_for_url(f"{base_url}/")
+
+
+def test_official_signs_in_searches_opens_and_reads(
+    browser: Any, base_url: str, world: World
+) -> None:
+    page = browser.new_page()
+    page.goto(f"{base_url}/login")
+    check(page, "01-login")
+    sign_in(page, base_url, "official")
+    check(page, "02-home-official")
+    page.get_by_role("link", name="Пошук документів").first.click()
+    page.get_by_label("Слова або «точна фраза»").fill("проживання")
+    page.get_by_role("button", name="Шукати").click()
+    page.wait_for_selector("ol.hits mark")
+    assert page.url == f"{base_url}/search"  # the query never enters the address
+    check(page, "03-search-results")
+    page.locator("ol.hits button.hit-title").first.click()
+    page.wait_for_selector(".viewer")
+    # The page image (rendered through the use case) arrives and decodes.
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.page-image img');"
+        " return i && i.complete && i.naturalWidth > 0; }",
+        timeout=20_000,
+    )
+    assert page.locator(".text mark").count() >= 1
+    check(page, "04-document")
+    page.set_viewport_size(TABLET)
+    check(page, "05-document-tablet")
+
+
+def test_keyboard_alone_reaches_everything(browser: Any, base_url: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{base_url}/login")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Перейти до змісту"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "login"
+    page.keyboard.type("official")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base_url}/")
+    # The focused element is visibly outlined (focus styles are not suppressed).
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+
+
+def test_search_form_errors_beside_fields(browser: Any, base_url: str) -> None:
+    page = browser.new_page()
+    sign_in(page, base_url, "official")
+    page.goto(f"{base_url}/search")
+    check(page, "06-search-empty")
+    page.get_by_label("Дата від").fill("10.05.2026")
+    page.get_by_label("Дата до").fill("01.05.2026")
+    page.get_by_role("button", name="Шукати").click()
+    page.wait_for_selector("#q-error")
+    assert page.locator("#date_to-error").inner_text().startswith("Дата «до»")
+    check(page, "07-search-errors")
+
+
+def test_masked_and_break_glass_screens(browser: Any, base_url: str, world: World) -> None:
+    page = browser.new_page()
+    sign_in(page, base_url, "admin_wp")
+    page.goto(f"{base_url}/documents/{world.docs['home'].id}")
+    page.wait_for_selector(".masked-note")
+    check(page, "08-document-masked")
+    page.get_by_role("link", name="Відкрити повністю").click()
+    check(page, "09-break-glass")
+    page.get_by_label("Причина доступу").fill("коротко")
+    page.get_by_role("button", name="Відкрити з цією причиною").click()
+    page.wait_for_selector("#reason-error")
+    check(page, "10-break-glass-short")
+    page.get_by_label("Причина доступу").fill("Звернення заявника щодо помилки в адресі")
+    page.get_by_role("button", name="Відкрити з цією причиною").click()
+    page.wait_for_selector(".viewer")
+    assert page.locator(".masked-note").count() == 0
+    check(page, "11-break-glass-open")
+
+
+def _menu(page: Any) -> list[str]:
+    links = page.locator("nav[aria-label='Основне меню'] a")
+    return [links.nth(i).get_attribute("href") for i in range(links.count())]
+
+
+@pytest.mark.parametrize("login", ["admin", "official", "archivist", "dpo", "sysadmin"])
+def test_a_role_never_sees_a_link_it_may_not_open(
+    browser: Any, base_url: str, world: World, login: str
+) -> None:
+    from tests.api.conftest import USERS
+
+    role = USERS[login][0]
+    page = browser.new_page()
+    sign_in(page, base_url, login)
+    shown = _menu(page)
+    assert shown == [s.path for s in nav.menu(role)]
+    check(page, f"20-home-{login}")
+    every = {s.path for screens in nav.SCREENS.values() for s in screens}
+    for path in sorted(every):
+        resp = page.goto(f"{base_url}{path}")
+        if path in shown:
+            assert resp.status == 200, (login, path)
+            assert page.locator("main h1").count() == 1
+            if path in ("/users", "/log/verify"):
+                check(page, f"22-{login}{path.replace('/', '-')}")
+        elif path == "/search":
+            # The empty form asks nothing; the refusal comes with the search itself.
+            page.get_by_label("Слова або «точна фраза»").fill("заява")
+            with page.expect_response(f"{base_url}/search") as answer:
+                page.get_by_role("button", name="Шукати").click()
+            assert answer.value.status == 403, (login, path)
+            check(page, f"21-refused-{login}")
+        else:
+            # Hidden screens refuse too: the menu hides nothing the policy would allow.
+            assert resp.status == 403, (login, path)
+    # Links inside every page the role can reach open too.
+    for path in shown:
+        page.goto(f"{base_url}{path}")
+        for href in _menu(page):
+            assert page.request.get(f"{base_url}{href}").status == 200
+
+
+def test_error_page_is_a_sentence(browser: Any, base_url: str) -> None:
+    page = browser.new_page()
+    sign_in(page, base_url, "official")
+    resp = page.goto(f"{base_url}/documents/0000000000000000")
+    assert resp.status == 404
+    assert page.locator("main h1").inner_text() == "Не знайдено"
+    check(page, "30-not-found")
