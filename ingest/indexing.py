@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.models import DocState, Document, IndexOutbox, Package
+from archive.models import Case, CaseDocument, DocState, Document, IndexOutbox, Package
 from backends import Archive
 from search.base import IndexDoc
 
@@ -32,7 +32,19 @@ def index_doc(s: Session, doc: Document, centre: str) -> IndexDoc:
         centre=doc.case.centre if doc.case else centre,
         department=doc.case.department if doc.case else None,
         title=doc.original_name,
+        also_held_by=_also_held_by(s, doc),
     )
+
+
+def _also_held_by(s: Session, doc: Document) -> list[tuple[str, str, str | None]]:
+    """The other cases holding the document (the same bytes handed in for several)."""
+    rows = s.execute(
+        select(Case.number, Case.centre, Case.department)
+        .join(CaseDocument, CaseDocument.case_id == Case.id)
+        .where(CaseDocument.document_id == doc.id, Case.id != (doc.case_id or -1))
+        .order_by(Case.id)
+    )
+    return [(number, centre, department) for number, centre, department in rows]
 
 
 def flush_outbox(archive: Archive) -> int:
