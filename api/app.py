@@ -12,12 +12,14 @@ import httpx
 from fastapi import FastAPI
 
 from api import errors_compat
+from api.upload_limit import UploadLimit
 from api.routes import audit, auth, cases, documents, health, scans, search, users
 from archive.models import utcnow
 from archive.settings import Settings
 from backends import Archive
 from ingest.dispatch import Dispatcher, open_dispatcher
 from usecases.context import events_for
+from usecases.ingest import max_upload_bytes
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,12 @@ def create_app(
     )
 
     errors_compat.install(app)
+    # Uploads over MAX_FILE_MB are stopped while they stream (issue 9, item 4).
+    app.add_middleware(
+        UploadLimit,
+        max_bytes=max_upload_bytes(settings.ingest.max_file_mb),
+        paths=("/api/documents",),
+    )
 
     app.include_router(auth.router)
     app.include_router(documents.router)

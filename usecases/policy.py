@@ -238,6 +238,20 @@ def may_upload_to(p: Principal, home_centre: str) -> bool:
     return allows(p, Capability.upload) and (p.centre is None or p.centre == home_centre)
 
 
+def may_upload_into(p: Principal, case: DocScope) -> str | None:
+    """Why the principal may not add documents to this case (None: they may).
+
+    Decided like a read of the case in full: an administrator of its centre
+    (and of its workplace, when she has one). An archived case takes nothing
+    new, whoever asks (issue 9, item 4).
+    """
+    if not allows(p, Capability.upload) or base_level(p, case).level < Level.FULL:
+        return "out_of_scope"
+    if case.archival:
+        return "archived_case"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class SearchScope:
     """The index filter for a principal (None fields: unrestricted)."""
