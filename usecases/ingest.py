@@ -19,11 +19,12 @@ from sqlalchemy import select
 from archive.audit import Action, Outcome
 from archive.models import Case, PackageKind, Source
 from ingest.dispatch import Dispatcher, open_dispatcher
+from ingest.dispatch.base import NoWorkers
 from ingest.pipeline import Accepted, NotAFile, accept_file, outcome_for
 from usecases.access import event, require_upload
 from usecases.case_access import case_scope
 from usecases.context import Context
-from usecases.errors import Denied, Invalid, TooLarge
+from usecases.errors import Denied, Invalid, TooLarge, Unavailable
 from usecases.policy import may_upload_into
 from usecases.registry import use_case
 
@@ -232,7 +233,14 @@ def _details(count: int, package: PackageKind, source: Source) -> dict[str, Any]
 def _finish(
     ctx: Context, dispatcher: Dispatcher, label: str, acc: Accepted, seen: set[str]
 ) -> FileOutcome:
-    dispatcher.wait([acc.document_id])
+    try:
+        dispatcher.wait([acc.document_id])
+    except NoWorkers as exc:
+        raise Unavailable(
+            "Жоден worker не обробляє чергу: файли прийнято й буде оброблено, щойно "
+            "запуститься worker (cnap-archive worker)",
+            code="no_workers",
+        ) from exc
     o = outcome_for(ctx.archive, label, acc)
     out = FileOutcome(o.file, o.status, o.document_id, o.reason, o.code)
     if acc.document_id in seen and out.status == "archived":

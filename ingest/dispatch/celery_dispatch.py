@@ -19,7 +19,7 @@ from celery import Celery
 
 from archive.settings import Settings
 from backends import Archive
-from ingest.dispatch.base import flush_index_now, wait_for_documents
+from ingest.dispatch.base import NoWorkers, flush_index_now, wait_for_documents
 from ingest.dispatch.jobpool import JobPool
 from ingest.indexing import flush_outbox
 from ingest.pipeline import pending_documents, process_document, worker_identity
@@ -31,6 +31,9 @@ QUEUE = "cnap-ingest"
 BROKER_SCHEMES = ("redis://", "rediss://")
 RESEND_AFTER = 15.0
 INDEX_FLUSH_SECONDS = 5.0
+# A worker must answer a ping this fast; one that did is trusted for a while.
+WORKER_PING_SECONDS = 3.0
+WORKERS_SEEN_FOR = 30.0
 
 
 def make_celery(broker_url: str) -> Celery:
@@ -57,6 +60,7 @@ class CeleryDispatcher:
         self.archive = archive
         self.broker_url = broker_url
         self.app = make_celery(broker_url)
+        self._workers_seen = float("-inf")
 
     @classmethod
     def from_url(cls, url: str | None, archive: Archive) -> CeleryDispatcher:
@@ -78,7 +82,25 @@ class CeleryDispatcher:
             self.submit(doc_id)
         return ids
 
+    def require_workers(self) -> None:
+        """Raise NoWorkers unless a worker answers a ping within a few seconds.
+
+        Operators are never left waiting in silence (issue 9, item 11): the
+        accepted files stay queued and are processed when a worker starts.
+        """
+        now = time.monotonic()
+        if now - self._workers_seen < WORKERS_SEEN_FOR:
+            return
+        try:
+            replies = self.app.control.ping(timeout=WORKER_PING_SECONDS)
+        except Exception as exc:
+            raise NoWorkers("broker unavailable") from exc
+        if not replies:
+            raise NoWorkers("no worker answered")
+        self._workers_seen = now
+
     def wait(self, document_ids: Iterable[str], timeout: float | None = None) -> None:
+        self.require_workers()
         # A task lost with a broker restart is sent again; the lease makes a
         # duplicate harmless.
         wait_for_documents(
@@ -91,6 +113,8 @@ class CeleryDispatcher:
         )
 
     def _resend(self, ids: set[str]) -> None:
+        # Still waiting: is anyone still consuming the queue?
+        self.require_workers()
         for doc_id in ids:
             self.submit(doc_id)
 
