@@ -12,8 +12,8 @@ import httpx
 from fastapi import FastAPI
 
 from api import errors_compat
-from api.upload_limit import UploadLimit
 from api.routes import audit, auth, cases, documents, health, scans, search, users
+from api.upload_limit import UploadLimit
 from archive.models import utcnow
 from archive.settings import Settings
 from backends import Archive

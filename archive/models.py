@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Connection,
     BigInteger,
     Boolean,
+    Connection,
     Date,
     DateTime,
     Enum,

@@ -150,7 +150,7 @@ def _known(
     for _ in range(3):
         try:
             with archive.db.session() as s:
-                # Locked (on PostgreSQL) so a worker finishing it sees this holding, or we its state.
+                # Locked (PostgreSQL): a worker finishing it sees this holding, or we its state.
                 doc = s.get(Document, document_id, with_for_update=True)
                 assert doc is not None
                 if case_number is None:

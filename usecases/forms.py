@@ -168,6 +168,7 @@ def render_forms(archive: Archive, case: Case, out_dir: Path, work_dir: Path) ->
         assert live is not None
         items = ops.items_of(s, live)
         reg = ops.registration_of(s, live)
+
     def name(what: str) -> str:
         return form_path_name(case.number, case.centre, what)
 

@@ -159,9 +159,7 @@ def _receive(stream: BinaryIO, path: Path, limit: int) -> None:
             out.write(chunk)
     if total > limit:
         path.unlink(missing_ok=True)
-        raise TooLarge(
-            f"Файл завеликий: більше {limit // (1024 * 1024)} МБ", code="file_too_large"
-        )
+        raise TooLarge(f"Файл завеликий: більше {limit // (1024 * 1024)} МБ", code="file_too_large")
 
 
 def _accept_all(
@@ -222,7 +220,7 @@ def _accept_all(
 
 
 def max_upload_bytes(max_file_mb: float) -> int:
-    """The ``MAX_FILE_MB`` limit in bytes (the HTTP adapter stops a larger body while it streams)."""
+    """The ``MAX_FILE_MB`` limit in bytes (HTTP stops a larger body while it streams)."""
     return int(max_file_mb * 1024 * 1024)
 
 

@@ -57,9 +57,12 @@ def _part(name: str, body: bytes, filename: str | None) -> bytes:
     if filename is not None:
         disp += f'; filename="{filename}"'
     return (
-        f"--{BOUNDARY}\r\nContent-Disposition: {disp}\r\n"
-        "Content-Type: application/pdf\r\n\r\n"
-    ).encode() + body + b"\r\n"
+        (
+            f"--{BOUNDARY}\r\nContent-Disposition: {disp}\r\nContent-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + body
+        + b"\r\n"
+    )
 
 
 def _body(*parts: bytes) -> bytes:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from archive.models import DocState, Document, Source
 from archive.settings import Settings
+from archive.users import Role
 from backends import Archive
 from tests.services import service_urls
 from usecases.access import events_for
@@ -19,7 +20,6 @@ from usecases.context import Context
 from usecases.errors import Unavailable
 from usecases.ingest import Incoming, ingest_files
 from usecases.policy import Principal
-from archive.users import Role
 
 pytestmark = pytest.mark.services
 

@@ -12,9 +12,9 @@ import threading
 import uuid
 from typing import Any
 
+from archive.models import Source
 from tests.usecases.conftest import DEPT, World
 from tests.usecases.holes import Inline, make_case
-from archive.models import Source
 from usecases.cases import show_case
 from usecases.documents import read_metadata
 from usecases.ingest import Incoming, ingest_files
@@ -96,7 +96,7 @@ def test_parallel_uploads_of_one_file_into_four_cases(world: World) -> None:
         try:
             gate.wait()
             outcomes[number] = _upload(world, number, body)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=go, args=(n,)) for n in numbers]
