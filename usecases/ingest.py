@@ -232,6 +232,10 @@ def _finish(
     ctx: Context, dispatcher: Dispatcher, label: str, acc: Accepted, seen: set[str]
 ) -> FileOutcome:
     try:
+        # With a broker: somebody must be consuming the queue, or we would wait forever.
+        require_workers = getattr(dispatcher, "require_workers", None)
+        if require_workers is not None:
+            require_workers()
         dispatcher.wait([acc.document_id])
     except NoWorkers as exc:
         raise Unavailable(

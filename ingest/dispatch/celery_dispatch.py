@@ -32,7 +32,8 @@ BROKER_SCHEMES = ("redis://", "rediss://")
 RESEND_AFTER = 15.0
 INDEX_FLUSH_SECONDS = 5.0
 # A worker must answer a ping this fast; one that did is trusted for a while.
-WORKER_PING_SECONDS = 3.0
+WORKER_PING_SECONDS = 2.0
+WORKER_GRACE_SECONDS = 8.0
 WORKERS_SEEN_FOR = 30.0
 
 
@@ -87,20 +88,24 @@ class CeleryDispatcher:
 
         Operators are never left waiting in silence (issue 9, item 11): the
         accepted files stay queued and are processed when a worker starts.
+        A worker that is just starting gets ``WORKER_GRACE_SECONDS`` to answer.
         """
         now = time.monotonic()
         if now - self._workers_seen < WORKERS_SEEN_FOR:
             return
-        try:
-            replies = self.app.control.ping(timeout=WORKER_PING_SECONDS)
-        except Exception as exc:
-            raise NoWorkers("broker unavailable") from exc
-        if not replies:
-            raise NoWorkers("no worker answered")
-        self._workers_seen = now
+        deadline = now + WORKER_GRACE_SECONDS
+        while True:
+            try:
+                replies = self.app.control.ping(timeout=WORKER_PING_SECONDS)
+            except Exception as exc:
+                raise NoWorkers("broker unavailable") from exc
+            if replies:
+                self._workers_seen = time.monotonic()
+                return
+            if time.monotonic() >= deadline:
+                raise NoWorkers("no worker answered")
 
     def wait(self, document_ids: Iterable[str], timeout: float | None = None) -> None:
-        self.require_workers()
         # A task lost with a broker restart is sent again; the lease makes a
         # duplicate harmless.
         wait_for_documents(
@@ -113,8 +118,6 @@ class CeleryDispatcher:
         )
 
     def _resend(self, ids: set[str]) -> None:
-        # Still waiting: is anyone still consuming the queue?
-        self.require_workers()
         for doc_id in ids:
             self.submit(doc_id)
 
