@@ -13,11 +13,13 @@ from fastapi import FastAPI
 
 from api import problems, web
 from api.routes import audit, auth, cases, documents, health, scans, search, users
+from api.upload_limit import UploadLimit
 from archive.models import utcnow
 from archive.settings import Settings
 from backends import Archive
 from ingest.dispatch import Dispatcher, open_dispatcher
 from usecases.context import events_for
+from usecases.ingest import max_upload_bytes
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,13 @@ def create_app(
     # (401/403 with a token, 404 on a named object, 422, 503): see api.problems.
     app.include_router(auth.router, responses=problems.responses(401, 404, 429, 502))
     app.include_router(documents.router, responses=problems.responses(404, 409, 413))
+    # Uploads over MAX_FILE_MB are stopped while they stream (issue 9, item 4).
+    app.add_middleware(
+        UploadLimit,
+        max_bytes=max_upload_bytes(settings.ingest.max_file_mb),
+        paths=("/api/documents",),
+    )
+
     app.include_router(search.router)
     app.include_router(audit.router)
     app.include_router(users.router, responses=problems.responses(404, 409))

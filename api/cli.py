@@ -264,6 +264,23 @@ def show(
 
 
 @app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Вивести JSON")] = False,
+) -> None:
+    """Стан архіву: документи в обробці й оновлення індексу, що ще чекають."""
+    with operator_context() as ctx:
+        state = run(maintenance.archive_status, ctx)
+    if as_json:
+        print(json.dumps(state.as_json(), ensure_ascii=False))
+        return
+    for name, count in state.documents.items():
+        out.print(f"документів ({name}): {count}")
+    box = state.index_outbox
+    waited = f", найстаріше чекає {box.oldest_seconds:.0f} с" if box.oldest_seconds else ""
+    out.print(f"оновлень індексу в черзі: {box.pending}{waited}")
+
+
+@app.command()
 def reindex() -> None:
     """Перебудувати пошуковий індекс з бази даних і сховища."""
     with operator_context() as ctx:

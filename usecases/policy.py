@@ -138,9 +138,9 @@ class Decision:
         return self.level >= need
 
 
-def scope_of(doc: Document, home_centre: str) -> DocScope:
-    """A document's scope; ``doc.case`` must be loaded."""
-    case = doc.case
+def scope_of(doc: Document, home_centre: str, case: Case | None = None) -> DocScope:
+    """A document's scope through ``case`` (its first case by default; ``doc.case`` loaded)."""
+    case = case if case is not None else doc.case
     archival = Tier.archival in (doc.pdfa_tier, doc.original_tier) or (
         case is not None and case.status == CaseStatus.archived
     )
@@ -152,6 +152,33 @@ def scope_of(doc: Document, home_centre: str) -> DocScope:
         department=case.department if case else None,
         archival=archival,
     )
+
+
+def decide_document(
+    p: Principal,
+    doc: Document,
+    home_centre: str,
+    reason: str | None = None,
+    *,
+    min_reason: int = 10,
+) -> tuple[DocScope, Decision]:
+    """The level on a document held by one or more cases, and the case it is seen through.
+
+    The same bytes handed in for several cases are one document held by each
+    (``doc.cases``, loaded). It is visible to whoever may see any case holding
+    it, at the best level any of them gives; the scope returned is that case's,
+    so what is shown and logged names only it, never another holder the caller
+    may not see. Break-glass applies only when no holder gives full access.
+    """
+    holders = list(doc.cases) or ([doc.case] if doc.case is not None else [])
+    scopes = [scope_of(doc, home_centre, c) for c in holders] or [scope_of(doc, home_centre)]
+    best = scopes[0]
+    best_level = base_level(p, best).level
+    for scope in scopes[1:]:
+        level = base_level(p, scope).level
+        if level > best_level:
+            best, best_level = scope, level
+    return best, decide(p, best, reason, min_reason=min_reason)
 
 
 def allows(p: Principal, cap: Capability) -> bool:
@@ -209,6 +236,20 @@ def may_use_break_glass(p: Principal) -> bool:
 def may_upload_to(p: Principal, home_centre: str) -> bool:
     """Uploads create cases in the archive's own centre, so only its administrators upload."""
     return allows(p, Capability.upload) and (p.centre is None or p.centre == home_centre)
+
+
+def may_upload_into(p: Principal, case: DocScope) -> str | None:
+    """Why the principal may not add documents to this case (None: they may).
+
+    Decided like a read of the case in full: an administrator of its centre
+    (and of its workplace, when she has one). An archived case takes nothing
+    new, whoever asks (issue 9, item 4).
+    """
+    if not allows(p, Capability.upload) or base_level(p, case).level < Level.FULL:
+        return "out_of_scope"
+    if case.archival:
+        return "archived_case"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
