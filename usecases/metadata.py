@@ -32,7 +32,15 @@ from ingest.metadata import (
 from usecases import access
 from usecases.context import Context
 from usecases.errors import Denied, Invalid, NotFound
-from usecases.policy import Capability, Decision, DocScope, Level, decide, scope_of
+from usecases.policy import (
+    Capability,
+    Decision,
+    DocScope,
+    Level,
+    base_level,
+    decide,
+    scope_of,
+)
 from usecases.registry import use_case
 
 # Below this confidence the type is shown as needing a person's look.
@@ -111,6 +119,19 @@ def _open(
 ) -> tuple[DocScope, Decision]:
     """The policy's decision on one document for ``action`` (a denial is logged)."""
     settings = ctx.archive.settings
+    if not _reads_documents(ctx):
+        # A role that reads no document at all is refused before any look-up,
+        # so the answer is the same whether the document exists or not.
+        ctx.events.publish(
+            access.event(
+                ctx.principal,
+                action,
+                Outcome.denied,
+                document_id=document_id,
+                details={"why": "no_document_role"},
+            )
+        )
+        raise Denied("Ця дія недоступна для вашої ролі")
     with ctx.archive.db.session() as s:
         doc = s.get(Document, document_id, options=[selectinload(Document.case)])
         if doc is None:
@@ -146,6 +167,20 @@ def _open(
         )
         raise Denied("Ця дія з документом поза межами ваших повноважень", decision)
     return scope, decision
+
+
+def _reads_documents(ctx: Context) -> bool:
+    """Whether the principal's role reads any document (its best case in its own scope)."""
+    p = ctx.principal
+    best = DocScope(
+        document_id="",
+        case=None,
+        centre=p.centre or ctx.archive.settings.centre,
+        workplace=p.workplace,
+        department=p.department,
+        archival=True,
+    )
+    return base_level(p, best).level > Level.NONE
 
 
 def _view(ctx: Context, document_id: str, full: bool) -> tuple[MetadataView, list[Exposure]]:
