@@ -39,6 +39,9 @@ def test_processing_stores_type_and_fields(archive: Archive, tmp_path: Path) -> 
         }
     assert fields["valid_until"].value == spec.fields["valid_until"]
     number = fields["number"]
-    assert number.personal and number.ref and number.masked and spec.fields["number"] not in (
-        number.masked
+    assert (
+        number.personal
+        and number.ref
+        and number.masked
+        and spec.fields["number"] not in (number.masked)
     )
