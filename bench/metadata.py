@@ -51,13 +51,13 @@ TEXT_FIELDS = ("issuer", "service", "applicant")
 BENCH_SEED = 2027  # the classifier is trained on seed 0
 
 
-def _ocr(task: tuple[str, int, str, str]) -> tuple[str, int, str, str, float]:
+def _ocr(task: tuple[str, int, str, str, int]) -> tuple[str, int, str, str, float]:
     """Render, scan and OCR one specimen; returns its key, the level and the text."""
     from ingest.ocr import OcrOptions, run_ocr
     from tests.synthetic import SCAN_LEVELS, degrade, render_page, save_image
 
-    kind, n, level, work = task
-    spec = specimen(DocType(kind), BENCH_SEED * 1000 + n)
+    kind, n, level, work, seed = task
+    spec = specimen(DocType(kind), seed * 1000 + n)
     folder = Path(work) / f"{kind}-{n}"
     folder.mkdir(parents=True, exist_ok=True)
     font = "sans" if n % 2 else "serif"
@@ -103,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-type", type=int, default=3, help="documents of each type")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--ocr-cache", type=Path, help="JSON file keeping the OCR text")
+    parser.add_argument(
+        "--seed", type=int, default=BENCH_SEED, help="corpus seed (the classifier's is 0)"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -115,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for n in range(args.per_type):
             level = LEVELS[i % len(LEVELS)]
             i += 1
-            if f"{kind.value}-{n}-{level}" not in cache:
+            if f"{args.seed}-{kind.value}-{n}-{level}" not in cache:
                 tasks.append((kind.value, n, level))
     started = time.monotonic()
     if tasks:
@@ -123,9 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             ctx = mp.get_context("spawn")
             with ProcessPoolExecutor(args.jobs, mp_context=ctx) as pool:
                 for kind_s, n, level, text, secs in pool.map(
-                    _ocr, [(k, n, lv, tmp) for k, n, lv in tasks]
+                    _ocr, [(k, n, lv, tmp, args.seed) for k, n, lv in tasks]
                 ):
-                    cache[f"{kind_s}-{n}-{level}"] = {"text": text, "seconds": f"{secs:.1f}"}
+                    cache[f"{args.seed}-{kind_s}-{n}-{level}"] = {
+                        "text": text,
+                        "seconds": f"{secs:.1f}",
+                    }
                     if args.ocr_cache:
                         args.ocr_cache.write_text(json.dumps(cache, ensure_ascii=False))
     ocr_seconds = time.monotonic() - started
@@ -141,8 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for n in range(args.per_type):
             level = LEVELS[i % len(LEVELS)]
             i += 1
-            spec = specimen(kind, BENCH_SEED * 1000 + n)
-            text = cache[f"{kind.value}-{n}-{level}"]["text"]
+            spec = specimen(kind, args.seed * 1000 + n)
+            text = cache[f"{args.seed}-{kind.value}-{n}-{level}"]["text"]
             predicted = model.classify(text).type
             truth.append(kind)
             guess.append(predicted)

@@ -60,7 +60,7 @@ _L = "а-яєіїґa-z'"
 # A digit, or a letter Tesseract returns for one (in the folded view).
 _D = "[0-9оіlзбs|]"
 _DIGIT_OCR = str.maketrans({"о": "0", "і": "1", "l": "1", "|": "1", "з": "3", "б": "6", "s": "5"})
-_NUM = r"(?:№|n[оеº°]?\.?|м[ое]|х[ое]|м(?=[ \u00a0]?[0-9]))"
+_NUM = r"(?:№|n[оеº°»]?\.?|м[ое»]|х[ое]|м(?=[ \u00a0]?[0-9]))"
 _SP = r"[ \u00a0]"
 
 
@@ -258,27 +258,48 @@ _CYR_SERIES = "[а-яєіїґ]"
 _BOOKLET = re.compile(
     rf"(?<![{_L}0-9])({_CYR_SERIES}{{2}}){_SP}*(?:{_NUM}{_SP}*)?({_D}{{6}})(?![0-9])"
 )
+# The last letter of a three-letter series is often Б, which Tesseract reads as 5 or 6.
 _THREE_SIX = re.compile(
-    rf"(?<![{_L}0-9])({_CYR_SERIES}{{3}}){_SP}*(?:{_NUM}{_SP}*)?({_D}{{6}})(?![0-9])"
+    rf"(?<![{_L}0-9])({_CYR_SERIES}{{2}}[а-яєіїґ56]){_SP}*(?:{_NUM}{_SP}*)?({_D}{{6}})(?![0-9])"
 )
 _FOREIGN = re.compile(rf"(?<![{_L}0-9])([a-zа-яєіїґ]{{2}}){_SP}?({_D}{{6}})(?![0-9])")
 _CIVIL = re.compile(
     rf"(?<![{_L}0-9])([іvх1l|]{{1,4}}){_SP}?[-–—]{_SP}?({_CYR_SERIES}{{2}}){_SP}*"
     rf"(?:{_NUM}{_SP}*)?({_D}{{6}})(?![0-9])"
 )
+_CIVIL_LOOSE = re.compile(
+    rf"([^\s№\-–—]{{1,4}}){_SP}?[-–—]{_SP}?([^\s№]{{2}}){_SP}*{_NUM}{_SP}*({_D}{{6}})(?![0-9])"
+)
 _AFTER_NUM = re.compile(rf"(?<![{_L}]){_NUM}{_SP}*([0-9][0-9оіз/\-.]*[0-9]|[0-9])(?![0-9])")
 _RUN = re.compile(rf"(?<![0-9]){_D}(?:{_SP}?{_D}){{7,13}}(?![0-9])")
 
 
 def _cyr(series: str) -> str:
-    return series.upper().translate(LATIN_TO_CYRILLIC)
+    return series.upper().translate(LATIN_TO_CYRILLIC).translate(_SERIES_DIGITS)
+
+
+_SERIES_DIGITS = str.maketrans("56", "ББ")
 
 
 def _lat(series: str) -> str:
     return series.upper().translate(CYRILLIC_TO_LATIN)
 
 
-_ROMAN = str.maketrans("і1l|vх", "IIIIVX")
+_ROMAN = str.maketrans(
+    {
+        "і": "I",
+        "1": "I",
+        "l": "I",
+        "|": "I",
+        "v": "V",
+        "у": "V",
+        "х": "X",
+        "м": "V",
+        "п": "II",
+        "н": "II",
+        "ш": "III",
+    }
+)
 
 
 def _roman(folded: str) -> str:
@@ -288,9 +309,10 @@ def _roman(folded: str) -> str:
 def _after_label(
     p: _Page, label: str, value: re.Pattern[str], window: int = 60
 ) -> re.Match[str] | None:
+    """The first ``value`` starting within ``window`` characters after a ``label``."""
     for lm in re.finditer(label, p.folded):
-        m = value.search(p.folded, lm.end(), min(len(p.folded), lm.end() + window))
-        if m is not None:
+        m = value.search(p.folded, lm.end(), min(len(p.folded), lm.end() + window + 80))
+        if m is not None and m.start() - lm.end() <= window:
             return m
     return None
 
@@ -307,9 +329,13 @@ def _series_number(pages: Sequence[_Page], kind: DocType) -> list[Field]:
             DocType.death_certificate,
         ):
             m = _after_label(p, _labels("серія"), _CIVIL) or _CIVIL.search(p.folded)
+            if m is None:
+                # Roman numerals come back as anything (У for V, П for II, Н…):
+                # the number after № still counts; the series is a best guess.
+                m = _after_label(p, _labels("серія"), _CIVIL_LOOSE, window=8)
             if m:
                 series = f"{_roman(m.group(1))}-{_cyr(m.group(2))}"
-                return _sn(p, m, series, _digits(m.group(3)), series_end=m.start(3))
+                return _sn(p, m, series, _digits(m.group(3)), series_end=m.end(2))
         elif kind == DocType.foreign_passport:
             m = _after_label(p, _labels("passport no.", "passport no", "паспорт №"), _FOREIGN)
             if m:
@@ -421,8 +447,24 @@ _AUTHORITY = frozenset({DocType.passport_id_card, DocType.foreign_passport})
 _TRIM = " \t:;,.—-"
 
 
-def _rest_of_line(p: _Page, pos: int) -> tuple[int, int] | None:
+# A long name wraps onto the next line: that line goes on in lower case, or the
+# first one stopped at an abbreviation or a preposition.
+_GOES_ON = re.compile(r"(?:\s(?:м|с|смт|вул|у|в|та|і|з)\.?|[,\-–])\s*$")
+_CONTINUES = re.compile(r"^\s*[а-яєіїґa-z«(]")
+
+
+def _rest_of_line(p: _Page, pos: int, *, wrap: bool = False) -> tuple[int, int] | None:
     _, end = p.line_bounds(pos)
+    if wrap and end < len(p.text):
+        _, next_end = p.line_bounds(end + 1)
+        following = p.text[end + 1 : next_end]
+        if (
+            following.strip()
+            and ":" not in following
+            and len(following) < 90
+            and (_CONTINUES.match(following) or _GOES_ON.search(p.text[pos:end]))
+        ):
+            end = next_end
     start = pos
     while start < end and p.text[start] in _TRIM:
         start += 1
@@ -453,18 +495,18 @@ def _issuer(pages: Sequence[_Page], kind: DocType) -> list[Field]:
         for p in pages:
             lm = re.search(rf"(?<![{_L}])(?:{_ISSUER_LABELS[kind]})(?![{_L}])", p.folded)
             if lm:
-                return _span_field("issuer", p, _rest_of_line(p, lm.end()))
+                return _span_field("issuer", p, _rest_of_line(p, lm.end(), wrap=True))
         return []
     if kind in _FIRST_LINE_ISSUER:
         for i, line in enumerate(first.text.split("\n")):
             if line.strip():
                 start = sum(len(x) + 1 for x in first.text.split("\n")[:i])
-                return _span_field("issuer", first, _rest_of_line(first, start))
+                return _span_field("issuer", first, _rest_of_line(first, start, wrap=True))
         return []
     if kind == DocType.decision:
         m = re.search(rf"^[^\n]*(?<![{_L}])(?:рада|комітет)[^\n]*$", first.folded, re.M)
         if m:
-            return _span_field("issuer", first, _rest_of_line(first, m.start()))
+            return _span_field("issuer", first, _rest_of_line(first, m.start(), wrap=True))
     return []
 
 
@@ -479,7 +521,7 @@ def _application(pages: Sequence[_Page]) -> list[Field]:
     for p in pages:
         lm = re.search(_labels("адміністративну послугу:", "послуга:", "послугу:"), p.folded)
         if lm:
-            out += _span_field("service", p, _rest_of_line(p, lm.end()))
+            out += _span_field("service", p, _rest_of_line(p, lm.end(), wrap=True))
             break
     for p in pages:
         lm = re.search(_labels("заявник:", "піб:", "прізвище, ім'я, по батькові:"), p.folded)
