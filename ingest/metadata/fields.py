@@ -450,7 +450,7 @@ _TRIM = " \t:;,.—-"
 # A long name wraps onto the next line: that line goes on in lower case, or the
 # first one stopped at an abbreviation or a preposition.
 _GOES_ON = re.compile(r"(?:\s(?:м|с|смт|вул|у|в|та|і|з)\.?|[,\-–])\s*$")
-_CONTINUES = re.compile(r"^\s*[а-яєіїґa-z«(]")
+_CONTINUES = re.compile(r"^\s*[а-яєіїґa-z]")
 
 
 def _rest_of_line(p: _Page, pos: int, *, wrap: bool = False) -> tuple[int, int] | None:
