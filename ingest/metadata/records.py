@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from archive.findings import identifier_key, identifier_ref
 from archive.metadata_models import DocumentMetadata, MetadataField, TypeCorrection
-from archive.models import DocState, Document, Page, utcnow
+from archive.models import DocState, Document, IndexOutbox, Page, utcnow
 from backends import Archive
 from common.pages import PageText
 from ingest.metadata.classifier import Prediction
@@ -145,6 +145,8 @@ def extract_metadata(
                 return None
             texts = list(pages) if pages is not None else _pages(s, document_id)
             row = classify_and_store(s, archive, document_id, texts, doc.meta)
+            # The index carries the type and dates once it has the fields (docs/metadata.md).
+            s.add(IndexOutbox(document_id=document_id, op="upsert"))
             return row.type
     except Exception:
         # Derived data: the document stays archived; the reason goes to the log
