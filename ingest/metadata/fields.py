@@ -259,8 +259,11 @@ _BOOKLET = re.compile(
     rf"(?<![{_L}0-9])({_CYR_SERIES}{{2}}){_SP}*(?:{_NUM}{_SP}*)?({_D}{{6}})(?![0-9])"
 )
 # The last letter of a three-letter series is often Б, which Tesseract reads as 5 or 6.
+# Ж is wide: Tesseract often splits it in two (ОК, 2К).
+_ZHE = "(?:[о02]к)"
 _THREE_SIX = re.compile(
-    rf"(?<![{_L}0-9])({_CYR_SERIES}{{2}}[а-яєіїґ56]){_SP}*(?:{_NUM}{_SP}*)?({_D}{{6}})(?![0-9])"
+    rf"(?<![{_L}0-9])((?:{_ZHE}|{_CYR_SERIES}){{2}}(?:{_ZHE}|[а-яєіїґ56]))"
+    rf"{_SP}*(?:{_NUM}{_SP}*)?({_D}{{6}})(?![0-9])"
 )
 _FOREIGN = re.compile(rf"(?<![{_L}0-9])([a-zа-яєіїґ]{{2}}){_SP}?({_D}{{6}})(?![0-9])")
 _CIVIL = re.compile(
@@ -268,13 +271,16 @@ _CIVIL = re.compile(
     rf"(?:{_NUM}{_SP}*)?({_D}{{6}})(?![0-9])"
 )
 _CIVIL_LOOSE = re.compile(
-    rf"([^\s№\-–—]{{1,4}}){_SP}?[-–—]{_SP}?([^\s№]{{2}}){_SP}*{_NUM}{_SP}*({_D}{{6}})(?![0-9])"
+    rf"([^\s№\-–—]{{1,4}}){_SP}?[-–—]{_SP}?([^\s№]{{2,3}}){_SP}*{_NUM}{_SP}*({_D}{{6}})(?![0-9])"
 )
 _AFTER_NUM = re.compile(rf"(?<![{_L}]){_NUM}{_SP}*([0-9][0-9оіз/\-.]*[0-9]|[0-9])(?![0-9])")
 _RUN = re.compile(rf"(?<![0-9]){_D}(?:{_SP}?{_D}){{7,13}}(?![0-9])")
 
 
-def _cyr(series: str) -> str:
+def _cyr(series: str, length: int | None = None) -> str:
+    """A series in Cyrillic capitals; a split Ж is joined when the series is a letter too long."""
+    if length is not None and len(series) > length:
+        series = re.sub(_ZHE, "ж", series, count=len(series) - length)
     return series.upper().translate(LATIN_TO_CYRILLIC).translate(_SERIES_DIGITS)
 
 
@@ -334,7 +340,7 @@ def _series_number(pages: Sequence[_Page], kind: DocType) -> list[Field]:
                 # the number after № still counts; the series is a best guess.
                 m = _after_label(p, _labels("серія"), _CIVIL_LOOSE, window=8)
             if m:
-                series = f"{_roman(m.group(1))}-{_cyr(m.group(2))}"
+                series = f"{_roman(m.group(1))}-{_cyr(m.group(2), 2)}"
                 return _sn(p, m, series, _digits(m.group(3)), series_end=m.end(2))
         elif kind == DocType.foreign_passport:
             m = _after_label(p, _labels("passport no.", "passport no", "паспорт №"), _FOREIGN)
@@ -347,7 +353,7 @@ def _series_number(pages: Sequence[_Page], kind: DocType) -> list[Field]:
         ):
             m = _THREE_SIX.search(p.folded)
             if m:
-                return _sn(p, m, _cyr(m.group(1)), _digits(m.group(2)))
+                return _sn(p, m, _cyr(m.group(1), 3), _digits(m.group(2)))
     return []
 
 
