@@ -135,7 +135,7 @@ def _open(
     with ctx.archive.db.session() as s:
         doc = s.get(Document, document_id, options=[selectinload(Document.case)])
         if doc is None:
-            raise NotFound("Документ не знайдено")
+            raise NotFound(access.DOCUMENT_NOT_FOUND)
         scope = scope_of(doc, settings.centre)
     decision = decide(
         ctx.principal, scope, reason, min_reason=settings.security.break_glass_min_reason
@@ -152,7 +152,7 @@ def _open(
                 details={"why": decision.why},
             )
         )
-        raise NotFound("Документ не знайдено")
+        raise NotFound(access.DOCUMENT_NOT_FOUND)
     if not decision.allows(need):
         ctx.events.publish(
             access.event(

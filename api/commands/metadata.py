@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.commands.base import fail, open_archive, operator, out
+from api.commands._uc import operator_context, run
+from api.commands.base import out
 from usecases import metadata as uc
-from usecases.access import events_for
 from usecases.context import Context
-from usecases.errors import ArchiveError, Invalid
 
 metadata_app = typer.Typer(
     help="Метадані документів: тип, реквізити, навчання класифікатора на виправленнях.",
@@ -34,22 +32,10 @@ ReasonOpt = Annotated[
 ]
 
 
-@contextmanager
-def _context() -> Iterator[Context]:
-    archive = open_archive()
-    try:
-        yield Context(archive, operator(archive), events_for(archive))
-    finally:
-        archive.close()
-
-
 def _run(call: Callable[[Context], T]) -> T:
-    """Call one use case; its error becomes one line and an exit code."""
-    with _context() as ctx:
-        try:
-            return call(ctx)
-        except ArchiveError as exc:
-            fail(exc.message, 2 if isinstance(exc, Invalid) else 1)
+    """Call one use case as the operator; its error becomes one line and an exit code."""
+    with operator_context() as ctx:
+        return run(call, ctx)
 
 
 def _print_view(view: uc.MetadataView, as_json: bool) -> None:

@@ -11,10 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
-from api.deps import ArchiveDep, EventsDep, PrincipalDep, ReasonQuery
+from api.deps import ContextDep, ReasonQuery
 from ingest.metadata import DocType
 from usecases import metadata as uc
-from usecases.context import Context
 
 router = APIRouter(prefix="/api/metadata", tags=["metadata"])
 
@@ -60,8 +59,8 @@ class RetrainOut(BaseModel):
 
 
 @router.get("/types", response_model=list[TypeOut], summary="Перелік типів документів")
-def list_types(archive: ArchiveDep, events: EventsDep, p: PrincipalDep) -> Any:
-    return [t.as_json() for t in uc.list_document_types(Context(archive, p, events))]
+def list_types(ctx: ContextDep) -> Any:
+    return [t.as_json() for t in uc.list_document_types(ctx)]
 
 
 @router.get(
@@ -71,12 +70,9 @@ def list_types(archive: ArchiveDep, events: EventsDep, p: PrincipalDep) -> Any:
 )
 def get_metadata(
     document_id: str,
-    archive: ArchiveDep,
-    events: EventsDep,
-    p: PrincipalDep,
+    ctx: ContextDep,
     reason: ReasonQuery = None,
 ) -> Any:
-    ctx = Context(archive, p, events)
     return uc.show_metadata(ctx, document_id=document_id, reason=reason).as_json()
 
 
@@ -88,11 +84,8 @@ def get_metadata(
 def correct_type(
     document_id: str,
     body: Annotated[CorrectionIn, Body()],
-    archive: ArchiveDep,
-    events: EventsDep,
-    p: PrincipalDep,
+    ctx: ContextDep,
 ) -> Any:
-    ctx = Context(archive, p, events)
     view = uc.correct_document_type(
         ctx, document_id=document_id, type=body.type.value, reason=body.reason
     )
@@ -100,11 +93,5 @@ def correct_type(
 
 
 @router.post("/retrain", response_model=RetrainOut, summary="Перенавчити класифікатор типів")
-def retrain(
-    archive: ArchiveDep,
-    events: EventsDep,
-    p: PrincipalDep,
-    reclassify: bool = False,
-) -> Any:
-    ctx = Context(archive, p, events)
+def retrain(ctx: ContextDep, reclassify: bool = False) -> Any:
     return uc.retrain_classifier(ctx, reclassify_documents=reclassify).as_json()

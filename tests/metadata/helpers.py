@@ -10,8 +10,7 @@ from sqlalchemy import select
 from archive.models import Case, DocState, Document, Page, Source, utcnow
 from archive.users import Role
 from backends import Archive
-from usecases.access import events_for
-from usecases.context import Context
+from usecases.context import Context, events_for
 from usecases.policy import Principal
 
 DEPT = "ДМС"

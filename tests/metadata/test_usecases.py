@@ -23,7 +23,7 @@ from usecases.registry import USE_CASES
 
 
 def _entries(archive: Archive, action: Action) -> list[object]:
-    from usecases.access import events_for
+    from usecases.context import events_for
 
     return [e for e in events_for(archive).log.entries(limit=10_000) if e.action == action.value]
 
