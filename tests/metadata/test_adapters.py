@@ -42,7 +42,7 @@ def test_cli_show_correct_types(tmp_path: Path) -> None:
 
     fixed = json.loads(cli(data, "metadata", "correct", doc, "довідка (інша)", "--json").stdout)
     assert (fixed["type"], fixed["source"]) == ("certificate_other", "correction")
-    bad = cli(data, "metadata", "correct", doc, "не-тип", code=2)
+    bad = cli(data, "metadata", "correct", doc, "не-тип", code=1)  # refused (api.exit_codes)
     assert "Невідомий тип" in bad.stderr
     missing = cli(data, "metadata", "show", "f" * 32, code=1)
     assert "не знайдено" in missing.stderr
