@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from api import problems, web
 from api.routes import audit, auth, cases, documents, health, scans, search, users
+from api.routes import metadata as metadata_routes
 from api.upload_limit import UploadLimit
 from archive.models import utcnow
 from archive.settings import Settings
@@ -93,6 +94,7 @@ def create_app(
     app.include_router(scans.router, responses=problems.responses(404, 409, 413))
     app.include_router(health.router)
     app.include_router(web.router)
+    app.include_router(metadata_routes.router)
     return app
 
 

@@ -118,6 +118,10 @@ class Action(enum.StrEnum):
     station_upload_status = "station.upload_status"
     station_upload_append = "station.upload_append"
     station_upload_complete = "station.upload_complete"
+    # Metadata extraction (ingest/metadata): fields shown, type corrected, retrained.
+    document_fields = "document.fields"
+    document_type_correct = "document.type_correct"
+    metadata_retrain = "metadata.retrain"
 
 
 class Outcome(enum.StrEnum):

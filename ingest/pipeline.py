@@ -41,6 +41,7 @@ from archive.store import StoreError
 from archive.store.base import sha256_file
 from backends import Archive
 from ingest.job import JobResult
+from ingest.metadata import extract_metadata
 from ingest.ocr import OcrOptions
 from ingest.preflight import Limits
 
@@ -369,6 +370,7 @@ def process_document(archive: Archive, document_id: str, run: JobRunner, owner: 
             return True
         pdfa = archive.store.put_file(result.pdfa_path)
         _finish_archived(archive, document_id, pdfa.sha256, result)
+        extract_metadata(archive, document_id, result.pages)  # type and fields: ingest/metadata
         return True
     except Exception:
         # A transient failure (store outage, a killed worker process): give the

@@ -65,6 +65,12 @@ MATRIX: dict[tuple[str, str], set[str] | tuple[str, int]] = {
     ("POST", "/api/uploads/{sha256}/complete"): {A},
     ("GET", "/api/batches/held"): {A},
     ("POST", "/api/batches/parts/{part_id}/attach"): {A},
+    # Metadata extraction (tests/metadata): the type and dates at metadata level; correcting
+    # the type needs the content; retraining is the administrator's.
+    ("GET", "/api/metadata/types"): {A, OF, R, D, S},
+    ("GET", "/api/metadata/documents/{document_id}"): {A, OF, R, D},
+    ("PUT", "/api/metadata/documents/{document_id}/type"): {A, OF},
+    ("POST", "/api/metadata/retrain"): {A},
 }
 
 
@@ -137,6 +143,8 @@ def call(world: World, method: str, path: str, headers: dict[str, str], role: st
         body = {"login": f"new-{next(_counter)}", "role": "official", "department": "ДМС",
                 "password": "a long enough password"}  # fmt: skip
         r = http.post(url, json=body, headers=headers)
+    elif method == "PUT":  # /api/metadata/documents/{document_id}/type
+        r = http.put(url, json={"type": "application"}, headers=headers)
     else:
         r = http.post(url, headers=headers)
     return r.status_code

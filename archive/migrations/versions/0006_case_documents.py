@@ -1,7 +1,7 @@
 """case_documents: every case holding a document (the same bytes, several cases)
 
 Revision ID: 0006_case_documents
-Revises: 0003
+Revises: 0005_metadata
 Create Date: 2026-11-24 09:00:00
 
 Chained to 0003 (the head on main when it was written); when 0004_retention
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_case_documents"
-down_revision = "0003"
+down_revision = "0005_metadata"
 branch_labels = None
 depends_on = None
 
