@@ -60,6 +60,11 @@ class Capability(enum.StrEnum):
     manage_users = "manage_users"
     read_audit = "read_audit"
     verify_audit = "verify_audit"
+    # Retention: plans, approvals, holds, acts (archivists); the uncollected-results
+    # to-do list (administrators); fixity checks (archivists and IT).
+    manage_retention = "manage_retention"
+    uncollected_results = "uncollected_results"
+    check_fixity = "check_fixity"
 
 
 _CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -69,6 +74,9 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.manage_users: frozenset({Role.sysadmin}),
     Capability.read_audit: frozenset({Role.dpo}),
     Capability.verify_audit: frozenset({Role.dpo, Role.sysadmin}),
+    Capability.manage_retention: frozenset({Role.archivist}),
+    Capability.uncollected_results: frozenset({Role.administrator}),
+    Capability.check_fixity: frozenset({Role.archivist, Role.sysadmin}),
 }
 
 # What each kind of read needs.
