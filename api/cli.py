@@ -22,6 +22,7 @@ from api.commands.case import case_app
 from api.commands.desk import batch_app, station_app
 from api.commands.desk import scan as desk_scan
 from api.commands.desk import watch as desk_watch
+from api.commands.retention import fixity_app, retention_app
 from api.logs import ScrubFilter
 from archive.models import PackageKind, Source
 from archive.settings import Settings, load_settings
@@ -41,6 +42,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(case_app, name="case")
 app.add_typer(batch_app, name="batch")
 app.add_typer(station_app, name="station")
+app.add_typer(retention_app, name="retention")
+app.add_typer(fixity_app, name="fixity")
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
 
