@@ -45,10 +45,11 @@ def move(store: ObjectStore, sha256: str, *, retain_until: dt.date | None, held:
 
             s3._retry(
                 lambda: s3.client.copy_object(
-                    s3._bucket(Tier.archival), s3.key(sha256),
+                    s3._bucket(Tier.archival),
+                    s3.key(sha256),
                     CopySource(s3._bucket(Tier.operational), s3.key(sha256)),
                 )
-            )  # fmt: skip
+            )
         else:
             data_path = store.path(sha256, Tier.operational)  # type: ignore[attr-defined]
             store.put_file(data_path, Tier.archival)
@@ -105,13 +106,13 @@ def signed_manifest(key: bytes, body: dict[str, Any]) -> bytes:
     """A manifest with its HMAC-SHA256 signature (canonical JSON, deterministic)."""
     payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     sig = hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
-    return json.dumps({"manifest": body, "hmac_sha256": sig}, sort_keys=True,
-                      ensure_ascii=False, indent=1).encode()  # fmt: skip
+    return json.dumps(
+        {"manifest": body, "hmac_sha256": sig}, sort_keys=True, ensure_ascii=False, indent=1
+    ).encode()
 
 
 def check_manifest(key: bytes, data: bytes) -> bool:
     doc = json.loads(data)
-    payload = json.dumps(doc["manifest"], sort_keys=True, separators=(",", ":"),
-                         ensure_ascii=False)  # fmt: skip
+    payload = json.dumps(doc["manifest"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     want = hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
     return hmac.compare_digest(want, str(doc.get("hmac_sha256", "")))

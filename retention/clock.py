@@ -46,9 +46,11 @@ class Period:
 def add(start: dt.date, period: Period) -> dt.date:
     """``start`` plus a finite period, in calendar months and years."""
     if period.kind == "years":
-        return start + relativedelta(years=period.amount)
+        out: dt.date = start + relativedelta(years=period.amount)
+        return out
     if period.kind == "months":
-        return start + relativedelta(months=period.amount)
+        out = start + relativedelta(months=period.amount)
+        return out
     raise ValueError(f"period {period.kind!r} has no end")
 
 

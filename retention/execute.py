@@ -11,6 +11,7 @@ its access-log entry is written once (a re-run looks for it first).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -227,7 +228,15 @@ class Applier:
         if step is not None:
             self._audited(
                 step.id,
-                StepAudit("act", self.plan_id, number, 0, None, [], {"act_sha256": step.details.get("sha256")}),
+                StepAudit(
+                    "act",
+                    self.plan_id,
+                    number,
+                    0,
+                    None,
+                    [],
+                    {"act_sha256": step.details.get("sha256")},
+                ),
             )
 
     def render_act(self) -> bytes:
@@ -259,17 +268,22 @@ class Applier:
         action = "skipped" if record.details.get("skipped") else item.action
         self._audited(
             record.id,
-            StepAudit(action, self.plan_id, number, item.id, item.case_number,
-                      list(record.details.get("documents", [])),
-                      {k: v for k, v in record.details.items() if k != "documents"}),
-        )  # fmt: skip
+            StepAudit(
+                action,
+                self.plan_id,
+                number,
+                item.id,
+                item.case_number,
+                list(record.details.get("documents", [])),
+                {k: v for k, v in record.details.items() if k != "documents"},
+            ),
+        )
         if item.action == "dispose" and not record.details.get("skipped"):
             ids = list(record.details.get("documents", []))
             if ids:
-                try:
+                # If the index is down, the outbox row deletes it later.
+                with contextlib.suppress(Exception):
                     self.archive.index.delete(ids)
-                except Exception:  # the outbox row deletes it later
-                    pass
 
     def _docs(self, s: Session, item: PlanItem) -> list[Document]:
         q = select(Document).where(Document.case_id == item.case_id)
@@ -316,8 +330,14 @@ class Applier:
             row = s.get(PlanItem, item.id)
             assert row is not None
             row.state, row.done_at = "skipped", utcnow()
-            s.add(CaseEvent(case_id=item.case_id, kind="retention.skipped", actor=self.actor,
-                            details={"plan": item.plan_id, "rule": item.rule, "why": "hold"}))  # fmt: skip
+            s.add(
+                CaseEvent(
+                    case_id=item.case_id,
+                    kind="retention.skipped",
+                    actor=self.actor,
+                    details={"plan": item.plan_id, "rule": item.rule, "why": "hold"},
+                )
+            )
             step = self._record(s, item.id, "record", skipped="hold", rule=item.rule)
         _checkpoint()
         return step
@@ -365,7 +385,10 @@ class Applier:
         ids = [d.id for d in docs]
         pages = 0
         if ids:
-            pages = int(s.scalar(select(func.count()).select_from(Page).where(Page.document_id.in_(ids))) or 0)
+            pages = int(
+                s.scalar(select(func.count()).select_from(Page).where(Page.document_id.in_(ids)))
+                or 0
+            )
             s.execute(delete(DocumentFinding).where(DocumentFinding.document_id.in_(ids)))
             s.execute(delete(Page).where(Page.document_id.in_(ids)))
             for d in docs:
@@ -378,12 +401,23 @@ class Applier:
         if reg is not None:
             reg.contact = None
         for pkg in s.scalars(select(Package).where(Package.case_id == case.id)):
-            pkg.inventory = [{"title": "—", "sheets": int(r.get("sheets") or 1), "document_id": None}
-                             for r in pkg.inventory or []]  # fmt: skip
+            pkg.inventory = [
+                {"title": "—", "sheets": int(r.get("sheets") or 1), "document_id": None}
+                for r in pkg.inventory or []
+            ]
         what = {"documents": len(ids), "pages": pages, "objects": len(shas), "sha256": shas}
-        s.add(Tombstone(case_id=case.id, centre=case.centre, case_number=case.number,
-                        plan_id=plan.id, act_number=plan.number, act_sha256=plan.act_sha256,
-                        destroyed_by=self.actor, what=what))  # fmt: skip
+        s.add(
+            Tombstone(
+                case_id=case.id,
+                centre=case.centre,
+                case_number=case.number,
+                plan_id=plan.id,
+                act_number=plan.number,
+                act_sha256=plan.act_sha256,
+                destroyed_by=self.actor,
+                what=what,
+            )
+        )
         return {"pages": pages, "objects": len(shas)}
 
 
@@ -391,12 +425,19 @@ def act_of(s: Session, plan: Plan, institution: str) -> forms.Act:
     """The act's rows: destroyed files grouped by index and the year they were closed."""
     groups: dict[tuple[str, int], list[tuple[str, dt.date, str, str]]] = defaultdict(list)
     q = (
-        select(PlanItem.case_number, PlanItem.nomenclature, PlanItem.period, PlanItem.article,
-               PlanItem.clock_start, Case.closed_at, Case.registered_at)
+        select(
+            PlanItem.case_number,
+            PlanItem.nomenclature,
+            PlanItem.period,
+            PlanItem.article,
+            PlanItem.clock_start,
+            Case.closed_at,
+            Case.registered_at,
+        )
         .join(Case, Case.id == PlanItem.case_id)
         .where(PlanItem.plan_id == plan.id, PlanItem.action == "dispose")
         .order_by(PlanItem.seq)
-    )  # fmt: skip
+    )
     titles: dict[str, str] = {}
     from retention.rules import parse
 

@@ -18,7 +18,9 @@ BATCH = 500
 def _objects(archive: Archive, sample: int | None) -> list[tuple[str, str]]:
     with archive.db.session() as s:
         total = int(s.scalar(select(func.count()).select_from(Document)) or 0)
-        q = select(Document.sha256, Document.original_tier, Document.pdfa_sha256, Document.pdfa_tier)
+        q = select(
+            Document.sha256, Document.original_tier, Document.pdfa_sha256, Document.pdfa_tier
+        )
         if sample is not None and sample < total:
             offsets = sorted(random.sample(range(total), sample))
             rows = [s.execute(q.order_by(Document.id).offset(o).limit(1)).one() for o in offsets]

@@ -25,9 +25,19 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from scanner._fonts import BOLD, REGULAR, register_fonts
 
 MONTHS = (
-    "січня", "лютого", "березня", "квітня", "травня", "червня",
-    "липня", "серпня", "вересня", "жовтня", "листопада", "грудня",
-)  # fmt: skip
+    "січня",
+    "лютого",
+    "березня",
+    "квітня",
+    "травня",
+    "червня",
+    "липня",
+    "серпня",
+    "вересня",
+    "жовтня",
+    "листопада",
+    "грудня",
+)
 
 
 def ua_date(d: dt.date | None) -> str:
@@ -181,8 +191,11 @@ def render_act(act: Act) -> bytes:
         Spacer(1, 3 * mm),
         _p(f"Разом: {total} справ за {span} {'рік' if '–' not in span else 'роки'}.", st["p"]),
         Spacer(1, 5 * mm),
-        _p("Посада особи, яка проводила експертизу цінності документів  ____________  "
-           "______________________", st["p"]),  # fmt: skip
+        _p(
+            "Посада особи, яка проводила експертизу цінності документів  ____________  "
+            "______________________",
+            st["p"],
+        ),
         Spacer(1, 4 * mm),
         _p(
             "СХВАЛЕНО\nПротокол засідання ЕК "
@@ -222,9 +235,15 @@ def render_inventory_pdf(title: str, institution: str, rows: Sequence[InventoryR
     st = _styles()
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=15 * mm, rightMargin=12 * mm, topMargin=12 * mm,
-        bottomMargin=12 * mm, title=title, invariant=1,
-    )  # fmt: skip
+        buf,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=title,
+        invariant=1,
+    )
     story: list[object] = [
         _p(institution, st["c"]),
         _p(title, st["h"]),
@@ -251,8 +270,10 @@ def render_inventory_pdf(title: str, institution: str, rows: Sequence[InventoryR
         Spacer(1, 4 * mm),
         _p("СХВАЛЕНО\nПротокол засідання ЕК від «___» ________ 20__ р. № ____", st["p"]),
         Spacer(1, 3 * mm),
-        _p("ПОГОДЖЕНО (ЗАТВЕРДЖЕНО)\nПротокол засідання ЕПК від «___» ________ 20__ р. № ____",
-           st["p"]),  # fmt: skip
+        _p(
+            "ПОГОДЖЕНО (ЗАТВЕРДЖЕНО)\nПротокол засідання ЕПК від «___» ________ 20__ р. № ____",
+            st["p"],
+        ),
     ]
     doc.build(story)  # type: ignore[arg-type]
     return buf.getvalue()
@@ -265,11 +286,25 @@ def inventory_csv(rows: Sequence[InventoryRow]) -> bytes:
     w.writerow(INVENTORY_HEAD)
     for r in rows:
         w.writerow(
-            [r.number, r.index, r.title, f"{r.first:%d.%m.%Y}–{r.last:%d.%m.%Y}", r.sheets,
-             r.period, r.notes]
-        )  # fmt: skip
+            [
+                r.number,
+                r.index,
+                r.title,
+                f"{r.first:%d.%m.%Y}–{r.last:%d.%m.%Y}",
+                r.sheets,
+                r.period,
+                r.notes,
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-__all__ = ["Act", "ActRow", "InventoryRow", "inventory_csv", "render_act",
-           "render_inventory_pdf", "ua_date"]  # fmt: skip
+__all__ = [
+    "Act",
+    "ActRow",
+    "InventoryRow",
+    "inventory_csv",
+    "render_act",
+    "render_inventory_pdf",
+    "ua_date",
+]

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from archive.cases import CaseRegistration
 from archive.models import Case, CaseEvent, Package, PackageKind
-from archive.retention_models import Plan, PlanItem, RuleSet as RuleSetRow, Tombstone
+from archive.retention_models import Plan, PlanItem, Tombstone
+from archive.retention_models import RuleSet as RuleSetRow
 from retention.clock import add, after_closing, local_date, may_destroy
-from retention.rules import Rule, RuleSet, RulesError, example, parse
+from retention.rules import Rule, RulesError, RuleSet, example, parse
 
 BATCH = 2000
 OPEN_STATES = ("drafted", "approved", "agreed", "applying")

@@ -131,7 +131,9 @@ class _Checker:
             out[key] = (k, v)
         return out
 
-    def unknown(self, m: dict[str, tuple[yaml.Node, yaml.Node]], allowed: set[str], what: str) -> None:
+    def unknown(
+        self, m: dict[str, tuple[yaml.Node, yaml.Node]], allowed: set[str], what: str
+    ) -> None:
         for key, (k, _v) in m.items():
             if key not in allowed:
                 known = ", ".join(sorted(allowed))
@@ -163,7 +165,12 @@ class _Checker:
 
     def period(self, node: yaml.Node, what: str) -> Period | None:
         """``{years: 3}``, ``{months: 2}``, ``dzn`` or ``permanent``."""
-        if isinstance(node, yaml.ScalarNode) and node.value in ("dzn", "ДЗН", "permanent", "постійно"):
+        if isinstance(node, yaml.ScalarNode) and node.value in (
+            "dzn",
+            "ДЗН",
+            "permanent",
+            "постійно",
+        ):
             return Period("dzn" if node.value in ("dzn", "ДЗН") else "permanent")
         m = self.mapping(node, what) if isinstance(node, yaml.MappingNode) else None
         if m is None or len(m) != 1 or next(iter(m)) not in ("years", "months"):
@@ -201,14 +208,20 @@ def parse(text: str, name: str = "rules.yaml", *, example: bool = False) -> Rule
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise RulesError(name, [Problem(line, f"файл не є коректним YAML ({exc.problem})")]) from exc
+        raise RulesError(
+            name, [Problem(line, f"файл не є коректним YAML ({exc.problem})")]
+        ) from exc
     if root is None:
         raise RulesError(name, [Problem(1, "файл порожній")])
     top = c.mapping(root, "файл")
     if top is None:
         raise RulesError(name, c.problems)
     c.unknown(top, {"year", "title", "nomenclature", "rules"}, "файл")
-    year = c.integer(top["year"][1], "year (рік, з 1 січня якого діють правила)", 2000, 2200) if "year" in top else None
+    year = (
+        c.integer(top["year"][1], "year (рік, з 1 січня якого діють правила)", 2000, 2200)
+        if "year" in top
+        else None
+    )
     if "year" not in top:
         c.fail(root, "немає ключа year: рік, з 1 січня якого діє номенклатура")
     entries: dict[str, Entry] = {}
@@ -280,12 +293,16 @@ def _rule(c: _Checker, node: yaml.Node, entries: dict[str, Entry]) -> Rule | Non
     rid = c.text(m["id"][1], "id правила", max_len=64) if "id" in m else None
     title = c.text(m["title"][1], "title правила") if "title" in m else rid
     action = c.choice(m["action"][1], "action (дія)", ACTIONS) if "action" in m else None
-    clock = c.choice(m["clock"][1], "clock (від чого лічиться строк)", CLOCKS) if "clock" in m else None
+    clock = (
+        c.choice(m["clock"][1], "clock (від чого лічиться строк)", CLOCKS) if "clock" in m else None
+    )
     after = c.period(m["after"][1], "after (через який час)") if "after" in m else None
-    retain = c.period(m["retain"][1], "retain (строк незмінності в архіві)") if "retain" in m else None
+    retain = (
+        c.period(m["retain"][1], "retain (строк незмінності в архіві)") if "retain" in m else None
+    )
     entry: Entry | None = None
     if "nomenclature" in m:
-        k, v = m["nomenclature"]
+        _k, v = m["nomenclature"]
         index = c.text(v, "nomenclature (індекс справи)", max_len=64)
         if index is not None:
             entry = entries.get(index)
@@ -306,13 +323,18 @@ def _rule(c: _Checker, node: yaml.Node, entries: dict[str, Entry]) -> Rule | Non
         )
         return None
     if action == "dispose" and entry is None:
-        c.fail(node, f"правило «{rid}»: знищення можливе лише за статтею номенклатури (nomenclature)")
+        c.fail(
+            node, f"правило «{rid}»: знищення можливе лише за статтею номенклатури (nomenclature)"
+        )
         return None
     if action == "dispose" and entry is not None and not entry.period.finite:
         c.fail(node, f"правило «{rid}»: справи зі строком «{entry.period.label()}» не знищуються")
         return None
     if action == "dispose" and clock != "closed":
-        c.fail(node, f"правило «{rid}»: строк зберігання для знищення лічиться від закриття справи (clock: closed)")
+        c.fail(
+            node,
+            f"правило «{rid}»: строк для знищення лічиться від закриття справи (clock: closed)",
+        )
         return None
     return Rule(
         id=rid,

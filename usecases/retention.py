@@ -16,11 +16,12 @@ from archive.models import Case, Tier, utcnow
 from archive.retention_models import FixityCheck, Plan, PlanItem
 from archive.retention_models import RuleSet as RuleSetRow
 from archive.store import StoreError
-from retention import archival, holds, plan as planning
-from retention.execute import ApplyError, Applier, StepAudit, act_of
+from retention import archival, holds
+from retention import plan as planning
+from retention.execute import Applier, ApplyError, StepAudit, act_of
 from retention.forms import render_act
 from retention.holds import HoldError
-from retention.rules import RulesError
+from retention.rules import RulesError, RuleSet
 from search.base import SearchQuery
 from usecases.access import event, require
 from usecases.context import Context
@@ -59,21 +60,43 @@ class RulesView:
     rules: list[dict[str, Any]]
 
     def as_json(self) -> dict[str, Any]:
-        return {"year": self.year, "name": self.name, "sha256": self.sha256,
-                "example": self.example, "nomenclature": self.entries, "rules": self.rules}  # fmt: skip
+        return {
+            "year": self.year,
+            "name": self.name,
+            "sha256": self.sha256,
+            "example": self.example,
+            "nomenclature": self.entries,
+            "rules": self.rules,
+        }
 
 
-def _rules_view(rs: planning.RuleSet) -> RulesView:
+def _rules_view(rs: RuleSet) -> RulesView:
     return RulesView(
         year=rs.year,
         name=rs.name,
         sha256=rs.sha256,
         example=rs.example,
-        entries=[{"index": e.index, "title": e.title, "period": e.period.label(),
-                  "article": e.article, "notes": e.notes} for e in rs.entries.values()],  # fmt: skip
-        rules=[{"id": r.id, "title": r.title, "action": r.action, "clock": r.clock,
-                "period": r.period.label(), "nomenclature": r.entry.index if r.entry else None}
-               for r in rs.rules],  # fmt: skip
+        entries=[
+            {
+                "index": e.index,
+                "title": e.title,
+                "period": e.period.label(),
+                "article": e.article,
+                "notes": e.notes,
+            }
+            for e in rs.entries.values()
+        ],
+        rules=[
+            {
+                "id": r.id,
+                "title": r.title,
+                "action": r.action,
+                "clock": r.clock,
+                "period": r.period.label(),
+                "nomenclature": r.entry.index if r.entry else None,
+            }
+            for r in rs.rules
+        ],
     )
 
 
@@ -85,16 +108,27 @@ def load_rules(ctx: Context, *, text: str, name: str) -> RulesView:
         with ctx.archive.db.session() as s:
             rs = planning.store_rules(s, text, name[:500], ctx.actor)
     except RulesError as exc:
-        ctx.events.publish(event(ctx.principal, Action.retention_rules_load, Outcome.failed,
-                                 details={"problems": len(exc.problems)}))  # fmt: skip
+        ctx.events.publish(
+            event(
+                ctx.principal,
+                Action.retention_rules_load,
+                Outcome.failed,
+                details={"problems": len(exc.problems)},
+            )
+        )
         # Report the failure under this use case's action (one entry, not allowed).
         raise Invalid(
             "Файл правил не прийнято; чинні правила не змінено",
             code="rules_invalid",
             details={"problems": [str(p) for p in exc.problems]},
         ) from exc
-    ctx.events.publish(event(ctx.principal, Action.retention_rules_load,
-                             details={"year": rs.year, "sha256": rs.sha256}))  # fmt: skip
+    ctx.events.publish(
+        event(
+            ctx.principal,
+            Action.retention_rules_load,
+            details={"year": rs.year, "sha256": rs.sha256},
+        )
+    )
     return _rules_view(rs)
 
 
@@ -103,11 +137,13 @@ def show_rules(ctx: Context, *, as_of: dt.date | None = None) -> RulesView:
     require(ctx.events, ctx.principal, Capability.manage_retention, Action.retention_rules_show)
     with ctx.archive.db.session() as s:
         rs = planning.in_force(s, as_of or _today(ctx))
-    ctx.events.publish(event(ctx.principal, Action.retention_rules_show, details={"sha256": rs.sha256}))
+    ctx.events.publish(
+        event(ctx.principal, Action.retention_rules_show, details={"sha256": rs.sha256})
+    )
     return _rules_view(rs)
 
 
-# --- what is due ---------------------------------------------------------------------------
+# --- what is due ---
 
 
 @dataclass(slots=True)
@@ -122,8 +158,13 @@ class DueReport:
         for line in self.lines:
             key = "blocked" if line.blocked else line.action
             counts[key] = counts.get(key, 0) + 1
-        return {"as_of": self.as_of.isoformat(), "rules": self.rules, "example": self.example,
-                "counts": counts, "due": [x.as_json() for x in self.lines]}  # fmt: skip
+        return {
+            "as_of": self.as_of.isoformat(),
+            "rules": self.rules,
+            "example": self.example,
+            "counts": counts,
+            "due": [x.as_json() for x in self.lines],
+        }
 
 
 @use_case(Action.retention_plan)
@@ -133,14 +174,20 @@ def plan_due(ctx: Context, *, as_of: dt.date | None = None) -> DueReport:
     day = as_of or _today(ctx)
     with ctx.archive.db.session() as s:
         rs = planning.in_force(s, day)
-        lines = list(planning.due(s, rs, day, ctx.archive.settings.desk.timezone,
-                                  centre=_centre(ctx)))  # fmt: skip
-    ctx.events.publish(event(ctx.principal, Action.retention_plan,
-                             details={"as_of": day.isoformat(), "lines": len(lines)}))  # fmt: skip
+        lines = list(
+            planning.due(s, rs, day, ctx.archive.settings.desk.timezone, centre=_centre(ctx))
+        )
+    ctx.events.publish(
+        event(
+            ctx.principal,
+            Action.retention_plan,
+            details={"as_of": day.isoformat(), "lines": len(lines)},
+        )
+    )
     return DueReport(day, rs.name, rs.example, lines)
 
 
-# --- plans -------------------------------------------------------------------------------------
+# --- plans ---
 
 
 @dataclass(slots=True)
@@ -160,28 +207,63 @@ class PlanView:
     lines: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "number": self.number, "as_of": self.as_of.isoformat(),
-                "state": self.state, "items": self.items,
-                "needs_agreement": self.needs_agreement, "drafted_by": self.drafted_by,
-                "ek": self.ek, "epk": self.epk, "applied_by": self.applied_by,
-                "applied_at": self.applied_at.isoformat() if self.applied_at else None,
-                "act_sha256": self.act_sha256, "lines": self.lines}  # fmt: skip
+        return {
+            "id": self.id,
+            "number": self.number,
+            "as_of": self.as_of.isoformat(),
+            "state": self.state,
+            "items": self.items,
+            "needs_agreement": self.needs_agreement,
+            "drafted_by": self.drafted_by,
+            "ek": self.ek,
+            "epk": self.epk,
+            "applied_by": self.applied_by,
+            "applied_at": self.applied_at.isoformat() if self.applied_at else None,
+            "act_sha256": self.act_sha256,
+            "lines": self.lines,
+        }
 
 
 def _view(p: Plan, lines: list[dict[str, Any]] | None = None) -> PlanView:
-    ek = ({"by": p.ek_by, "at": p.ek_at.isoformat() if p.ek_at else None,
-           "decision": p.ek_decision, "date": p.ek_date.isoformat() if p.ek_date else None}
-          if p.ek_by else None)  # fmt: skip
-    epk = ({"by": p.epk_by, "at": p.epk_at.isoformat() if p.epk_at else None,
-            "reference": p.epk_reference, "date": p.epk_date.isoformat() if p.epk_date else None}
-           if p.epk_by else None)  # fmt: skip
-    return PlanView(p.id, p.number, p.as_of, p.state, p.items_total, p.needs_agreement,
-                    p.drafted_by, ek, epk, p.applied_by, p.applied_at, p.act_sha256,
-                    lines or [])  # fmt: skip
+    ek = (
+        {
+            "by": p.ek_by,
+            "at": p.ek_at.isoformat() if p.ek_at else None,
+            "decision": p.ek_decision,
+            "date": p.ek_date.isoformat() if p.ek_date else None,
+        }
+        if p.ek_by
+        else None
+    )
+    epk = (
+        {
+            "by": p.epk_by,
+            "at": p.epk_at.isoformat() if p.epk_at else None,
+            "reference": p.epk_reference,
+            "date": p.epk_date.isoformat() if p.epk_date else None,
+        }
+        if p.epk_by
+        else None
+    )
+    return PlanView(
+        p.id,
+        p.number,
+        p.as_of,
+        p.state,
+        p.items_total,
+        p.needs_agreement,
+        p.drafted_by,
+        ek,
+        epk,
+        p.applied_by,
+        p.applied_at,
+        p.act_sha256,
+        lines or [],
+    )
 
 
 def _plan(s: Any, number: int) -> Plan:
-    plan = s.scalar(select(Plan).where(Plan.number == number))
+    plan: Plan | None = s.scalar(select(Plan).where(Plan.number == number))
     if plan is None:
         raise NotFound("План не знайдено", code="plan_not_found")
     return plan
@@ -195,11 +277,17 @@ def draft_plan(ctx: Context, *, as_of: dt.date | None = None) -> PlanView:
     with ctx.archive.db.session() as s:
         rs = planning.in_force(s, day)
         row = s.scalar(select(RuleSetRow.id).where(RuleSetRow.sha256 == rs.sha256).limit(1))
-        done = planning.draft(s, rs, row, day, ctx.archive.settings.desk.timezone, ctx.actor,
-                              centre=_centre(ctx))  # fmt: skip
+        done = planning.draft(
+            s, rs, row, day, ctx.archive.settings.desk.timezone, ctx.actor, centre=_centre(ctx)
+        )
         view = _view(done.plan)
-    ctx.events.publish(event(ctx.principal, Action.retention_draft,
-                             details={"plan": view.number, "items": view.items}))  # fmt: skip
+    ctx.events.publish(
+        event(
+            ctx.principal,
+            Action.retention_draft,
+            details={"plan": view.number, "items": view.items},
+        )
+    )
     return view
 
 
@@ -217,12 +305,24 @@ def show_plan(ctx: Context, *, number: int, limit: int = 1000) -> PlanView:
     require(ctx.events, ctx.principal, Capability.manage_retention, Action.retention_plan_read)
     with ctx.archive.db.session() as s:
         plan = _plan(s, number)
-        items = s.scalars(select(PlanItem).where(PlanItem.plan_id == plan.id)
-                          .order_by(PlanItem.seq).limit(limit))  # fmt: skip
-        lines = [{"seq": i.seq, "case": i.case_number, "rule": i.rule, "action": i.action,
-                  "nomenclature": i.nomenclature, "article": i.article, "period": i.period,
-                  "clock_start": i.clock_start.isoformat(), "due": i.due.isoformat(),
-                  "state": i.state} for i in items]  # fmt: skip
+        items = s.scalars(
+            select(PlanItem).where(PlanItem.plan_id == plan.id).order_by(PlanItem.seq).limit(limit)
+        )
+        lines = [
+            {
+                "seq": i.seq,
+                "case": i.case_number,
+                "rule": i.rule,
+                "action": i.action,
+                "nomenclature": i.nomenclature,
+                "article": i.article,
+                "period": i.period,
+                "clock_start": i.clock_start.isoformat(),
+                "due": i.due.isoformat(),
+                "state": i.state,
+            }
+            for i in items
+        ]
         view = _view(plan, lines)
     ctx.events.publish(event(ctx.principal, Action.retention_plan_read, details={"plan": number}))
     return view
@@ -236,7 +336,9 @@ def _check_ref(value: str, what: str) -> str:
 
 
 @use_case(Action.retention_approve)
-def approve_plan(ctx: Context, *, number: int, decision: str, date: dt.date | None = None) -> PlanView:
+def approve_plan(
+    ctx: Context, *, number: int, decision: str, date: dt.date | None = None
+) -> PlanView:
     """The expert commission (ЕК) approved the plan: who recorded it, when, the decision number."""
     require(ctx.events, ctx.principal, Capability.manage_retention, Action.retention_approve)
     decision = _check_ref(decision, "номер рішення ЕК")
@@ -248,26 +350,36 @@ def approve_plan(ctx: Context, *, number: int, decision: str, date: dt.date | No
         plan.ek_by, plan.ek_at, plan.ek_decision = ctx.actor, utcnow(), decision
         plan.ek_date = date or _today(ctx)
         view = _view(plan)
-    ctx.events.publish(event(ctx.principal, Action.retention_approve,
-                             details={"plan": number, "decision": decision}))  # fmt: skip
+    ctx.events.publish(
+        event(
+            ctx.principal, Action.retention_approve, details={"plan": number, "decision": decision}
+        )
+    )
     return view
 
 
 @use_case(Action.retention_agree)
-def agree_plan(ctx: Context, *, number: int, reference: str, date: dt.date | None = None) -> PlanView:
+def agree_plan(
+    ctx: Context, *, number: int, reference: str, date: dt.date | None = None
+) -> PlanView:
     """The archival authority's commission (ЕПК) agreed the destruction: reference and date."""
     require(ctx.events, ctx.principal, Capability.manage_retention, Action.retention_agree)
     reference = _check_ref(reference, "номер протоколу ЕПК")
     with ctx.archive.db.session() as s:
         plan = _plan(s, number)
         if plan.state != "approved":
-            raise Conflict("Погодити ЕПК можна лише план, затверджений ЕК", code="plan_not_approved")
+            raise Conflict(
+                "Погодити ЕПК можна лише план, затверджений ЕК", code="plan_not_approved"
+            )
         plan.state = "agreed"
         plan.epk_by, plan.epk_at, plan.epk_reference = ctx.actor, utcnow(), reference
         plan.epk_date = date or _today(ctx)
         view = _view(plan)
-    ctx.events.publish(event(ctx.principal, Action.retention_agree,
-                             details={"plan": number, "reference": reference}))  # fmt: skip
+    ctx.events.publish(
+        event(
+            ctx.principal, Action.retention_agree, details={"plan": number, "reference": reference}
+        )
+    )
     return view
 
 
@@ -279,11 +391,15 @@ def apply_plan(ctx: Context, *, number: int) -> dict[str, Any]:
         plan_id = _plan(s, number).id
 
     def audit(info: StepAudit) -> int:
-        return ctx.events.publish(event(
-            ctx.principal, _STEP_ACTIONS[info.action], case=info.case,
-            documents=info.documents[:50],
-            details={"step": info.key, "plan": info.plan_number, **info.details},
-        ))  # fmt: skip
+        return ctx.events.publish(
+            event(
+                ctx.principal,
+                _STEP_ACTIONS[info.action],
+                case=info.case,
+                documents=info.documents[:50],
+                details={"step": info.key, "plan": info.plan_number, **info.details},
+            )
+        )
 
     def find(floor: int, info: StepAudit) -> int | None:
         rows = ctx.events.log.entries(actions=[_STEP_ACTIONS[info.action].value], limit=100_000)
@@ -292,8 +408,9 @@ def apply_plan(ctx: Context, *, number: int) -> dict[str, Any]:
                 return e.seq
         return None
 
-    applier = Applier(ctx.archive, plan_id, ctx.actor, audit, find,
-                      identifier_key(ctx.archive.settings))  # fmt: skip
+    applier = Applier(
+        ctx.archive, plan_id, ctx.actor, audit, find, identifier_key(ctx.archive.settings)
+    )
     try:
         report = applier.run()
     except ApplyError as exc:
@@ -322,7 +439,7 @@ def act_pdf(ctx: Context, *, number: int) -> bytes:
     return pdf
 
 
-# --- holds ------------------------------------------------------------------------------------------
+# --- holds ---
 
 
 def _cases_for(ctx: Context, s: Any, target: str) -> list[Case]:
@@ -333,8 +450,9 @@ def _cases_for(ctx: Context, s: Any, target: str) -> list[Case]:
     found = list(s.scalars(q))
     if found:
         return found
-    hits = ctx.archive.index.search(SearchQuery(text=target, limit=500,
-                                                centres=[centre] if _centre(ctx) else None))  # fmt: skip
+    hits = ctx.archive.index.search(
+        SearchQuery(text=target, limit=500, centres=[centre] if _centre(ctx) else None)
+    )
     numbers = sorted({h.case for h in hits.hits if h.case})
     if not numbers:
         return []
@@ -362,16 +480,23 @@ def place_hold(ctx: Context, *, target: str, reason: str) -> list[holds.HoldView
             archival.set_hold(ctx.archive.store, sha, True)
         except StoreError as exc:
             raise Unavailable("Сховище не встановило утримання; повторіть", code="store") from exc
-    ctx.events.publish(event(ctx.principal, Action.retention_hold,
-                             case=placed[0].case if len(placed) == 1 else None,
-                             details={"cases": [h.case for h in placed]}))  # fmt: skip
+    ctx.events.publish(
+        event(
+            ctx.principal,
+            Action.retention_hold,
+            case=placed[0].case if len(placed) == 1 else None,
+            details={"cases": [h.case for h in placed]},
+        )
+    )
     return placed
 
 
 def _doc_shas(s: Any, case_id: int) -> list[str]:
     from archive.models import Document
 
-    rows = s.execute(select(Document.sha256, Document.pdfa_sha256).where(Document.case_id == case_id))
+    rows = s.execute(
+        select(Document.sha256, Document.pdfa_sha256).where(Document.case_id == case_id)
+    )
     return [x for r in rows for x in r if x]
 
 
@@ -384,7 +509,9 @@ def release_hold(ctx: Context, *, case: str, reason: str) -> list[holds.HoldView
         if not found:
             raise NotFound("Справу не знайдено", code="case_not_found")
         try:
-            released = [holds.view(h, found[0]) for h in holds.release(s, found[0], reason, ctx.actor)]
+            released = [
+                holds.view(h, found[0]) for h in holds.release(s, found[0], reason, ctx.actor)
+            ]
         except HoldError as exc:
             raise Conflict(str(exc), code="not_held") from exc
         shas = _doc_shas(s, found[0].id)
@@ -393,8 +520,14 @@ def release_hold(ctx: Context, *, case: str, reason: str) -> list[holds.HoldView
             archival.set_hold(ctx.archive.store, sha, False)
         except StoreError as exc:
             raise Unavailable("Сховище не зняло утримання; повторіть", code="store") from exc
-    ctx.events.publish(event(ctx.principal, Action.retention_release, case=case,
-                             details={"holds": [h.id for h in released]}))  # fmt: skip
+    ctx.events.publish(
+        event(
+            ctx.principal,
+            Action.retention_release,
+            case=case,
+            details={"holds": [h.id for h in released]},
+        )
+    )
     return released
 
 
@@ -407,7 +540,7 @@ def list_holds(ctx: Context) -> list[holds.HoldView]:
     return out
 
 
-# --- the administrators' to-do list ----------------------------------------------------------
+# --- the to-do list of administrators ---
 
 
 @use_case(Action.retention_todo)
@@ -418,19 +551,30 @@ def uncollected(ctx: Context, *, as_of: dt.date | None = None) -> list[dict[str,
     p = ctx.principal
     with ctx.archive.db.session() as s:
         rs = planning.in_force(s, day)
-        lines = [x for x in planning.due(s, rs, day, ctx.archive.settings.desk.timezone,
-                                         centre=p.centre) if x.action == "notify"]  # fmt: skip
+        lines = [
+            x
+            for x in planning.due(s, rs, day, ctx.archive.settings.desk.timezone, centre=p.centre)
+            if x.action == "notify"
+        ]
         if p.workplace:
             mine = set(s.scalars(select(Case.id).where(Case.workplace == p.workplace)))
             lines = [x for x in lines if x.case_id in mine]
-    out = [{"case": x.case, "centre": x.centre, "ready": x.clock_start.isoformat(),
-            "due": x.due.isoformat(), "todo": "надіслати результат поштою", "rule": x.rule}
-           for x in lines]  # fmt: skip
+    out = [
+        {
+            "case": x.case,
+            "centre": x.centre,
+            "ready": x.clock_start.isoformat(),
+            "due": x.due.isoformat(),
+            "todo": "надіслати результат поштою",
+            "rule": x.rule,
+        }
+        for x in lines
+    ]
     ctx.events.publish(event(p, Action.retention_todo, details={"cases": len(out)}))
     return out
 
 
-# --- fixity -------------------------------------------------------------------------------------------
+# --- fixity ---
 
 
 @use_case(Action.fixity_check)
@@ -443,9 +587,16 @@ def fixity_check(ctx: Context, *, sample: int | None = None) -> dict[str, Any]:
         report = check(ctx.archive, sample=sample)
     except StoreError as exc:
         raise Unavailable("Сховище недоступне", code="store") from exc
-    ctx.events.publish(event(ctx.principal, Action.fixity_check,
-                             outcome=Outcome.allowed if report["corrupt"] == 0 and report["missing"] == 0 else Outcome.failed,
-                             details={k: v for k, v in report.items() if k != "problems"}))  # fmt: skip
+    ctx.events.publish(
+        event(
+            ctx.principal,
+            Action.fixity_check,
+            outcome=Outcome.allowed
+            if report["corrupt"] == 0 and report["missing"] == 0
+            else Outcome.failed,
+            details={k: v for k, v in report.items() if k != "problems"},
+        )
+    )
     return report
 
 

@@ -1,4 +1,4 @@
-"""``cnap-archive retention …`` and ``cnap-archive fixity check``: adapters over usecases.retention."""
+"""``cnap-archive retention …`` and ``cnap-archive fixity check`` over usecases.retention."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ fixity_app = typer.Typer(help="Перевірка цілісності збер�
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")]
 AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="На дату РРРР-ММ-ДД (типово сьогодні).", show_default=False)
+    str | None,
+    typer.Option("--as-of", help="На дату РРРР-ММ-ДД (типово сьогодні).", show_default=False),
 ]
 PlanArg = Annotated[int, typer.Argument(help="Номер плану.")]
 
@@ -50,7 +51,9 @@ def _json(data: Any) -> None:
 
 
 @rules_app.command("load")
-def rules_load(path: Annotated[Path, typer.Argument(help="Файл YAML з номенклатурою і правилами.")]) -> None:
+def rules_load(
+    path: Annotated[Path, typer.Argument(help="Файл YAML з номенклатурою і правилами.")],
+) -> None:
     """Перевірити й увести в дію файл правил (з помилкою — відхиляється, чинні правила діють)."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -58,8 +61,10 @@ def rules_load(path: Annotated[Path, typer.Argument(help="Файл YAML з но�
         fail(f"не вдається прочитати {path} як текст UTF-8")
     with _ctx() as ctx:
         view = uc.load_rules(ctx, text=text, name=path.name)
-        out.print(f"Уведено в дію правила на {view.year} рік: {len(view.rules)} правил, "
-                  f"{len(view.entries)} статей номенклатури.")  # fmt: skip
+        out.print(
+            f"Уведено в дію правила на {view.year} рік: {len(view.rules)} правил, "
+            f"{len(view.entries)} статей номенклатури."
+        )
 
 
 @rules_app.command("show")
@@ -73,16 +78,20 @@ def rules_show(as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
         note = " [ПРИКЛАД — замініть своєю номенклатурою]" if view.example else ""
         out.print(f"Правила {escape(view.name)} на {view.year} рік{note}")
         for e in view.entries:
-            out.print(f"  {escape(e['index'])}  {escape(e['title'])} — {e['period']}, {escape(e['article'])}")
+            out.print(escape(f"  {e['index']}  {e['title']} — {e['period']}, {e['article']}"))
         for r in view.rules:
-            out.print(f"  правило {escape(r['id'])}: {r['action']} через {r['period']} від {r['clock']}")
+            out.print(
+                f"  правило {escape(r['id'])}: {r['action']} через {r['period']} від {r['clock']}"
+            )
 
 
 @retention_app.command("plan")
 def plan(
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
-    draft: Annotated[bool, typer.Option("--draft", help="Зберегти як проєкт плану для ЕК.")] = False,
+    draft: Annotated[
+        bool, typer.Option("--draft", help="Зберегти як проєкт плану для ЕК.")
+    ] = False,
 ) -> None:
     """Що настало: правило, стаття, початок відліку, дата; що заблоковано утриманням."""
     day = parse_date(as_of, "--as-of")
@@ -92,21 +101,30 @@ def plan(
             if as_json:
                 _json(view.as_json())
             else:
-                out.print(f"Складено план № {view.number} на {view.as_of}: позицій {view.items}"
-                          + ("; потрібне погодження ЕПК" if view.needs_agreement else ""))  # fmt: skip
+                out.print(
+                    f"Складено план № {view.number} на {view.as_of}: позицій {view.items}"
+                    + ("; потрібне погодження ЕПК" if view.needs_agreement else "")
+                )
             return
         rep = uc.plan_due(ctx, as_of=day)
         if as_json:
             _json(rep.as_json())
             return
         if rep.example:
-            out.print("[yellow]Діє ПРИКЛАД правил: завантажте свою номенклатуру (retention rules load).[/yellow]")
+            out.print(
+                "[yellow]Діє ПРИКЛАД правил: завантажте свою номенклатуру "
+                "(retention rules load).[/yellow]"
+            )
         out.print(f"На {rep.as_of}: {len(rep.lines)} позицій")
         for x in rep.lines:
             flag = " [ЗАБЛОКОВАНО: утримання]" if x.blocked else ""
             inplan = f" (у плані № {x.in_plan})" if x.in_plan else ""
-            out.print(escape(f"{x.case}  {x.action}  правило {x.rule}  {x.article or '—'}  "
-                             f"відлік з {x.clock_start}  настає {x.due}{flag}{inplan}"))  # fmt: skip
+            out.print(
+                escape(
+                    f"{x.case}  {x.action}  правило {x.rule}  {x.article or '—'}  "
+                    f"відлік з {x.clock_start}  настає {x.due}{flag}{inplan}"
+                )
+            )
 
 
 @retention_app.command("plans")
@@ -168,8 +186,10 @@ def apply(number: PlanArg, as_json: JsonOpt = False) -> None:
         if as_json:
             _json(rep)
             return
-        out.print(f"План № {rep['plan']}: {rep['state']}; виконано {rep['done']}, "
-                  f"пропущено (утримання) {rep['skipped']}, раніше {rep['already']}")  # fmt: skip
+        out.print(
+            f"План № {rep['plan']}: {rep['state']}; виконано {rep['done']}, "
+            f"пропущено (утримання) {rep['skipped']}, раніше {rep['already']}"
+        )
 
 
 @retention_app.command("act")
@@ -236,7 +256,9 @@ def todo(as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
 
 @fixity_app.command("check")
 def fixity_check(
-    sample: Annotated[int | None, typer.Option("--sample", min=1, help="Перевірити N випадкових документів.")] = None,
+    sample: Annotated[
+        int | None, typer.Option("--sample", min=1, help="Перевірити N випадкових документів.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Перечитати збережені об’єкти й звірити SHA-256."""
@@ -245,7 +267,9 @@ def fixity_check(
         if as_json:
             _json(rep)
         else:
-            out.print(f"Перевірено {rep['checked']}: цілі {rep['ok']}, пошкоджені {rep['corrupt']}, "
-                      f"відсутні {rep['missing']}")  # fmt: skip
+            out.print(
+                f"Перевірено {rep['checked']}: цілі {rep['ok']}, пошкоджені {rep['corrupt']}, "
+                f"відсутні {rep['missing']}"
+            )
         if rep["corrupt"] or rep["missing"]:
             raise typer.Exit(3)

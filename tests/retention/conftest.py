@@ -25,11 +25,11 @@ from archive.models import (
     Tier,
 )
 from archive.settings import Settings
+from archive.users import Role
 from backends import Archive
 from usecases import access
 from usecases.context import Context
 from usecases.policy import Principal
-from archive.users import Role
 
 CENTRE = "ЦНАП Тест"
 
@@ -60,8 +60,13 @@ def make_case(
     """A case with an input document and (when ready) an output document."""
     a = c.archive
     with a.db.session() as s:
-        reg = ops.Registration(service=service, centre=CENTRE, contact=contact,
-                               registered_at=at(registered), actor="admin")  # fmt: skip
+        reg = ops.Registration(
+            service=service,
+            centre=CENTRE,
+            contact=contact,
+            registered_at=at(registered),
+            actor="admin",
+        )
         case = ops.register(s, a.settings, reg).case
         for kind, day in ((PackageKind.input, registered), (PackageKind.output, ready)):
             if day is None:
@@ -74,17 +79,30 @@ def make_case(
             pkg.received_at = at(day)
             body = f"{kind} {case.number} {n}".encode()
             obj = a.store.put_bytes(body)
-            doc = Document(case_id=case.id, package_id=pkg.id, source=Source.scanner,
-                           original_name=f"{kind}.pdf", sha256=obj.sha256, size=len(body),
-                           state=DocState.archived, page_count=1)  # fmt: skip
+            doc = Document(
+                case_id=case.id,
+                package_id=pkg.id,
+                source=Source.scanner,
+                original_name=f"{kind}.pdf",
+                sha256=obj.sha256,
+                size=len(body),
+                state=DocState.archived,
+                page_count=1,
+            )
             s.add(doc)
             s.flush()
             s.add(Page(document_id=doc.id, number=1, text=f"текст {n}"))
         if ready is not None:
             case.status = CaseStatus.result_received
         if collected is not None:
-            ops.issue(s, case, ops.Recipient.applicant, "admin", identity_document="паспорт",
-                      at=at(collected))  # fmt: skip
+            ops.issue(
+                s,
+                case,
+                ops.Recipient.applicant,
+                "admin",
+                identity_document="паспорт",
+                at=at(collected),
+            )
         return case.number
 
 

@@ -21,16 +21,18 @@ D = dt.date
 def _world(c: Centre) -> dict[str, str]:
     return {
         # collected in person: only the 3-year disposal applies
-        "collected": make_case(c, 1, registered=D(2024, 2, 1), ready=D(2024, 2, 10),
-                               collected=D(2024, 2, 12)),  # fmt: skip
+        "collected": make_case(
+            c, 1, registered=D(2024, 2, 1), ready=D(2024, 2, 10), collected=D(2024, 2, 12)
+        ),
         # not collected, has a contact: the 2-month post to-do
         "post": make_case(c, 2, registered=D(2026, 1, 5), ready=D(2026, 1, 31)),
         # not collected, no contact: 3 months at the centre, then archival storage
         "nocontact": make_case(c, 3, registered=D(2026, 1, 5), ready=D(2026, 1, 31), contact=None),
         "held": make_case(c, 4, registered=D(2026, 1, 5), ready=D(2026, 1, 31), contact=None),
         # collected late in 2025: destroyed only from 1 January 2029
-        "late": make_case(c, 5, registered=D(2025, 11, 1), ready=D(2025, 12, 1),
-                          collected=D(2025, 12, 30)),  # fmt: skip
+        "late": make_case(
+            c, 5, registered=D(2025, 11, 1), ready=D(2025, 12, 1), collected=D(2025, 12, 30)
+        ),
     }
 
 
@@ -89,7 +91,10 @@ def test_two_years(centre: Centre) -> None:
     with c.archive.db.session() as s:
         case = s.scalar(select(Case).where(Case.number == n["collected"]))
         assert case is not None
-        assert s.scalar(select(func.count()).select_from(Document).where(Document.case_id == case.id)) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(Document).where(Document.case_id == case.id))
+            == 0
+        )
         assert s.scalar(select(func.count()).select_from(Page)) == 4 * 1 + 4  # others untouched
         tomb = s.scalar(select(Tombstone).where(Tombstone.case_id == case.id))
         assert tomb is not None and tomb.what["documents"] == 2 and tomb.act_number == plan2.number
