@@ -12,12 +12,13 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.routes import audit, auth, cases, documents, health, scans, search, users
+from api.routes import audit, auth, cases, documents, health, retention, scans, search, users
 from archive.models import utcnow
 from archive.settings import Settings
 from backends import Archive
 from ingest.dispatch import open_dispatcher
 from usecases.access import Denied, NotFound, events_for
+from usecases.errors import ArchiveError, Conflict, Invalid, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,15 @@ def create_app(
     async def not_found(_request: Request, _exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": "Документ не знайдено"}, status_code=404)
 
+    async def refused(_request: Request, exc: Exception) -> JSONResponse:
+        # Interim, until the one error table lands (Invalid 422, Conflict 409, Unavailable 503).
+        assert isinstance(exc, ArchiveError)
+        status = {Invalid: 422, Conflict: 409}.get(type(exc), 503)
+        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=status)
+
+    for cls in (Invalid, Conflict, Unavailable):
+        app.add_exception_handler(cls, refused)
+
     app.include_router(auth.router)
     app.include_router(documents.router)
     app.include_router(search.router)
@@ -87,6 +97,7 @@ def create_app(
     app.include_router(cases.router)
     app.include_router(scans.router)
     app.include_router(health.router)
+    app.include_router(retention.router)
     return app
 
 

@@ -124,6 +124,7 @@ class Action(enum.StrEnum):
     retention_holds = "retention.holds"
     retention_todo = "retention.todo"
     fixity_check = "fixity.check"
+    fixity_results = "fixity.results"
 
 
 class Outcome(enum.StrEnum):

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from archive.audit import Action, Outcome
 from archive.findings import identifier_key
@@ -600,4 +600,51 @@ def fixity_check(ctx: Context, *, sample: int | None = None) -> dict[str, Any]:
     return report
 
 
-__all__ = ["FixityCheck"]
+@dataclass(slots=True)
+class FixityResults:
+    """The latest fixity checks: counts by outcome and the objects that failed."""
+
+    checks: int
+    by_outcome: dict[str, int]
+    last_at: dt.datetime | None
+    problems: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "checks": self.checks,
+            "by_outcome": self.by_outcome,
+            "last_at": self.last_at.isoformat() if self.last_at else None,
+            "problems": self.problems,
+        }
+
+
+@use_case(Action.fixity_results)
+def fixity_results(ctx: Context, *, limit: int = 100) -> FixityResults:
+    """What the fixity checks found: counts by outcome, the latest failures first."""
+    require(ctx.events, ctx.principal, Capability.check_fixity, Action.fixity_results)
+    with ctx.archive.db.session() as s:
+        counts = {
+            str(o): int(n)
+            for o, n in s.execute(
+                select(FixityCheck.outcome, func.count()).group_by(FixityCheck.outcome)
+            )
+        }
+        last = s.scalar(select(func.max(FixityCheck.checked_at)))
+        bad = s.scalars(
+            select(FixityCheck)
+            .where(FixityCheck.outcome != "ok")
+            .order_by(FixityCheck.id.desc())
+            .limit(max(1, min(limit, 1000)))
+        )
+        problems = [
+            {
+                "sha256": r.sha256,
+                "tier": r.tier,
+                "outcome": r.outcome,
+                "checked_at": r.checked_at.isoformat(),
+            }
+            for r in bad
+        ]
+    out = FixityResults(sum(counts.values()), counts, last, problems)
+    ctx.events.publish(event(ctx.principal, Action.fixity_results, details={"checks": out.checks}))
+    return out
