@@ -40,7 +40,7 @@ from archive.models import (
 )
 from archive.retention_models import Plan, PlanItem, PlanStep, Tombstone
 from backends import Archive
-from retention import archival, forms
+from retention import archival, bag, forms
 from retention.rules import RuleSet
 
 BATCH = 500
@@ -79,6 +79,7 @@ class ApplyReport:
     skipped: int = 0
     already: int = 0
     objects: int = 0
+    bag: str | None = None
     by_action: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def as_json(self) -> dict[str, Any]:
@@ -89,6 +90,7 @@ class ApplyReport:
             "skipped": self.skipped,
             "already": self.already,
             "objects": self.objects,
+            "bag": self.bag,
             "by_action": dict(self.by_action),
         }
 
@@ -182,6 +184,13 @@ class Applier:
             number = plan.number
             if plan.state != "applied":
                 plan.state = "applying"
+            if plan.export_path is None and s.scalar(
+                select(PlanItem.id)
+                .where(PlanItem.plan_id == self.plan_id, PlanItem.action.in_(bag.BAGGED))
+                .limit(1)
+            ):
+                # Known before the items run, so their routing-sheet events can name it.
+                plan.export_path = str(bag.bag_dir(self.archive, number))
         report = ApplyReport(plan=number, state="applying")
         self._plan_steps(number)
         last = 0
@@ -200,6 +209,7 @@ class Applier:
             for item in items:
                 self._item(item, number, report)
             last = items[-1].seq
+        self._bag_step(number, report)
         with self.db.session() as s:
             plan = s.get(Plan, self.plan_id)
             assert plan is not None
@@ -238,6 +248,41 @@ class Applier:
                     {"act_sha256": step.details.get("sha256")},
                 ),
             )
+
+    def _bag_step(self, number: int, report: ApplyReport) -> None:
+        """The transfer package of the plan's transfers and exports (BagIt), built once."""
+        with self.db.session() as s:
+            step = self._step(s, 0, "bag")
+            if step is None:
+                done = s.scalar(
+                    select(PlanItem.id)
+                    .where(
+                        PlanItem.plan_id == self.plan_id,
+                        PlanItem.action.in_(bag.BAGGED),
+                        PlanItem.state == "done",
+                    )
+                    .limit(1)
+                )
+                if done is None:
+                    return
+        if step is None:
+            made = bag.build(self.archive, self.plan_id, self.actor)
+            _checkpoint()
+            with self.db.session() as s:
+                step = self._record(
+                    s,
+                    0,
+                    "bag",
+                    path=str(made.path),
+                    files=made.files,
+                    cases=made.cases,
+                    tagmanifest_sha256=made.tagmanifest_sha256,
+                )
+        report.bag = str(step.details.get("path"))
+        self._audited(
+            step.id,
+            StepAudit("bag", self.plan_id, number, 0, None, [], dict(step.details)),
+        )
 
     def render_act(self) -> bytes:
         with self.db.session() as s:

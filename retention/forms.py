@@ -262,7 +262,7 @@ def render_inventory_pdf(title: str, institution: str, rows: Sequence[InventoryR
                 _p(r.notes, st["small"]),
             ]
         )
-    story.append(_grid(data, [10 * mm, 22 * mm, 60 * mm, 34 * mm, 18 * mm, 20 * mm, 18 * mm]))
+    story.append(_grid(data, [10 * mm, 20 * mm, 54 * mm, 40 * mm, 18 * mm, 20 * mm, 20 * mm]))
     n = len(rows)
     story += [
         Spacer(1, 3 * mm),

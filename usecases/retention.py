@@ -36,6 +36,7 @@ _STEP_ACTIONS = {
     "review": Action.retention_review,
     "skipped": Action.retention_apply,
     "act": Action.retention_act,
+    "bag": Action.retention_export,
 }
 
 

@@ -190,6 +190,8 @@ def apply(number: PlanArg, as_json: JsonOpt = False) -> None:
             f"План № {rep['plan']}: {rep['state']}; виконано {rep['done']}, "
             f"пропущено (утримання) {rep['skipped']}, раніше {rep['already']}"
         )
+        if rep.get("bag"):
+            out.print(escape(f"Пакет передавання (BagIt): {rep['bag']}"))
 
 
 @retention_app.command("act")
