@@ -64,7 +64,6 @@ def lock(store: ObjectStore, sha256: str, *, retain_until: dt.date | None, held:
     if s3 is None:
         return
     from minio.commonconfig import COMPLIANCE
-    from minio.legalhold import LegalHold
     from minio.retention import Retention
 
     bucket, key = s3._bucket(Tier.archival), s3.key(sha256)
@@ -76,7 +75,14 @@ def lock(store: ObjectStore, sha256: str, *, retain_until: dt.date | None, held:
             s3._retry(
                 lambda: s3.client.set_object_retention(bucket, key, Retention(COMPLIANCE, until))
             )
-    s3._retry(lambda: s3.client.set_object_legal_hold(bucket, key, LegalHold(held)))
+    _legal_hold(s3, bucket, key, held)
+
+
+def _legal_hold(s3: Any, bucket: str, key: str, held: bool) -> None:
+    if held:
+        s3._retry(lambda: s3.client.enable_object_legal_hold(bucket, key))
+    else:
+        s3._retry(lambda: s3.client.disable_object_legal_hold(bucket, key))
 
 
 def _retention(s3: Any, bucket: str, key: str) -> dt.datetime | None:
@@ -96,10 +102,7 @@ def set_hold(store: ObjectStore, sha256: str, held: bool) -> None:
     s3 = _s3(store)
     if s3 is None or not store.exists(sha256, Tier.archival):
         return
-    from minio.legalhold import LegalHold
-
-    bucket, key = s3._bucket(Tier.archival), s3.key(sha256)
-    s3._retry(lambda: s3.client.set_object_legal_hold(bucket, key, LegalHold(held)))
+    _legal_hold(s3, s3._bucket(Tier.archival), s3.key(sha256), held)
 
 
 def signed_manifest(key: bytes, body: dict[str, Any]) -> bytes:

@@ -108,7 +108,10 @@ def make_case(
 
 @pytest.fixture
 def centre(tmp_path: Path) -> Iterator[Centre]:
-    settings = Settings(data_dir=tmp_path / "data", centre=CENTRE)
+    yield from open_centre(Settings(data_dir=tmp_path / "data", centre=CENTRE))
+
+
+def open_centre(settings: Settings) -> Iterator[Centre]:
     archive = Archive(settings)
     archive.init()
     try:
@@ -118,6 +121,16 @@ def centre(tmp_path: Path) -> Iterator[Centre]:
 
 
 def objects(c: Centre, tier: Tier) -> set[str]:
+    """The SHA-256 of every object in a tier (files on disk, or keys of the S3 bucket)."""
+    from archive.store.s3 import S3Store
+
+    store = c.archive.store
+    if isinstance(store, S3Store):
+        bucket = store._bucket(tier)
+        return {
+            str(o.object_name).rsplit("/", 1)[-1]
+            for o in store.client.list_objects(bucket, recursive=True)
+        }
     root = c.archive.settings.data_dir / "store" / tier.value
     return {p.name for p in root.rglob("*") if p.is_file()}
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from archive.models import Case, CaseEvent, Document, Tier
@@ -26,8 +27,8 @@ D = dt.date
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _centre(tmp: Path) -> Centre:
-    archive = Archive(Settings(data_dir=tmp, centre=CENTRE))
+def _centre(tmp: Path, db: str | None = None) -> Centre:
+    archive = Archive(Settings(data_dir=tmp, centre=CENTRE, database_url=db))
     archive.init()
     c = Centre(archive, access.events_for(archive))
     with archive.db.session() as s:
@@ -59,19 +60,26 @@ def _state(c: Centre) -> dict[str, Any]:
                 # The step key without the plan id (each world has its own).
                 (e.action, str((e.details or {}).get("step")).split(":", 1)[1])
                 for e in c.events.log.entries(
-                    actions=["retention.transfer", "retention.destroy", "retention.act"]
+                    actions=[
+                        "retention.transfer",
+                        "retention.destroy",
+                        "retention.act",
+                        "retention.export",
+                    ]
                 )
             ),
         }
 
 
-def _apply(data: Path, crash_at: int | None) -> int:
+def _apply(data: Path, crash_at: int | None, db: str | None = None) -> int:
     env = {**os.environ, "CNAP_DATA_DIR": str(data)}
     env.pop("CNAP_RETENTION_CRASH_AT", None)
     if crash_at is not None:
         env["CNAP_RETENTION_CRASH_AT"] = str(crash_at)
     env.pop("CNAP_DATABASE_URL", None)
     env.pop("CNAP_STORAGE_URL", None)
+    if db is not None:
+        env["CNAP_DATABASE_URL"] = db
     r = subprocess.run(
         [sys.executable, "-m", "api", "--as", "arch", "retention", "apply", "1"],
         cwd=ROOT,
@@ -83,22 +91,33 @@ def _apply(data: Path, crash_at: int | None) -> int:
 
 
 def test_killed_apply_resumes_to_the_same_end(tmp_path: Path) -> None:
-    clean = _centre(tmp_path / "clean")
-    assert _apply(tmp_path / "clean", None) == 0
+    _kill_and_resume(tmp_path, None, None)
+
+
+@pytest.mark.services
+def test_killed_apply_resumes_on_postgresql(tmp_path: Path) -> None:
+    from tests.services import isolated_pg_url
+
+    _kill_and_resume(tmp_path, isolated_pg_url(), isolated_pg_url())
+
+
+def _kill_and_resume(tmp_path: Path, db_clean: str | None, db_killed: str | None) -> None:
+    clean = _centre(tmp_path / "clean", db_clean)
+    assert _apply(tmp_path / "clean", None, db_clean) == 0
     want = _state(clean)
     clean.archive.close()
-    killed = _centre(tmp_path / "killed")
+    killed = _centre(tmp_path / "killed", db_killed)
     rng = random.Random(12)
     kills = 0
     for _ in range(30):
-        code = _apply(tmp_path / "killed", rng.randint(1, 12))
+        code = _apply(tmp_path / "killed", rng.randint(1, 12), db_killed)
         if code == 0:
             break
         assert code == -9
         kills += 1
     else:
         raise AssertionError("apply never completed")
-    assert _apply(tmp_path / "killed", None) == 0
+    assert _apply(tmp_path / "killed", None, db_killed) == 0
     assert kills >= 2
     got = _state(killed)
     killed.archive.close()
@@ -110,3 +129,8 @@ def test_killed_apply_resumes_to_the_same_end(tmp_path: Path) -> None:
     assert got["op"] == want["op"]
     assert got["audit"] == want["audit"] and len(set(got["audit"])) == len(got["audit"])
     assert [k for _c, k in got["events"]] == [k for _c, k in want["events"]]
+    # The transfer package was built once, completely, whatever the kills interrupted.
+    import bagit
+
+    bagit.Bag(str(tmp_path / "killed" / "exports" / "plan-1")).validate()
+    assert not (tmp_path / "killed" / "exports" / "plan-1.part").exists()
