@@ -170,8 +170,21 @@ def allows(p: Principal, cap: Capability) -> bool:
     return p.role in _CAPABILITIES[cap]
 
 
+# Roles whose reach stops at the archive's door (retention, issue 12).
+_NARROWED_WHEN_ARCHIVED = frozenset({Role.administrator, Role.official})
+
+
 def base_level(p: Principal, d: DocScope) -> Decision:
     """The level a principal has on a document by their role and scope alone."""
+    decision = _role_level(p, d)
+    if d.archival and p.role in _NARROWED_WHEN_ARCHIVED and decision.level > Level.METADATA:
+        # Archived documents are the archivists'; the desk and the back office still see that
+        # they exist (routing sheet, metadata) and open them only by break-glass.
+        return Decision(Level.METADATA, "archived")
+    return decision
+
+
+def _role_level(p: Principal, d: DocScope) -> Decision:
     in_centre = p.centre is None or d.centre == p.centre
     if p.role == Role.administrator:
         if not in_centre:
