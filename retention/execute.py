@@ -136,6 +136,7 @@ class Applier:
         self.audit = audit
         self.find_audit = find_audit
         self.key = key
+        self._unindex: list[str] = []
 
     # -- the journal --------------------------------------------------------------
 
@@ -155,8 +156,12 @@ class Applier:
         s.flush()
         return row
 
-    def _audited(self, step_id: int, info: StepAudit) -> None:
-        """Write the step's access-log entry exactly once."""
+    def _audited(self, step_id: int, info: StepAudit, *, fresh: bool = False) -> None:
+        """Write the step's access-log entry exactly once.
+
+        ``fresh``: the step was recorded by this run, so no entry can exist yet and the
+        log need not be searched (the search is for a run killed between the two).
+        """
         with self.db.session() as s:
             row = s.get(PlanStep, step_id)
             assert row is not None
@@ -164,7 +169,7 @@ class Applier:
                 return
             floor = row.audit_floor
         _checkpoint()
-        seq = self.find_audit(floor, info)
+        seq = None if fresh else self.find_audit(floor, info)
         if seq is None:
             seq = self.audit(info)
         _checkpoint()
@@ -208,6 +213,7 @@ class Applier:
                 break
             for item in items:
                 self._item(item, number, report)
+            self._flush_index()
             last = items[-1].seq
         self._bag_step(number, report)
         with self.db.session() as s:
@@ -226,6 +232,7 @@ class Applier:
             assert plan is not None
             needs_act = plan.needs_agreement
             step = self._step(s, 0, "act")
+        fresh = needs_act and step is None
         if needs_act and step is None:
             pdf = self.render_act()
             obj = self.archive.store.put_bytes(pdf, Tier.archival)
@@ -247,6 +254,7 @@ class Applier:
                     [],
                     {"act_sha256": step.details.get("sha256")},
                 ),
+                fresh=fresh,
             )
 
     def _bag_step(self, number: int, report: ApplyReport) -> None:
@@ -265,6 +273,7 @@ class Applier:
                 )
                 if done is None:
                     return
+        fresh = step is None
         if step is None:
             made = bag.build(self.archive, self.plan_id, self.actor)
             _checkpoint()
@@ -282,6 +291,7 @@ class Applier:
         self._audited(
             step.id,
             StepAudit("bag", self.plan_id, number, 0, None, [], dict(step.details)),
+            fresh=fresh,
         )
 
     def render_act(self) -> bytes:
@@ -298,6 +308,7 @@ class Applier:
             case = s.get(Case, item.case_id)
             assert case is not None
             held = case.legal_hold
+        fresh = record is None
         if record is None:
             if held:
                 record = self._skip(item)
@@ -322,13 +333,19 @@ class Applier:
                 list(record.details.get("documents", [])),
                 {k: v for k, v in record.details.items() if k != "documents"},
             ),
+            fresh=fresh,
         )
         if item.action == "dispose" and not record.details.get("skipped"):
             ids = list(record.details.get("documents", []))
-            if ids:
-                # If the index is down, the outbox row deletes it later.
-                with contextlib.suppress(Exception):
-                    self.archive.index.delete(ids)
+            # Deleted from the index a batch at a time (one index commit per batch).
+            self._unindex.extend(ids)
+
+    def _flush_index(self) -> None:
+        ids, self._unindex = self._unindex, []
+        if ids:
+            # If the index is down, the outbox rows delete them later.
+            with contextlib.suppress(Exception):
+                self.archive.index.delete(ids)
 
     def _docs(self, s: Session, item: PlanItem) -> list[Document]:
         q = select(Document).where(Document.case_id == item.case_id)
