@@ -12,19 +12,34 @@ import httpx
 from fastapi import FastAPI
 
 from api import problems, web
-from api.routes import audit, auth, cases, documents, health, scans, search, users
+from api.routes import (
+    audit,
+    auth,
+    cases,
+    documents,
+    health,
+    retention,
+    scans,
+    search,
+    users,
+)
 from api.routes import metadata as metadata_routes
 from api.upload_limit import UploadLimit
 from archive.models import utcnow
 from archive.settings import Settings
 from backends import Archive
 from ingest.dispatch import Dispatcher, open_dispatcher
+from retention import schedule
 from usecases.context import events_for
 from usecases.ingest import max_upload_bytes
 
 log = logging.getLogger(__name__)
 
 INDEX_FLUSH_SECONDS = 5.0
+# The daily retention round (what is due, a fixity sample): first a while after start-up.
+RETENTION_FIRST_SECONDS = 15 * 60.0
+RETENTION_EVERY_SECONDS = 24 * 3600.0
+RETENTION_FIXITY_SAMPLE = 200
 
 
 def create_app(
@@ -50,6 +65,7 @@ def create_app(
         tasks = [
             asyncio.create_task(_flush_index_periodically(dispatcher)),
             asyncio.create_task(_seal_periodically(app)),
+            asyncio.create_task(_retention_daily(app)),
         ]
         try:
             yield
@@ -95,6 +111,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(web.router)
     app.include_router(metadata_routes.router)
+    app.include_router(retention.router, responses=problems.responses(404, 409))
     return app
 
 
@@ -115,6 +132,23 @@ async def _seal_periodically(app: FastAPI) -> None:
         today = utcnow().date()
         await asyncio.to_thread(_seal_and_purge, app, purged_on != today)
         purged_on = today
+
+
+async def _retention_daily(app: FastAPI) -> None:
+    await asyncio.sleep(RETENTION_FIRST_SECONDS)
+    while True:
+        await asyncio.to_thread(_retention_round, app)
+        await asyncio.sleep(RETENTION_EVERY_SECONDS)
+
+
+def _retention_round(app: FastAPI) -> None:
+    try:
+        counts = schedule.daily(
+            app.state.archive, utcnow().date(), fixity_sample=RETENTION_FIXITY_SAMPLE
+        )
+        log.info("retention round: %s", counts)  # counts only, no case numbers
+    except Exception:
+        log.error("the daily retention round failed", exc_info=True)
 
 
 def _seal_and_purge(app: FastAPI, purge: bool) -> None:

@@ -62,6 +62,11 @@ class Capability(enum.StrEnum):
     verify_audit = "verify_audit"
     # Creating the archive and rebuilding its index: the IT of the council.
     maintain = "maintain"
+    # Retention: plans, approvals, holds, acts (archivists); the uncollected-results
+    # to-do list (administrators); fixity checks (archivists and IT).
+    manage_retention = "manage_retention"
+    uncollected_results = "uncollected_results"
+    check_fixity = "check_fixity"
 
 
 _CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -72,6 +77,9 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.read_audit: frozenset({Role.dpo}),
     Capability.verify_audit: frozenset({Role.dpo, Role.sysadmin}),
     Capability.maintain: frozenset({Role.sysadmin}),
+    Capability.manage_retention: frozenset({Role.archivist}),
+    Capability.uncollected_results: frozenset({Role.administrator}),
+    Capability.check_fixity: frozenset({Role.archivist, Role.sysadmin}),
 }
 
 # What each kind of read needs.
@@ -193,8 +201,21 @@ def allows(p: Principal, cap: Capability) -> bool:
     return p.role in _CAPABILITIES[cap]
 
 
+# Roles whose reach stops at the archive's door (retention, issue 12).
+_NARROWED_WHEN_ARCHIVED = frozenset({Role.administrator, Role.official})
+
+
 def base_level(p: Principal, d: DocScope) -> Decision:
     """The level a principal has on a document by their role and scope alone."""
+    decision = _role_level(p, d)
+    if d.archival and p.role in _NARROWED_WHEN_ARCHIVED and decision.level > Level.METADATA:
+        # Archived documents are the archivists'; the desk and the back office still see that
+        # they exist (routing sheet, metadata) and open them only by break-glass.
+        return Decision(Level.METADATA, "archived")
+    return decision
+
+
+def _role_level(p: Principal, d: DocScope) -> Decision:
     in_centre = p.centre is None or d.centre == p.centre
     if p.role == Role.administrator:
         if not in_centre:

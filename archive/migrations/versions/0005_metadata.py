@@ -1,7 +1,7 @@
 """metadata extraction: document types, fields, type corrections, trained classifiers
 
 Revision ID: 0005_metadata
-Revises: 0003
+Revises: 0004_retention
 Create Date: 2026-11-23 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_metadata"
-down_revision = "0003"
+down_revision = "0004_retention"
 branch_labels = None
 depends_on = None
 
