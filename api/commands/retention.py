@@ -12,9 +12,8 @@ import typer
 from rich.markup import escape
 
 from api.commands.base import fail, open_archive, operator, out, parse_date
-from usecases import access
 from usecases import retention as uc
-from usecases.context import Context
+from usecases.context import Context, events_for
 from usecases.errors import ArchiveError
 
 retention_app = typer.Typer(
@@ -37,11 +36,12 @@ PlanArg = Annotated[int, typer.Argument(help="Номер плану.")]
 def _ctx() -> Iterator[Context]:
     archive = open_archive()
     try:
-        yield Context(archive, operator(archive), access.events_for(archive))
+        yield Context(archive, operator(archive), events_for(archive))
     except ArchiveError as exc:
+        # A refused rules file names each of its problems (line and reason) first.
         for line in exc.details.get("problems", []):
             out.print(escape(str(line)))
-        fail(exc.message, 1)
+        raise
     finally:
         archive.close()
 

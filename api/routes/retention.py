@@ -9,24 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import ArchiveDep, EventsDep, PrincipalDep
+from api.deps import ContextDep
 from usecases import retention as uc
-from usecases.context import Context
 
 router = APIRouter(tags=["retention"])
 
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
 
 
-def _context(archive: ArchiveDep, p: PrincipalDep, events: EventsDep) -> Context:
-    # The signed-in caller and the app's backends; the use case decides and logs.
-    return Context(archive, p, events)
-
-
-Ctx = Annotated[Context, Depends(_context)]
+Ctx = ContextDep
 AsOf = Annotated[dt.date | None, Query(description="На дату (типово сьогодні).")]
 
 
