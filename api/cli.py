@@ -21,7 +21,7 @@ from api.commands.base import err, fail, open_archive, out, parse_date, state
 from api.commands.batch import batch_app
 from api.commands.case import case_app
 from api.commands.metadata import metadata_app
-from api.commands.retention import retention_app
+from api.commands.retention import fixity_app, retention_app
 from api.commands.scan import scan as desk_scan
 from api.commands.station import station_app
 from api.commands.watch import watch as desk_watch
@@ -52,6 +52,7 @@ app.add_typer(batch_app, name="batch")
 app.add_typer(station_app, name="station")
 app.add_typer(metadata_app, name="metadata")
 app.add_typer(retention_app, name="retention")
+app.add_typer(fixity_app, name="fixity")
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
 

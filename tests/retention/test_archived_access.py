@@ -14,6 +14,7 @@ from archive.users import Role
 from tests.retention.conftest import CENTRE, Centre, make_case
 from usecases import access
 from usecases import retention as uc
+from usecases.context import Context
 from usecases.errors import Denied
 from usecases.policy import DocScope, Level, Principal, base_level, decide
 
@@ -65,17 +66,15 @@ def test_transferred_documents_need_break_glass_at_the_desk(centre: Centre) -> N
         )
         assert doc is not None
         doc_id = doc.id
-    admin = Principal("adm", Role.administrator, centre=CENTRE)
+    admin = Context(c.archive, Principal("adm", Role.administrator, centre=CENTRE), c.events)
     with pytest.raises(Denied):
-        access.open_document(c.archive, c.events, admin, doc_id, Action.document_text)
-    got = access.open_document(
-        c.archive, c.events, admin, doc_id, Action.document_text, reason=REASON
-    )
+        access.open_document(admin, doc_id, Action.document_text)
+    got = access.open_document(admin, doc_id, Action.document_text, reason=REASON)
     assert got.decision.break_glass
-    meta = access.open_document(c.archive, c.events, admin, doc_id, Action.document_metadata)
+    meta = access.open_document(admin, doc_id, Action.document_metadata)
     assert meta.decision.level == Level.METADATA
-    archivist = Principal("arch", Role.archivist, centre=CENTRE)
-    seen = access.open_document(c.archive, c.events, archivist, doc_id, Action.document_text)
+    archivist = Context(c.archive, Principal("arch", Role.archivist, centre=CENTRE), c.events)
+    seen = access.open_document(archivist, doc_id, Action.document_text)
     assert seen.decision.level == Level.MASKED and not seen.decision.break_glass
 
 
