@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from api import errors_compat
+from api import errors_compat, headers
 from api.routes import audit, auth, cases, documents, health, scans, search, users
 from archive.models import utcnow
 from archive.settings import Settings
@@ -72,6 +72,7 @@ def create_app(
     )
 
     errors_compat.install(app)
+    headers.install(app)
 
     app.include_router(auth.router)
     app.include_router(documents.router)

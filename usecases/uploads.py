@@ -35,6 +35,8 @@ from usecases.access import event
 from usecases.case_access import desk_errors, open_case_for_desk, require_desk
 from usecases.context import Context
 from usecases.errors import Conflict, Invalid, NotFound, TooLarge
+from usecases.policy import Principal
+from usecases.probes import hash_probe_visible
 from usecases.registry import use_case
 
 MAX_CHUNK = 16 * 1024 * 1024
@@ -81,8 +83,14 @@ def _part_path(archive: Archive, sha: str) -> Path:
     return d / f"{check_sha256(sha)}.part"
 
 
-def _known_result(archive: Archive, sha: str, kind: str) -> dict[str, Any] | None:
-    """The result for bytes the archive already holds (sent earlier, by anyone)."""
+def _known_result(
+    archive: Archive, sha: str, kind: str, p: Principal | None = None
+) -> dict[str, Any] | None:
+    """The result for bytes the archive already holds (sent earlier, by anyone).
+
+    A document the caller ``p`` may not see is not revealed (issue 9, item 8):
+    the upload then goes on as for unknown bytes.
+    """
     from ingest.batch import batch_report, find_batch
 
     if kind == "batch":
@@ -93,7 +101,7 @@ def _known_result(archive: Archive, sha: str, kind: str) -> dict[str, Any] | Non
         return None
     with archive.db.session() as s:
         doc = s.scalar(select(Document).where(Document.sha256 == sha))
-        if doc is not None:
+        if doc is not None and (p is None or hash_probe_visible(archive, p, doc)):
             return {"document_id": doc.id, "state": doc.state.value}
     return None
 
@@ -157,7 +165,7 @@ def start_upload(
         raise TooLarge(f"Файл завеликий: дозволено до {archive.settings.ingest.max_file_mb:.0f} МБ")
     if kind == "document" and not case:
         raise Invalid("Для документа потрібен номер справи (case)")
-    known = _known_result(archive, sha, kind)
+    known = _known_result(archive, sha, kind, ctx.principal)
     if known is not None:
         st = UploadState(sha, size, size, "processed", known)
         _log(ctx, Action.station_upload, st, kind=kind)
