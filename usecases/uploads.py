@@ -106,7 +106,7 @@ def _known_result(
     return None
 
 
-def _state(archive: Archive, sha: str) -> UploadState:
+def _state(archive: Archive, sha: str, p: Principal | None = None) -> UploadState:
     with archive.db.session() as s:
         row = s.get(StationUpload, sha)
         if row is None:
@@ -116,7 +116,7 @@ def _state(archive: Archive, sha: str) -> UploadState:
             )
         size, state, result, kind = row.size, row.state, row.result, row.kind
     if state != "processed":
-        known = _known_result(archive, sha, kind)
+        known = _known_result(archive, sha, kind, p)
         if known is not None:
             return UploadState(sha, size, size, "processed", known)
     path = _part_path(archive, sha)
@@ -187,7 +187,7 @@ def start_upload(
             )
         elif row.size != size:
             raise Conflict("Розмір не збігається з розпочатим завантаженням")
-    st = _state(archive, sha)
+    st = _state(archive, sha, ctx.principal)
     _log(ctx, Action.station_upload, st, kind=kind)
     return st
 
@@ -196,7 +196,7 @@ def start_upload(
 def upload_status(ctx: Context, *, sha256: str) -> UploadState:
     """How many bytes of an upload the archive has (and its result once processed)."""
     _allowed(ctx, Action.station_upload_status)
-    st = _state(ctx.archive, _checked(sha256))
+    st = _state(ctx.archive, _checked(sha256), ctx.principal)
     _log(ctx, Action.station_upload_status, st)
     return st
 
@@ -209,7 +209,7 @@ def append_upload(ctx: Context, *, sha256: str, offset: int, data: bytes) -> Upl
     if len(data) > MAX_CHUNK:
         raise TooLarge("Частина завелика")
     with _lock(sha):
-        current = _state(ctx.archive, sha)
+        current = _state(ctx.archive, sha, ctx.principal)
         if current.state != "processed":
             if offset != current.offset:
                 raise Conflict(
@@ -224,7 +224,7 @@ def append_upload(ctx: Context, *, sha256: str, offset: int, data: bytes) -> Upl
                 f.flush()
                 # The offset we answer must survive a crash of the server.
                 os.fsync(f.fileno())
-            current = _state(ctx.archive, sha)
+            current = _state(ctx.archive, sha, ctx.principal)
     _log(ctx, Action.station_upload_append, current, bytes=len(data))
     return current
 
@@ -236,7 +236,7 @@ def complete_upload(ctx: Context, *, sha256: str) -> UploadState:
     _allowed(ctx, Action.station_upload_complete)
     sha = _checked(sha256)
     with _lock(sha):
-        current = _state(archive, sha)
+        current = _state(archive, sha, ctx.principal)
         if current.state == "processed":
             _log(ctx, Action.station_upload_complete, current)
             return current
