@@ -14,10 +14,11 @@ from enum import StrEnum
 from typing import Any
 
 from archive.audit import Action, AuditEntry, ChainBroken, Outcome, VerifyReport
+from backends import Archive
 from usecases import access
 from usecases.context import Context
 from usecases.errors import Conflict, Invalid
-from usecases.policy import Capability
+from usecases.policy import Capability, Principal
 from usecases.registry import use_case
 from usecases.subject import (
     SubjectReport,
@@ -256,14 +257,13 @@ def _render(report: SubjectReport, fmt: ReportFormat, centre: str) -> SubjectAns
     return SubjectAnswer(report, fmt, body, "application/json")
 
 
-def dpo_centres(ctx: Context) -> list[str] | None:
+def dpo_centres(archive: Archive, p: Principal) -> list[str] | None:
     """The centres a DPO answers for (``security.dpo_scope``); None: every centre.
 
     "centre": one DPO per centre, their own centre only; "region": one DPO
     for all. The local console, and a DPO with no centre, cover every centre.
     """
-    p = ctx.principal
-    if ctx.archive.settings.security.dpo_scope == "region" or p.local or p.centre is None:
+    if archive.settings.security.dpo_scope == "region" or p.local or p.centre is None:
         return None
     return [p.centre]
 
@@ -283,8 +283,9 @@ def subject_access(
     handed out, also states whether the log verified.
     """
     _require(ctx, Capability.read_audit, Action.audit_subject)
+    centres = dpo_centres(ctx.archive, ctx.principal)
     report = subject_report(
-        ctx.archive, ctx.events.log, query, since=since, until=until, centres=dpo_centres(ctx)
+        ctx.archive, ctx.events.log, query, since=since, until=until, centres=centres
     )
     if fmt == ReportFormat.pdf:
         report.integrity = ctx.events.log.verify(ctx.archive.store)
@@ -294,11 +295,7 @@ def subject_access(
             Action.audit_subject,
             documents=[d["document_id"] for d in report.documents],
             identifiers=access.typed_exposures(ctx.archive, query),
-            details={
-                "format": fmt.value,
-                "entries": len(report.entries),
-                "centres": report.centres,
-            },
+            details={"format": fmt.value, "entries": len(report.entries)},
         )
     )
     return _render(report, fmt, ctx.archive.settings.centre)

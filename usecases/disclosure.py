@@ -140,9 +140,7 @@ def mask_page(page: Page, stored: Iterable[Finding]) -> str:
     return _generic(mask_text(text, spans))
 
 
-def mask_snippet(
-    snippet: str, known: Sequence[str] = (), names: Iterable[Finding] = ()
-) -> str:
+def mask_snippet(snippet: str, known: Sequence[str] = (), names: Iterable[Finding] = ()) -> str:
     """A search snippet (escaped text with ``<mark>``) with identifiers masked.
 
     ``names``: findings whose names are masked word by word, so a name cut

@@ -150,9 +150,7 @@ def subject_report(
             )
             # The DPO's own look-ups are in the log too, but are not accesses to the documents.
             entries.extend(
-                r
-                for r in rows
-                if not r.action.startswith("audit.") and not _about(r, outside)
+                r for r in rows if not r.action.startswith("audit.") and not _about(r, outside)
             )
             if len(rows) < batch:
                 break
@@ -305,8 +303,7 @@ def report_pdf(r: SubjectReport, centre: str) -> bytes:
             esc(
                 "На ваш запит відповідно до статті 8 Закону України «Про захист персональних "
                 "даних» повідомляємо, хто і коли отримував доступ до документів архіву, що "
-                f"містять ваші персональні дані (ідентифіковано за: {who}), {period}. "
-                + r.coverage
+                f"містять ваші персональні дані (ідентифіковано за: {who}), {period}. " + r.coverage
             ),
             body,
         ),

@@ -20,7 +20,7 @@ from usecases import access
 from usecases.context import Context
 from usecases.errors import Conflict, Denied, Invalid, NotFound
 from usecases.passwords import WeakPassword, hash_password
-from usecases.policy import Capability
+from usecases.policy import Capability, Principal
 from usecases.registry import use_case
 
 LOGIN_PATTERN = r"^[A-Za-z0-9._@-]{1,100}$"
@@ -142,7 +142,7 @@ def add_user(
                     department=department,
                     oidc_subject=oidc_subject,
                     oidc_issuer=ctx.archive.settings.security.oidc_issuer if oidc_subject else None,
-                    pending=needs_approval(ctx, role),
+                    pending=needs_approval(ctx.principal, role),
                 )
             )
     except accounts.UserExists as exc:
@@ -151,7 +151,7 @@ def add_user(
         access.event(
             ctx.principal,
             Action.user_add,
-            details={"login": login, "role": role.value, "pending": view.pending},
+            details={"login": login, "role": role.value},
         )
     )
     return view
@@ -193,14 +193,14 @@ SUBJECT_TAKEN = "Цю ідентичність OpenID Connect уже прив'я
 _NO_CONTENT = frozenset({Role.sysadmin})
 
 
-def needs_approval(ctx: Context, role: Role) -> bool:
+def needs_approval(p: Principal, role: Role) -> bool:
     """Whether an account made (or rebound) by this caller waits for an administrator.
 
     The local console on the server is trusted to bootstrap (it can read the
     database file anyway); everyone else, the sysadmin first, needs a second
     person for any role that reaches content.
     """
-    return role not in _NO_CONTENT and not ctx.principal.local
+    return role not in _NO_CONTENT and not p.local
 
 
 def _target(s: Any, login: str) -> User:
@@ -274,7 +274,7 @@ def bind_oidc_subject(
             raise Conflict(SUBJECT_TAKEN, code="subject_taken")
         user.oidc_subject = subject
         user.oidc_issuer = iss
-        if needs_approval(ctx, user.role):
+        if needs_approval(ctx.principal, user.role):
             user.pending = True
         view = UserView.of(user)
     ctx.events.publish(

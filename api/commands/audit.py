@@ -39,9 +39,7 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     witness: Annotated[
         str | None,
-        typer.Option(
-            "--witness", help="Голова журналу з попереднього звіту DPO: НОМЕР:ХЕШ."
-        ),
+        typer.Option("--witness", help="Голова журналу з попереднього звіту DPO: НОМЕР:ХЕШ."),
     ] = None,
 ) -> None:
     """Перевірити ланцюжок хешів і печатки; назвати перший пошкоджений запис."""

@@ -22,8 +22,9 @@ def test_upload_read_search(world: World, client: TestClient, tmp_path: Path) ->
         skew_deg=1.5, noise=0.03, dpi=200, jpeg_quality=75, seed=5,
     )  # fmt: skip
     scan_path = save_image(scan, tmp_path / "dovidka.jpg", dpi=200)
-    pdf_path = born_digital_pdf([["Рішення про надання дозволу на будівництво"]],
-                                tmp_path / "rishennia.pdf")
+    pdf_path = born_digital_pdf(
+        [["Рішення про надання дозволу на будівництво"]], tmp_path / "rishennia.pdf"
+    )
 
     r = client.post(
         "/api/documents",
@@ -36,8 +37,9 @@ def test_upload_read_search(world: World, client: TestClient, tmp_path: Path) ->
     assert up["status"] == "archived" and up["file"] == "dovidka.jpg"
     doc_id = up["document_id"]
 
-    again = client.post("/api/documents",
-                        files={"file": ("copy.jpg", scan_path.read_bytes(), "image/jpeg")})
+    again = client.post(
+        "/api/documents", files={"file": ("copy.jpg", scan_path.read_bytes(), "image/jpeg")}
+    )
     assert again.json()["status"] == "duplicate"
     assert again.json()["document_id"] == doc_id
 
@@ -59,14 +61,17 @@ def test_upload_read_search(world: World, client: TestClient, tmp_path: Path) ->
     original = client.get(f"/api/documents/{doc_id}/original")
     assert original.content == scan_path.read_bytes()
 
-    bad = client.post("/api/documents",
-                      files={"file": ("broken.pdf", b"%PDF-1.7\n\x00junk", "application/pdf")})
+    bad = client.post(
+        "/api/documents", files={"file": ("broken.pdf", b"%PDF-1.7\n\x00junk", "application/pdf")}
+    )
     assert bad.status_code == 200
     assert bad.json()["status"] == "rejected" and bad.json()["reason"]
 
-    r = client.post("/api/documents",
-                    files={"file": ("rishennia.pdf", pdf_path.read_bytes(), "application/pdf")},
-                    data={"case": "2026/0001"})
+    r = client.post(
+        "/api/documents",
+        files={"file": ("rishennia.pdf", pdf_path.read_bytes(), "application/pdf")},
+        data={"case": "2026/0001"},
+    )
     assert r.json()["status"] == "archived"
 
     found = client.get("/api/search", params={"q": "довідки реєстрації", "limit": 5}).json()
@@ -75,16 +80,20 @@ def test_upload_read_search(world: World, client: TestClient, tmp_path: Path) ->
     hit = next(h for h in found["hits"] if h["document_id"] == doc_id)
     assert {"document_id", "case", "score", "snippet"} <= set(hit)
     assert "<mark>" in hit["snippet"]
-    filtered = client.get("/api/search",
-                          params={"q": "рішення дозвіл", "package": "output"}).json()
+    filtered = client.get("/api/search", params={"q": "рішення дозвіл", "package": "output"}).json()
     assert all(h["document_id"] != r.json()["document_id"] for h in filtered["hits"])
 
 
 def test_openapi_is_served(world: World) -> None:
     spec = world.http.get("/openapi.json").json()
     paths = spec["paths"]
-    for route in ("/api/documents", "/api/documents/{document_id}", "/api/search",
-                  "/api/documents/{document_id}/pdf", "/api/documents/{document_id}/original",
-                  "/api/auth/token"):
+    for route in (
+        "/api/documents",
+        "/api/documents/{document_id}",
+        "/api/search",
+        "/api/documents/{document_id}/pdf",
+        "/api/documents/{document_id}/original",
+        "/api/auth/token",
+    ):
         assert route in paths, route
     assert world.http.get("/docs").status_code == 200

@@ -151,8 +151,9 @@ def test_security_headers_on_every_response(world: World) -> None:
 
 
 def _throttled_app(tmp_path: Path, **security: object) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path / "data", centre=HOME,
-                        security=SecuritySettings(**security))  # type: ignore[arg-type]
+    settings = Settings(
+        data_dir=tmp_path / "data", centre=HOME, security=SecuritySettings(**security)
+    )  # type: ignore[arg-type]
     app = create_app(settings)
     with TestClient(app) as http:
         with app.state.archive.db.session() as s:
@@ -311,7 +312,7 @@ def test_oidc_login_claim_never_takes_over_an_account(
 def test_oidc_subject_is_bound_once_by_the_sysadmin(
     idp_world: tuple[TestClient, FakeIdP],
 ) -> None:
-    http, idp = idp_world
+    http, _idp = idp_world
     sys_token = http.post("/api/auth/token", data={"username": "sys", "password": PASSWORD})
     h = {"Authorization": f"Bearer {sys_token.json()['access_token']}"}
     r = http.post("/api/users/admin/oidc-subject", json={"subject": "uuid-admin"}, headers=h)

@@ -273,8 +273,10 @@ def test_role_endpoint_matrix(world: World, role: str | None) -> None:
         elif role in rule:
             expected_ok = status in (200, 201, 202, 204, 302)
             want = "2xx"
-        elif role == S and path.startswith("/api/cases/") or (role, method, path) == (
-            S, "GET", "/api/cases"
+        elif (role == S and path.startswith("/api/cases/")) or (role, method, path) == (
+            S,
+            "GET",
+            "/api/cases",
         ):
             # Issue 9: a case outside the caller's scope answers exactly like a missing one.
             expected_ok = status == 404
