@@ -93,6 +93,7 @@ class UserOut(BaseModel):
     department: str | None
     disabled: bool
     created_at: str
+    pending: bool = False
 
 
 class MeOut(BaseModel):

@@ -88,6 +88,8 @@ class Action(enum.StrEnum):
     user_add = "user.add"
     user_disable = "user.disable"
     user_list = "user.list"
+    user_approve = "user.approve"
+    user_bind_oidc = "user.bind_oidc"
     audit_read = "audit.read"
     audit_subject = "audit.subject"
     audit_verify = "audit.verify"

@@ -98,6 +98,9 @@ def open_case(
         events.publish(
             event(p, action, Outcome.denied, case=case.number, details={"why": decision.why})
         )
+        if decision.level == Level.NONE:
+            # Outside the caller's scope: answered exactly like a case that does not exist.
+            raise case_not_found(number)
         raise Denied("Ця справа поза межами ваших повноважень")
     if log_allowed:
         events.publish(
@@ -119,6 +122,9 @@ def open_case_for_desk(
     """A case the principal may act on at the desk (nothing is logged when allowed)."""
     action = Action(action)
     case = load_case(archive, case_id, number, centre)
+    if decide(p, case_scope(case)).level == Level.NONE:
+        # A case the caller cannot see is not there for them: 404, never 403.
+        open_case(archive, events, p, case_id=case.id, action=action, log_allowed=False)
     require_desk(archive, events, p, case.centre, action)
     case, _ = open_case(
         archive, events, p, case_id=case.id, need=Level.FULL, action=action, log_allowed=False

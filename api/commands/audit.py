@@ -35,10 +35,16 @@ def _emit(data: str | bytes, output: Path | None) -> None:
 
 
 @audit_app.command("verify")
-def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def verify(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    witness: Annotated[
+        str | None,
+        typer.Option("--witness", help="Голова журналу з попереднього звіту DPO: НОМЕР:ХЕШ."),
+    ] = None,
+) -> None:
     """Перевірити ланцюжок хешів і печатки; назвати перший пошкоджений запис."""
     with acting() as ctx:
-        report = audit.verify_log(ctx)
+        report = audit.verify_log(ctx, witness=witness)
     if as_json:
         out.print(json.dumps(report.as_json(), ensure_ascii=False), markup=False)
     elif report.ok:

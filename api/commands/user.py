@@ -62,7 +62,8 @@ def add(
             department=department,
             oidc_subject=oidc_subject,
         )
-    out.print(f"Додано користувача {escape(made.login)} ({made.role.value})")
+    state = " — очікує схвалення адміністратора ЦНАП" if made.pending else ""
+    out.print(f"Додано користувача {escape(made.login)} ({made.role.value}){state}")
 
 
 @user_app.command("list")
@@ -93,3 +94,26 @@ def disable(login: Annotated[str, typer.Argument(help="Логін.")]) -> None:
     with acting() as ctx:
         gone = users.disable_user(ctx, login=login)
     out.print(f"Користувача {escape(gone.login)} вимкнено")
+
+
+@user_app.command("approve")
+def approve(login: Annotated[str, typer.Argument(help="Логін.")]) -> None:
+    """Схвалити обліковий запис, створений сисадміном (лише адміністратор того ЦНАП)."""
+    with acting() as ctx:
+        done = users.approve_user(ctx, login=login)
+    out.print(f"Обліковий запис {escape(done.login)} схвалено")
+
+
+@user_app.command("bind-oidc")
+def bind_oidc(
+    login: Annotated[str, typer.Argument(help="Логін.")],
+    subject: Annotated[str, typer.Argument(help="Ідентифікатор (sub) в OpenID Connect.")],
+    issuer: Annotated[
+        str | None, typer.Option("--issuer", help="Постачальник (типово — налаштований).")
+    ] = None,
+) -> None:
+    """Прив'язати обліковий запис до ідентичності OpenID Connect (лише один раз)."""
+    with acting() as ctx:
+        done = users.bind_oidc_subject(ctx, login=login, subject=subject, issuer=issuer)
+    state = " (очікує схвалення адміністратора)" if done.pending else ""
+    out.print(f"Обліковий запис {escape(done.login)} прив'язано{state}")
