@@ -20,6 +20,7 @@ from archive.models import PackageKind, Source
 from ingest.dispatch import Dispatcher, open_dispatcher
 from ingest.pipeline import Accepted, NotAFile, accept_file, outcome_for
 from usecases.access import event, require_upload
+from usecases.case_access import known_case
 from usecases.context import Context
 from usecases.registry import use_case
 
@@ -86,6 +87,9 @@ def ingest_files(
     """
     archive = ctx.archive
     require_upload(archive, ctx.events, ctx.principal)
+    if case is not None:
+        # A typo must not become a new case: only a registered one is filed into.
+        known_case(archive, ctx.principal, case)
     own = ctx.dispatcher is None
     dispatcher = ctx.dispatcher or open_dispatcher(archive)
     try:
