@@ -20,6 +20,7 @@ from api.commands._uc import operator_context, run
 from api.commands.base import err, fail, open_archive, out, parse_date, state
 from api.commands.batch import batch_app
 from api.commands.case import case_app
+from api.commands.document import document_app
 from api.commands.scan import scan as desk_scan
 from api.commands.station import station_app
 from api.commands.watch import watch as desk_watch
@@ -42,6 +43,7 @@ app = typer.Typer(
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(case_app, name="case")
+app.add_typer(document_app, name="document")
 app.add_typer(batch_app, name="batch")
 app.add_typer(station_app, name="station")
 

@@ -20,9 +20,10 @@ from archive.models import PackageKind
 from backends import Archive
 from ingest.dispatch import Dispatcher
 from usecases.access import event
-from usecases.case_access import desk_errors, open_case_for_desk, require_desk
+from usecases.case_access import desk_errors, open_case_for_desk, refuse_annulled, require_desk
+from usecases.cases import Moved, move
 from usecases.context import Context
-from usecases.errors import Conflict
+from usecases.errors import Conflict, NotFound
 from usecases.registry import use_case
 
 
@@ -187,6 +188,7 @@ def attach_held_part(
         number=number,
         centre=centre or part.centre,
     )
+    refuse_annulled(target)
     with desk_errors():
         result = attach_part(
             ctx.archive,
@@ -210,6 +212,42 @@ def attach_held_part(
     return result.as_json()
 
 
+@use_case(Action.batch_reassign)
+def reassign_part(
+    ctx: Context,
+    *,
+    part_id: int,
+    case: str,
+    reason: str,
+    centre: str | None = None,
+    package: PackageKind | None = None,
+) -> Moved:
+    """A part of a batch filed in the wrong case (a wrong page split) goes to the right one."""
+    from archive.batches import BatchPart
+
+    require_desk(
+        ctx.archive, ctx.events, ctx.principal, ctx.archive.settings.centre, Action.batch_reassign
+    )
+    with ctx.archive.db.session() as s:
+        part = s.get(BatchPart, part_id)
+        document_id = part.document_id if part is not None else None
+    if document_id is None:
+        raise NotFound("Частину не знайдено або її ще не долучено до справи", code="part_not_found")
+    return move(
+        ctx.archive,
+        ctx.events,
+        ctx.principal,
+        ctx.dispatcher,
+        Action.batch_reassign,
+        document_id,
+        case=case,
+        reason=reason,
+        centre=centre,
+        package=package,
+        details={"part": part_id},
+    )
+
+
 __all__ = [
     "BatchOutcome",
     "attach_held_part",
@@ -218,5 +256,6 @@ __all__ = [
     "failed_report",
     "ingest_one",
     "list_held_parts",
+    "reassign_part",
     "upload_batch",
 ]

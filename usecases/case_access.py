@@ -158,7 +158,18 @@ def known_case(archive: Archive, p: Principal, number: str, centre: str | None =
     case = load_case(archive, number=number, centre=where, p=p)
     if not decide(p, case_scope(case)).allows(Level.METADATA):
         raise unknown_case(archive, p, number, where)
+    refuse_annulled(case)
     return case
+
+
+def refuse_annulled(case: Case) -> None:
+    """Nothing more is filed into a case annulled as registered by mistake."""
+    if case.status == CaseStatus.annulled:
+        raise Conflict(
+            f"Справу № {case.number} анульовано: до неї нічого не долучають",
+            code="case_annulled",
+            details={"case": case.number},
+        )
 
 
 def open_case(
@@ -236,6 +247,7 @@ __all__ = [
     "load_case",
     "open_case",
     "open_case_for_desk",
+    "refuse_annulled",
     "require_desk",
     "unknown_case",
 ]

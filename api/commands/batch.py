@@ -158,6 +158,36 @@ def attach(
         )
 
 
+@batch_app.command("reassign")
+def reassign(
+    part: Annotated[int, typer.Argument(help="Номер частини пачки (зі звіту розкладання).")],
+    case: Annotated[str, typer.Option("--case", help="Номер справи, до якої перенести.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Чому переносите (записується в лист проходження).")
+    ],
+    package: Annotated[
+        PackageKind | None,
+        typer.Option("--package", help="Пакет: input (вхідний) або output (результат)."),
+    ] = None,
+    centre: Annotated[
+        str | None, typer.Option("--centre", help="ЦНАП (типово — налаштований).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+) -> None:
+    """Перенести частину пачки, помилково розкладену до іншої справи."""
+    from api.commands.document import moved_lines
+
+    with desk_context() as ctx:
+        moved = batches.reassign_part(
+            ctx, part_id=part, case=case, reason=reason, centre=centre, package=package
+        )
+    if as_json:
+        out.print(json.dumps(moved.as_json(), ensure_ascii=False), markup=False)
+        return
+    for line in moved_lines(moved):
+        out.print(line)
+
+
 __all__ = [
     "batch_app",
     "batch_exit_code",

@@ -212,3 +212,18 @@ def inventory(case: CaseArg, output: OutputOpt = None, centre: CentreOpt = None)
     with desk_context() as ctx:
         form = forms.print_inventory(ctx, number=case, centre=centre, dest=output)
     out.print(f"Опис вхідного пакета: {escape(str(form.path))}")
+
+
+@case_app.command("annul")
+def annul(
+    case: CaseArg,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Чому анулюєте (записується в лист проходження).")
+    ],
+    centre: CentreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Анулювати справу, зареєстровану помилково (номер у журналі лишається використаним)."""
+    with desk_context() as ctx:
+        step = cases.annul_case(ctx, number=case, centre=centre, reason=reason)
+    _emit(step.as_json(), as_json, _step_lines(step))
