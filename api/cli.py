@@ -186,6 +186,8 @@ def _print_outcome(o: dict[str, Any]) -> None:
     if o["status"] == "rejected" and o["reason"]:
         line += f": {escape(o['reason'])}"
     out.print(line)
+    for note in o.get("notes") or []:
+        out.print(f"  [yellow]увага:[/yellow] {escape(note)}")
 
 
 @app.command()

@@ -18,6 +18,8 @@ class IngestOut(BaseModel):
     document_id: str | None
     reason: str | None
     code: str | None
+    # Warnings for the administrator: pages where OCR found no text.
+    notes: list[str] = []
 
 
 class HitOut(BaseModel):

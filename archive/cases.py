@@ -496,6 +496,38 @@ def move_document(
     return source, ev
 
 
+def pages_without_text(s: Session, document_ids: list[str]) -> dict[str, list[int]]:
+    """Pages of archived documents where OCR found no text (a photo, a blank, too dark).
+
+    They are archived as images, but nothing on them can be searched: the
+    administrator checks them against the paper.
+    """
+    from archive.models import Page
+
+    if not document_ids:
+        return {}
+    found: dict[str, list[int]] = {}
+    rows = s.execute(
+        select(Page.document_id, Page.number, Page.text)
+        .where(Page.document_id.in_(document_ids))
+        .order_by(Page.document_id, Page.number)
+    )
+    for doc_id, number, text in rows:
+        if not (text or "").strip():
+            found.setdefault(doc_id, []).append(number)
+    return found
+
+
+def empty_pages_note(pages: list[int]) -> str:
+    """The warning for pages without text, in Ukrainian."""
+    listed = ", ".join(map(str, pages))
+    word = "сторінці" if len(pages) == 1 else "сторінках"
+    return (
+        f"На {word} {listed} текст не розпізнано (фото, порожня або надто темна сторінка): "
+        "перевірте скан і за потреби відскануйте ще раз"
+    )
+
+
 def events(s: Session, case: Case) -> list[CaseEvent]:
     return list(
         s.scalars(
@@ -613,6 +645,7 @@ __all__ = [
     "UnknownCase",
     "annul",
     "describe",
+    "empty_pages_note",
     "events",
     "find_case",
     "get_case",
@@ -624,6 +657,7 @@ __all__ = [
     "new_registration_id",
     "notify",
     "package_scanned",
+    "pages_without_text",
     "refuse_annulled",
     "register",
     "registration_of",

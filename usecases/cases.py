@@ -24,7 +24,7 @@ from sqlalchemy import select
 from archive import cases as ops
 from archive.audit import Action, Events
 from archive.journal import JournalBlock, JournalError, check_code, local_year, reserve_block
-from archive.models import Case, Document, Package, PackageKind, Source, utcnow
+from archive.models import Case, DocState, Document, Package, PackageKind, Source, utcnow
 from backends import Archive
 from ingest.dispatch import Dispatcher
 from usecases.access import event
@@ -97,6 +97,29 @@ def case_json(archive: Archive, case: Case, *, full: bool) -> dict[str, Any]:
                     "documents": docs,
                 }
             )
+        case_docs = list(
+            s.scalars(
+                select(Document)
+                .where(Document.case_id == live.id)
+                .order_by(Document.created_at, Document.id)
+            )
+        )
+        empty = ops.pages_without_text(s, [d.id for d in case_docs if d.state == DocState.archived])
+        kinds = {pkg.id: pkg.kind.value for pkg in packages}
+        documents = [
+            {
+                "id": d.id,
+                # File names may name people: below full access only the kind of form.
+                "title": d.original_name if full else _form_title(d),
+                "pages": d.page_count,
+                "state": d.state.value,
+                "package": kinds.get(d.package_id or -1),
+                "received_at": _iso(d.created_at),
+                "received_local": ops.local_time(d.created_at, tz).isoformat(timespec="minutes"),
+                "empty_pages": empty.get(d.id, []),
+            }
+            for d in case_docs
+        ]
         routing = [
             {
                 "at": _iso(ev.at),
@@ -127,9 +150,21 @@ def case_json(archive: Archive, case: Case, *, full: bool) -> dict[str, Any]:
             "closed_at": _iso(live.closed_at),
             "offline": bool(reg.offline) if reg else False,
             "packages": pkg_json,
+            "documents": documents,
+            # Pages where OCR found no text, for the administrator to check against the paper.
+            "pages_to_check": [
+                {"document_id": d["id"], "pages": d["empty_pages"]}
+                for d in documents
+                if d["empty_pages"]
+            ],
             "routing": routing,
             "masked": not full,
         }
+
+
+def _form_title(doc: Document) -> str:
+    form = (doc.meta or {}).get("form")
+    return "Опис вхідного пакета" if form == "inventory" else "Документ"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ audit entry and leave the PDF at ``dest`` (default: the print directory).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,14 @@ from usecases.context import Context
 from usecases.errors import NotFound
 from usecases.policy import Level
 from usecases.registry import use_case
+
+
+def ukrainian_datetime(moment: dt.datetime) -> str:
+    """«6 травня 2026 р., 10:30», as on the printed forms (for the adapters' answers)."""
+    from scanner.inventory import ukrainian_datetime as render
+
+    return render(moment)
+
 
 # --- masking ---------------------------------------------------------------------------
 
@@ -290,4 +299,5 @@ __all__ = [
     "render_inventory",
     "render_routing_sheet",
     "safe_name",
+    "ukrainian_datetime",
 ]

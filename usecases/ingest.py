@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -45,14 +45,17 @@ class FileOutcome:
     document_id: str | None
     reason: str | None = None
     code: str | None = None
+    # Warnings for the administrator (pages where OCR found no text).
+    notes: tuple[str, ...] = ()
 
-    def as_json(self) -> dict[str, str | None]:
+    def as_json(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "status": self.status,
             "document_id": self.document_id,
             "reason": self.reason,
             "code": self.code,
+            "notes": list(self.notes),
         }
 
 
@@ -183,7 +186,18 @@ def _finish(
             label, "duplicate", acc.document_id, "Цей файл уже є в архіві", "duplicate"
         )
     seen.add(acc.document_id)
+    if out.status == "archived" and out.document_id:
+        # Nothing is archived silently empty: pages without text are told at once.
+        out = replace(out, notes=_notes(ctx, out.document_id))
     return out
+
+
+def _notes(ctx: Context, document_id: str) -> tuple[str, ...]:
+    from archive.cases import empty_pages_note, pages_without_text
+
+    with ctx.archive.db.session() as s:
+        empty = pages_without_text(s, [document_id]).get(document_id)
+    return (empty_pages_note(empty),) if empty else ()
 
 
 def _queued(label: str, acc: Accepted) -> FileOutcome:
