@@ -95,6 +95,8 @@ class UserOut(BaseModel):
     department: str | None
     disabled: bool
     created_at: str
+    full_name: str | None = None
+    position: str | None = None
 
 
 class MeOut(BaseModel):

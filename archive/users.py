@@ -41,6 +41,9 @@ class User(Base):
     department: Mapped[str | None] = mapped_column(String(200))
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Printed on the forms the user signs (inventory, routing sheet, hand-over).
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -81,6 +84,8 @@ def add_user(
     workplace: str | None = None,
     department: str | None = None,
     oidc_subject: str | None = None,
+    full_name: str | None = None,
+    position: str | None = None,
 ) -> User:
     """Create a user; raises UserExists for a taken login."""
     if get_user(s, login) is not None:
@@ -94,6 +99,8 @@ def add_user(
         department=department,
         oidc_subject=oidc_subject,
         disabled=False,
+        full_name=full_name,
+        position=position,
     )
     s.add(user)
     s.flush()

@@ -69,10 +69,23 @@ class UserView:
     department: str | None
     disabled: bool
     created_at: datetime
+    # Printed on the forms the person signs.
+    full_name: str | None = None
+    position: str | None = None
 
     @classmethod
     def of(cls, u: User) -> UserView:
-        return cls(u.login, u.role, u.centre, u.workplace, u.department, u.disabled, u.created_at)
+        return cls(
+            u.login,
+            u.role,
+            u.centre,
+            u.workplace,
+            u.department,
+            u.disabled,
+            u.created_at,
+            u.full_name,
+            u.position,
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -83,7 +96,19 @@ class UserView:
             "department": self.department,
             "disabled": self.disabled,
             "created_at": self.created_at.isoformat(),
+            "full_name": self.full_name,
+            "position": self.position,
         }
+
+
+def _printed(value: str | None, label: str) -> str | None:
+    """A name or position as printed on forms: blanks collapsed, at most 200 characters."""
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    if len(value) > 200:
+        raise Invalid(f"{label}: до 200 символів", code="too_long")
+    return value or None
 
 
 def _manage(ctx: Context, action: Action) -> None:
@@ -101,13 +126,17 @@ def add_user(
     workplace: str | None = None,
     department: str | None = None,
     oidc_subject: str | None = None,
+    full_name: str | None = None,
+    position: str | None = None,
 ) -> UserView:
     """Create an account (``centre`` defaults to the archive's own centre).
 
     Without a password the person signs in only through OpenID Connect.
+    ``full_name`` and ``position`` are printed on the forms the person signs.
     """
     _manage(ctx, Action.user_add)
     login = check_login(login)
+    full_name, position = _printed(full_name, "ПІБ"), _printed(position, "посада")
     if role == Role.official and not department:
         raise Invalid(NEEDS_DEPARTMENT, code="needs_department")
     try:
@@ -126,6 +155,8 @@ def add_user(
                     workplace=workplace,
                     department=department,
                     oidc_subject=oidc_subject,
+                    full_name=full_name,
+                    position=position,
                 )
             )
     except accounts.UserExists as exc:
