@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from archive.audit import Action
 from archive.models import PackageKind
 from backends import Archive
@@ -152,8 +154,29 @@ def list_held_parts(ctx: Context) -> list[dict[str, Any]]:
     p = ctx.principal
     require_desk(ctx.archive, ctx.events, p, ctx.archive.settings.centre, Action.batch_held)
     rows = [held_part_json(r) for r in held_parts(ctx.archive, p.centre)]
+    _with_batch_file(ctx.archive, rows)
     ctx.events.publish(event(p, Action.batch_held, details={"parts": [r["part_id"] for r in rows]}))
     return rows
+
+
+def _with_batch_file(archive: Archive, rows: list[dict[str, Any]]) -> None:
+    """Each held part names its scanned file, when it came and the pages (to find the paper)."""
+    from archive.batches import ScanBatch
+    from archive.cases import local_time
+
+    ids = {r["batch_id"] for r in rows}
+    if not ids:
+        return
+    with archive.db.session() as s:
+        found = {b.id: b for b in s.scalars(select(ScanBatch).where(ScanBatch.id.in_(ids)))}
+        tz = archive.settings.desk.timezone
+        for r in rows:
+            b = found.get(r["batch_id"])
+            r["file"] = b.original_name if b else None
+            r["received_at"] = b.created_at.isoformat() if b else None
+            r["received_local"] = (
+                local_time(b.created_at, tz).isoformat(timespec="minutes") if b else None
+            )
 
 
 @use_case(Action.batch_attach)

@@ -76,7 +76,9 @@ def add(
 
 
 @user_app.command("list")
-def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+) -> None:
     """Перелік користувачів."""
     with acting() as ctx:
         found = users.list_users(ctx)
