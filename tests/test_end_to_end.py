@@ -143,7 +143,9 @@ def test_batch_with_bad_files(tmp_path: Path, batch: tuple[Path, dict[str, Path]
     # Exactly one PDF/A rendition per archived document, and it is PDF/A-2B.
     pdfa = sorted((data / "store" / "operational").rglob("*"))
     objects = [p for p in pdfa if p.is_file()]
-    assert len(objects) == len(files) + 3  # every original + three renditions
+    # Every original + three renditions, and the registered case's archived inventory
+    # copy (original + rendition).
+    assert len(objects) == len(files) + 3 + 2
     with pikepdf.open(next(p for p in objects if _is_pdfa(p))) as pdf:
         meta = pdf.open_metadata()
         assert meta.pdfa_status == "2B"
