@@ -109,6 +109,9 @@ class Action(enum.StrEnum):
     case_cover_sheet = "case.cover_sheet"
     case_inventory = "case.inventory"
     case_routing_sheet = "case.routing_sheet"
+    case_annul = "case.annul"
+    document_move = "document.move"
+    batch_reassign = "batch.reassign"
     journal_reserve = "journal.reserve"
     # Scanned batches, hot folders, scanners and station uploads.
     batch_upload = "batch.upload"

@@ -109,6 +109,15 @@ class DeskSettings(BaseModel):
     max_block_size: int = Field(default=5000, ge=1)
     # Dates on forms and the year of a case number are local to the centre.
     timezone: str = "Europe/Kyiv"
+    # The centre as printed in the header of every form (CNAP_DESK__CENTRE_FULL_NAME, …):
+    # its full official name (default: the short ``CNAP_CENTRE``), address, phone, code.
+    centre_full_name: str | None = None
+    centre_address: str | None = None
+    centre_phone: str | None = None
+    centre_code: str | None = None
+    # Working days from registration to the expected result, printed on the inventory
+    # (the service's information card may set another term; the administrator corrects it).
+    result_working_days: int = Field(default=10, ge=1, le=365)
     # What the inventory lists when the administrator names no document.
     default_item: str = "Заява про надання адміністративної послуги"
     # Where printable forms go (default: <data_dir>/print).

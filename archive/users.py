@@ -48,6 +48,9 @@ class User(Base):
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Printed on the forms the user signs (inventory, routing sheet, hand-over).
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -90,6 +93,8 @@ def add_user(
     oidc_subject: str | None = None,
     oidc_issuer: str | None = None,
     pending: bool = False,
+    full_name: str | None = None,
+    position: str | None = None,
 ) -> User:
     """Create a user; raises UserExists for a taken login."""
     if get_user(s, login) is not None:
@@ -105,6 +110,8 @@ def add_user(
         oidc_issuer=oidc_issuer,
         pending=pending,
         disabled=False,
+        full_name=full_name,
+        position=position,
     )
     s.add(user)
     s.flush()

@@ -76,12 +76,15 @@ class UserView:
     created_at: datetime
     # Waiting for an administrator of the centre to approve it (no access meanwhile).
     pending: bool = False
+    # Printed on the forms the person signs.
+    full_name: str | None = None
+    position: str | None = None
 
     @classmethod
     def of(cls, u: User) -> UserView:
         return cls(
             u.login, u.role, u.centre, u.workplace, u.department, u.disabled, u.created_at,
-            bool(u.pending),
+            bool(u.pending), u.full_name, u.position,
         )  # fmt: skip
 
     def as_json(self) -> dict[str, Any]:
@@ -94,7 +97,19 @@ class UserView:
             "disabled": self.disabled,
             "created_at": self.created_at.isoformat(),
             "pending": self.pending,
+            "full_name": self.full_name,
+            "position": self.position,
         }
+
+
+def _printed(value: str | None, label: str) -> str | None:
+    """A name or position as printed on forms: blanks collapsed, at most 200 characters."""
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    if len(value) > 200:
+        raise Invalid(f"{label}: до 200 символів", code="too_long")
+    return value or None
 
 
 def _manage(ctx: Context, action: Action) -> None:
@@ -112,6 +127,8 @@ def add_user(
     workplace: str | None = None,
     department: str | None = None,
     oidc_subject: str | None = None,
+    full_name: str | None = None,
+    position: str | None = None,
 ) -> UserView:
     """Create an account (``centre`` defaults to the archive's own centre).
 
@@ -120,9 +137,12 @@ def add_user(
     by anyone but the local console starts *pending*: it has no access until
     an administrator of its centre approves it (:func:`approve_user`), so the
     sysadmin alone cannot give anyone, itself included, access to documents.
+
+    ``full_name`` and ``position`` are printed on the forms the person signs.
     """
     _manage(ctx, Action.user_add)
     login = check_login(login)
+    full_name, position = _printed(full_name, "ПІБ"), _printed(position, "посада")
     if role == Role.official and not department:
         raise Invalid(NEEDS_DEPARTMENT, code="needs_department")
     try:
@@ -143,6 +163,8 @@ def add_user(
                     oidc_subject=oidc_subject,
                     oidc_issuer=ctx.archive.settings.security.oidc_issuer if oidc_subject else None,
                     pending=needs_approval(ctx.principal, role),
+                    full_name=full_name,
+                    position=position,
                 )
             )
     except accounts.UserExists as exc:

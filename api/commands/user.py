@@ -46,6 +46,14 @@ def add(
     oidc_subject: Annotated[
         str | None, typer.Option("--oidc-subject", help="Ідентифікатор (sub) в OpenID Connect.")
     ] = None,
+    full_name: Annotated[
+        str | None,
+        typer.Option("--name", help="Прізвище, ім’я, по батькові (друкується на формах)."),
+    ] = None,
+    position: Annotated[
+        str | None,
+        typer.Option("--position", help="Посада (друкується на формах), напр. «адміністратор»."),
+    ] = None,
 ) -> None:
     """Додати користувача; пароль читається зі стандартного входу."""
     password = _password()
@@ -61,13 +69,17 @@ def add(
             workplace=workplace,
             department=department,
             oidc_subject=oidc_subject,
+            full_name=full_name,
+            position=position,
         )
     state = " — очікує схвалення адміністратора ЦНАП" if made.pending else ""
     out.print(f"Додано користувача {escape(made.login)} ({made.role.value}){state}")
 
 
 @user_app.command("list")
-def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+) -> None:
     """Перелік користувачів."""
     with acting() as ctx:
         found = users.list_users(ctx)

@@ -24,6 +24,9 @@ class UserIn(BaseModel):
     workplace: str | None = Field(default=None, max_length=200)
     department: str | None = Field(default=None, max_length=200)
     oidc_subject: str | None = Field(default=None, max_length=255)
+    # Printed on the forms the person signs (inventory, routing sheet, hand-over).
+    full_name: str | None = Field(default=None, max_length=200)
+    position: str | None = Field(default=None, max_length=200)
 
     @field_validator("login", mode="before")
     @classmethod
