@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.journal import JournalBlock, JournalError, Taken, local_year, next_number
 from archive.models import (
     Base,
     Case,
+    CaseDocument,
     CaseEvent,
     CaseStatus,
     DocState,
@@ -467,6 +468,12 @@ def move_document(
         pkg.received_at = utcnow()
     doc.case_id, doc.package_id = target.id, pkg.id
     if source is not None:
+        # The wrong case no longer holds it (the listener adds the right one's holding).
+        s.execute(
+            delete(CaseDocument).where(
+                CaseDocument.case_id == source.id, CaseDocument.document_id == doc.id
+            )
+        )
         _event(
             s,
             source,

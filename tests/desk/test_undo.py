@@ -30,6 +30,18 @@ def _audit(desk: Desk, action: str) -> list[dict[str, Any]]:
     return [e for e in rows if e["action"] == action and e["outcome"] == "allowed"]
 
 
+def _holders(desk: Desk, doc_id: str) -> list[int]:
+    from sqlalchemy import select
+
+    from archive.models import CaseDocument
+
+    archive = desk.http.app.state.archive  # type: ignore[attr-defined]
+    with archive.db.session() as s:
+        return sorted(
+            s.scalars(select(CaseDocument.case_id).where(CaseDocument.document_id == doc_id))
+        )
+
+
 def _case_of(desk: Desk, document_id: str) -> int | None:
     archive = desk.http.app.state.archive  # type: ignore[attr-defined]
     with archive.db.session() as s:
@@ -54,6 +66,8 @@ def test_a_document_filed_in_the_wrong_case_is_moved(desk: Desk, tmp_path: Path)
     )
     assert (moved["source"], moved["case"]) == (wrong["number"], right["number"])
     assert _case_of(desk, doc_id) == right["id"]
+    # The wrong case no longer holds it: only the right one does.
+    assert _holders(desk, doc_id) == [right["id"]]
     # Both routing sheets tell it, with the reason; one audit entry.
     old = desk.json("case", "show", wrong["number"])["routing"]
     new = desk.json("case", "show", right["number"])["routing"]
