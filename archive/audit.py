@@ -118,6 +118,11 @@ class Action(enum.StrEnum):
     station_upload_status = "station.upload_status"
     station_upload_append = "station.upload_append"
     station_upload_complete = "station.upload_complete"
+    # Documents shared from Diia and received by e-mail.
+    sharing_request = "sharing.request"
+    sharing_read = "sharing.read"
+    sharing_delivery = "sharing.delivery"
+    mail_intake = "mail.intake"
 
 
 class Outcome(enum.StrEnum):
