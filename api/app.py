@@ -12,7 +12,7 @@ import httpx
 from fastapi import FastAPI
 
 from api import problems, web
-from api.routes import audit, auth, cases, documents, health, scans, search, users
+from api.routes import audit, auth, cases, documents, health, scans, search, sharing, users
 from archive.models import utcnow
 from archive.settings import Settings
 from backends import Archive
@@ -82,6 +82,7 @@ def create_app(
     app.include_router(users.router, responses=problems.responses(404, 409))
     app.include_router(cases.router, responses=problems.responses(404, 409))
     app.include_router(scans.router, responses=problems.responses(404, 409, 413))
+    app.include_router(sharing.router, responses=problems.responses(404, 413))
     app.include_router(health.router)
     app.include_router(web.router)
     return app

@@ -21,6 +21,7 @@ from api.commands.base import err, fail, open_archive, out, parse_date, state
 from api.commands.batch import batch_app
 from api.commands.case import case_app
 from api.commands.scan import scan as desk_scan
+from api.commands.sharing import sharing_app
 from api.commands.station import station_app
 from api.commands.watch import watch as desk_watch
 from api.exit_codes import ArchiveGroup
@@ -48,6 +49,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(case_app, name="case")
 app.add_typer(batch_app, name="batch")
 app.add_typer(station_app, name="station")
+app.add_typer(sharing_app, name="sharing")
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
 

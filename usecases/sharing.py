@@ -66,12 +66,14 @@ class SharingRequestView:
 
 
 @use_case(Action.sharing_request)
-def request_sharing(ctx: Context, *, case: str) -> SharingRequestView:
-    """Ask Diia for a deeplink for a new request id, for ``case``."""
+def request_sharing(
+    ctx: Context, *, case: str | None = None, case_id: int | None = None
+) -> SharingRequestView:
+    """Ask Diia for a deeplink for a new request id, for the case (by number or id)."""
     archive = ctx.archive
     settings = archive.settings.sharing
     found = open_case_for_desk(
-        archive, ctx.events, ctx.principal, Action.sharing_request, number=case
+        archive, ctx.events, ctx.principal, Action.sharing_request, case_id=case_id, number=case
     )
     request_id = secrets.token_hex(16)
     try:
@@ -219,6 +221,8 @@ def receive_delivery(
         raise Invalid(
             "Заголовок X-Document-Request-Trace-Id відсутній або завеликий", code="no_request_id"
         )
+    if not parts:
+        raise Invalid("Доставка не містить жодної частини", code="empty_delivery")
     if sum(len(p.data) for p in parts) > settings.max_delivery_mb * 1024 * 1024:
         raise TooLarge("Доставка перевищує дозволений розмір", code="delivery_too_large")
     metadata = next((p.data for p in parts if p.name == deliveries.METADATA_PART), None)

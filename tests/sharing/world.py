@@ -15,9 +15,9 @@ from archive.audit import Events
 from archive.settings import Settings, SharingSettings
 from archive.users import Role
 from backends import Archive
+from tests.api.helpers import RNOKPP as HELPERS_RNOKPP
 from tests.sharing.fake_diia import ACQUIRER_TOKEN, FakeDiia
 from tests.sharing.pki import Pki
-from tests.api.helpers import RNOKPP as HELPERS_RNOKPP
 from tests.synthetic import born_digital_pdf
 from usecases.context import Context
 from usecases.policy import Principal
