@@ -20,6 +20,7 @@ from api.commands._uc import operator_context, run
 from api.commands.base import err, fail, open_archive, out, parse_date, state
 from api.commands.batch import batch_app
 from api.commands.case import case_app
+from api.commands.mail import mail as mail_command
 from api.commands.scan import scan as desk_scan
 from api.commands.sharing import sharing_app
 from api.commands.station import station_app
@@ -50,6 +51,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(batch_app, name="batch")
 app.add_typer(station_app, name="station")
 app.add_typer(sharing_app, name="sharing")
+app.command("mail")(mail_command)
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
 
