@@ -286,12 +286,14 @@ class DocumentSharing:
     signature: dict[str, Any] | None
     fields: dict[str, str] | None
     masked: bool
+    pades: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "document_id": self.document_id,
             "document_type": self.document_type,
             "signature": self.signature,
+            "pades": self.pades,
             "fields": self.fields,
             "masked": self.masked,
         }
@@ -309,7 +311,7 @@ def document_sharing(
     """The signature, and the metadata fields (masked below full access; none for metadata)."""
     g = access.open_document(ctx, document_id, Action.document_metadata, reason=reason)
     meta = dict(g.doc.meta or {})
-    signature = meta.get("signature") or meta.get("pades")
+    signature = meta.get("signature")
     raw = {k: str(v) for k, v in meta.items() if k not in _NOT_FIELDS and isinstance(v, str | int)}
     level = g.decision.level
     fields: dict[str, str] | None
@@ -320,7 +322,12 @@ def document_sharing(
     else:
         fields = None
     return DocumentSharing(
-        document_id, meta.get("document_type"), signature, fields, level < Level.FULL
+        document_id,
+        meta.get("document_type"),
+        signature,
+        fields,
+        level < Level.FULL,
+        meta.get("pades"),
     )
 
 

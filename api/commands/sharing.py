@@ -68,5 +68,11 @@ def show(
         out.print(f"Підписувач: {escape(signer.get('subject', ''))}")
     if sig.get("signing_time"):
         out.print(f"Час підписання: {escape(sig['signing_time'])}")
+    pades = view.pades or {}
+    if pades:
+        out.print(f"Підпис у PDF: {escape(pades.get('reason') or '')}")
+        for sig in pades.get("signatures", []):
+            who, when = sig.get("signer") or "—", sig.get("signing_time") or ""
+            out.print(f"  {escape(str(who))}, {escape(str(when))}")
     for key, value in (view.fields or {}).items():
         out.print(f"  {escape(key)}: {escape(value)}")

@@ -20,11 +20,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from archive.models import Case, PackageKind, Source
+from archive.models import Case, Document, PackageKind, Source
 from archive.sharing import MailMessage, SharingRequest
 from backends import Archive
 from ingest.mail.message import Parsed, message_key, parse
 from ingest.pipeline import accept_file
+from ingest.sharing.pades import load_roots
+from ingest.sharing.pades import validate as validate_pades
 
 # "2026/00017", "2026/ВРМ1-0003": a year, a slash, the rest of the journal number.
 _CASE_NUMBER = re.compile(r"(?<![\w/])((?:19|20)\d{2}/[\w-]{1,40})(?![\w/])")
@@ -141,6 +143,14 @@ def _accept(archive: Archive, data: bytes, filename: str, case_number: str, acto
             original_name=filename,
             actor=actor,
         )
+    if acc.new and data.startswith(b"%PDF"):
+        # Before the worker sees it: the signature is shown with the document.
+        pades = validate_pades(data, load_roots(archive.settings.sharing.trusted_roots_file))
+        if pades is not None:
+            with archive.db.session() as s:
+                doc = s.get(Document, acc.document_id)
+                if doc is not None:
+                    doc.meta = {**(doc.meta or {}), "pades": pades}
     return acc.document_id
 
 

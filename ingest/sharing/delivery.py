@@ -28,6 +28,8 @@ from archive.sharing import SharingDelivery, SharingRequest
 from backends import Archive
 from ingest.pipeline import accept_file
 from ingest.sharing.crypto import CryptoError, CryptoProvider, Verification
+from ingest.sharing.pades import load_roots
+from ingest.sharing.pades import validate as validate_pades
 
 # Diia's document types are lower-case words joined by hyphens; anything else
 # in a part name is refused before it reaches a file name or a database row.
@@ -235,11 +237,15 @@ def _one(
     except CryptoError as exc:
         return {"status": "rejected", "code": exc.code, "reason": exc.reason}
     container = archive.store.put_bytes(signed)
+    pades = validate_pades(
+        verification.content, load_roots(archive.settings.sharing.trusted_roots_file)
+    )
     meta: dict[str, Any] = {
         **fields.get(doc_type, {}),
         "sharing_request": request_id,
         "document_type": doc_type,
         "signature": verification.as_json(),
+        **({"pades": pades} if pades is not None else {}),
         "evidence": {
             "sha256": container.sha256,
             "size": container.size,

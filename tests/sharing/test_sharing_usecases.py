@@ -189,3 +189,21 @@ def test_no_request_id(sw: SharingWorld) -> None:
 
 def _archive(sw: SharingWorld) -> Archive:
     return sw.archive
+
+
+def test_pades_signed_pdf_inside_the_envelope(sw: SharingWorld, tmp_path: Path) -> None:
+    from tests.sharing.test_pades import signed_pdf
+
+    number = sw.new_case()
+    req = request_sharing(sw.ctx(), case=number)
+    pdf = signed_pdf(sw.pki, tmp_path, "Свідоцтво з підписом")
+    parts = delivery(sw.pki, req.request_id, {"birth-certificate": pdf})
+    result = receive_delivery(sw.diia(), request_id=req.request_id, parts=parts)
+    assert result.state == "archived", result
+    shown = document_sharing(sw.ctx(), document_id=result.parts[0]["document_id"])
+    assert shown.pades is not None and shown.pades["validity"] == "valid"
+    assert shown.pades["signatures"][0]["signer"]
+    doc = _docs(sw, number)[0]
+    # Kept byte for byte (the pipeline does not rewrite a signed PDF).
+    assert doc.sha256 == __import__("hashlib").sha256(pdf).hexdigest()
+    assert doc.state == DocState.archived

@@ -38,11 +38,11 @@ _MAX_CHAIN = 8
 
 def der_or_base64(data: bytes) -> bytes:
     """DER as given, or decoded from base64 (Diia's parts come either way)."""
-    stripped = data.strip()
-    if stripped[:1] == b"\x30":
-        return stripped
+    # DER is never stripped: its last bytes may well be whitespace values.
+    if data[:1] == b"\x30":
+        return data
     try:
-        return base64.b64decode(stripped, validate=False)
+        return base64.b64decode(data.strip(), validate=False)
     except (binascii.Error, ValueError) as exc:
         raise CryptoError("Вміст не є криптографічним контейнером CMS") from exc
 
