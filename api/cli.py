@@ -21,9 +21,11 @@ from api.commands.base import err, fail, open_archive, out, parse_date, state
 from api.commands.batch import batch_app
 from api.commands.case import case_app
 from api.commands.document import document_app
+from api.commands.mail import mail as mail_command
 from api.commands.metadata import metadata_app
 from api.commands.retention import fixity_app, retention_app
 from api.commands.scan import scan as desk_scan
+from api.commands.sharing import sharing_app
 from api.commands.station import station_app
 from api.commands.watch import watch as desk_watch
 from api.exit_codes import ArchiveGroup
@@ -55,6 +57,8 @@ app.add_typer(station_app, name="station")
 app.add_typer(metadata_app, name="metadata")
 app.add_typer(retention_app, name="retention")
 app.add_typer(fixity_app, name="fixity")
+app.add_typer(sharing_app, name="sharing")
+app.command("mail")(mail_command)
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
 

@@ -148,6 +148,11 @@ class Action(enum.StrEnum):
     retention_todo = "retention.todo"
     fixity_check = "fixity.check"
     fixity_results = "fixity.results"
+    # Documents shared from Diia and received by e-mail.
+    sharing_request = "sharing.request"
+    sharing_read = "sharing.read"
+    sharing_delivery = "sharing.delivery"
+    mail_intake = "mail.intake"
 
 
 class Outcome(enum.StrEnum):

@@ -77,6 +77,7 @@ class Source(enum.StrEnum):
     scanner = "scanner"
     sharing = "sharing"
     upload = "upload"
+    email = "email"
 
 
 class DocState(enum.StrEnum):

@@ -181,6 +181,42 @@ class StationSettings(BaseModel):
     poll_seconds: float = Field(default=5.0, gt=0.0)
 
 
+class SharingSettings(BaseModel):
+    """Documents shared from Diia (acquirer API) and the crypto provider that opens them."""
+
+    # The acquirer API (Diia gives each acquirer a base URL and a token; unset: off).
+    diia_base_url: str | None = None
+    acquirer_token: SecretStr | None = None
+    branch_name: str = "ЦНАП"
+    offer_name: str = "Документи для справи ЦНАП"
+    # Where Diia posts the documents (registered with Diia for the branch).
+    delivery_url: str | None = None
+    # A request id older than this is expired: its delivery is held for review.
+    request_ttl_minutes: int = Field(default=24 * 60, ge=1)
+    timeout_seconds: float = Field(default=30.0, gt=0.0)
+    # ``standard`` (RSA/ECDSA CMS) or ``package.module:factory`` of a certified
+    # DSTU 4145 library's adapter (docs/sharing.md).
+    crypto_provider: str = "standard"
+    key_file: Path | None = None
+    key_password: SecretStr | None = None
+    certificate_file: Path | None = None
+    trusted_roots_file: Path | None = None
+    max_delivery_mb: float = Field(default=50.0, gt=0.0)
+
+
+class MailSettings(BaseModel):
+    """E-mail intake (Diia.QR copies and plain e-mail) from an IMAP mailbox."""
+
+    # imap://user:password@host:port/ or imaps://…; unset: off.
+    imap_url: str | None = None
+    mailbox: str = "INBOX"
+    processed_folder: str = "Archived"
+    held_folder: str = "Held"
+    poll_seconds: float = Field(default=60.0, gt=0.0)
+    max_attachment_mb: float = Field(default=30.0, gt=0.0)
+    timeout_seconds: float = Field(default=30.0, gt=0.0)
+
+
 class Settings(BaseSettings):
     """cnap-archive settings, from ``CNAP_*`` environment variables."""
 
@@ -198,6 +234,8 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     desk: DeskSettings = Field(default_factory=DeskSettings)
     station: StationSettings = Field(default_factory=StationSettings)
+    sharing: SharingSettings = Field(default_factory=SharingSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     def model_post_init(self, __context: object) -> None:
         self.data_dir = self.data_dir.expanduser().absolute()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Provision and run the four scale-out servers on loopback for the test suite:
-# PostgreSQL, Redis, MinIO and Elasticsearch. Writes their URLs to .services.env
-# in the repository root. See docs/services.md.
+# Provision and run the scale-out servers on loopback for the test suite:
+# PostgreSQL, Redis, MinIO and Elasticsearch, and Dovecot (IMAP, for e-mail
+# intake). Writes their URLs to .services.env in the repository root. See
+# docs/services.md.
 #
 #   scripts/services.sh [up]                  install what is missing, start all, write .services.env
 #   scripts/services.sh start   [SERVICE...]  start (all, or the named ones) and wait until healthy
@@ -12,7 +13,7 @@
 #   scripts/services.sh env                   print the environment file
 #   scripts/services.sh logs SERVICE          tail a service's log
 #
-# SERVICE is one of: postgres (pg), redis, minio, elasticsearch (es).
+# SERVICE is one of: postgres (pg), redis, minio, elasticsearch (es), dovecot (imap).
 # Runs as root (apt-get, system users, runuser); status, env and logs work as
 # any user. Safe to run again: a healthy service is only re-checked.
 set -euo pipefail
@@ -53,7 +54,12 @@ ES_USER=${CNAP_ES_USER:-cnap-es}
 ES_FAST_START=${CNAP_ES_FAST_START:-1}
 MAVEN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
 
-ALL_SERVICES=(postgres redis minio elasticsearch)
+IMAP_PORT=${CNAP_IMAP_PORT:-51143}
+IMAP_USER=${CNAP_IMAP_USER:-cnap-mail}
+IMAP_PASSWORD=${CNAP_IMAP_PASSWORD:-cnap-mail-password}
+MAIL_OWNER=${CNAP_MAIL_OWNER:-cnap-mail}
+
+ALL_SERVICES=(postgres redis minio elasticsearch dovecot)
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -493,6 +499,91 @@ es_stop() {
   stop_pid elasticsearch "$pid" 60
 }
 
+# ---------------------------------------------------------------- Dovecot --
+# An IMAP server for the e-mail intake tests: one test user, Maildir under the
+# state directory, plain-text login on loopback only (no TLS: nothing leaves
+# the machine).
+
+DOVECOT_DIR=$STATE/dovecot
+DOVECOT_LOG=$DOVECOT_DIR/dovecot.log
+DOVECOT_CONF=$DOVECOT_DIR/dovecot.conf
+
+dovecot_pid() { pid_of "$DOVECOT_DIR/run/master.pid" dovecot; }
+dovecot_healthy() {
+  local greeting
+  port_open "$IMAP_PORT" || return 1
+  greeting=$(timeout 3 bash -c "exec 3<>/dev/tcp/$HOST/$IMAP_PORT; head -n 1 <&3" 2>/dev/null) || true
+  [[ $greeting == "* OK"* ]]
+}
+
+dovecot_prepare() {
+  [[ -x /usr/sbin/dovecot ]] || need_packages dovecot-imapd
+  ensure_user "$MAIL_OWNER"
+  mkdir -p "$DOVECOT_DIR/run" "$DOVECOT_DIR/mail" "$DOVECOT_DIR/state"
+  chown "$MAIL_OWNER:$MAIL_OWNER" "$DOVECOT_DIR/mail"
+  # The password file: {PLAIN} is fine for a loopback test server.
+  printf '%s:{PLAIN}%s\n' "$IMAP_USER" "$IMAP_PASSWORD" >"$DOVECOT_DIR/users"
+  chmod 0640 "$DOVECOT_DIR/users"
+  chgrp dovecot "$DOVECOT_DIR/users" 2>/dev/null || true
+  cat >"$DOVECOT_CONF" <<EOF
+# Written by scripts/services.sh: a loopback IMAP server for cnap-archive's tests.
+base_dir = $DOVECOT_DIR/run
+state_dir = $DOVECOT_DIR/state
+log_path = $DOVECOT_LOG
+protocols = imap
+listen = $HOST
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:$DOVECOT_DIR/mail/%u
+first_valid_uid = 1
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $DOVECOT_DIR/users
+}
+userdb {
+  driver = static
+  args = uid=$MAIL_OWNER gid=$MAIL_OWNER home=$DOVECOT_DIR/mail/%u
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Archived {
+    auto = create
+  }
+  mailbox Held {
+    auto = create
+  }
+}
+service imap-login {
+  inet_listener imap {
+    address = $HOST
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+EOF
+}
+
+dovecot_start() {
+  if [[ -z $(dovecot_pid) ]]; then
+    check_port_free dovecot "$IMAP_PORT"
+    log "dovecot: starting on $HOST:$IMAP_PORT"
+    # Its own log; the daemon must not hold the caller's stdout open.
+    /usr/sbin/dovecot -c "$DOVECOT_CONF" 9>&- >>"$DOVECOT_LOG" 2>&1 || { show_log "$DOVECOT_LOG"; die "dovecot failed to start"; }
+  fi
+  wait_healthy dovecot dovecot_healthy dovecot_pid "$DOVECOT_LOG"
+}
+
+dovecot_stop() {
+  local pid
+  pid=$(dovecot_pid) || true
+  [[ -n $pid ]] || return 0
+  stop_pid dovecot "$pid" 30
+}
+
 # ------------------------------------------------------------- dispatch --
 
 canon() {
@@ -501,7 +592,8 @@ canon() {
     redis) echo redis ;;
     minio | s3) echo minio ;;
     elasticsearch | es) echo elasticsearch ;;
-    *) die "unknown service '$1' (postgres, redis, minio, elasticsearch)" ;;
+    dovecot | imap) echo dovecot ;;
+    *) die "unknown service '$1' (postgres, redis, minio, elasticsearch, dovecot)" ;;
   esac
 }
 
@@ -524,6 +616,8 @@ url_of() {
       "$(urlencode "$MINIO_ACCESS_KEY")" "$(urlencode "$MINIO_SECRET_KEY")" "$HOST" "$MINIO_PORT" \
       "$BUCKET_OPERATIONAL" "$BUCKET_ARCHIVAL" "$MINIO_REGION" ;;
     elasticsearch) printf 'http://%s:%s' "$HOST" "$ES_PORT" ;;
+    dovecot) printf 'imap://%s:%s@%s:%s/' "$(urlencode "$IMAP_USER")" "$(urlencode "$IMAP_PASSWORD")" \
+      "$HOST" "$IMAP_PORT" ;;
   esac
 }
 
@@ -538,6 +632,8 @@ write_env() {
     echo "CNAP_STORAGE_URL='$(url_of minio)'"
     echo "CNAP_INDEX_URL='$(url_of elasticsearch)'"
     echo "CNAP_BROKER_URL='$(url_of redis)'"
+    # The e-mail intake tests' mailbox (the archive reads mail only when CNAP_MAIL__IMAP_URL is set).
+    echo "CNAP_TEST_IMAP_URL='$(url_of dovecot)'"
   } >"$tmp"
   chmod 0644 "$tmp"
   mv -f "$tmp" "$ENV_FILE"
@@ -604,6 +700,7 @@ cmd_logs() {
     redis) tail -n 100 "$REDIS_LOG" ;;
     minio) tail -n 100 "$MINIO_LOG" ;;
     elasticsearch) tail -n 100 "$ES_START_LOG" "$ES_LOG" ;;
+    dovecot) tail -n 100 "$DOVECOT_LOG" ;;
   esac
 }
 
@@ -665,6 +762,11 @@ cmd_verify() {
 
   redis-cli -h "$HOST" -p "$REDIS_PORT" set cnap-verify 1 EX 5 | grep -q OK || die "verify: redis set failed"
   log "verify: redis ok"
+
+  printf 'a LOGIN %s %s\r\nb LOGOUT\r\n' "$IMAP_USER" "$IMAP_PASSWORD" |
+    timeout 5 bash -c "exec 3<>/dev/tcp/$HOST/$IMAP_PORT; cat >&3; cat <&3" 2>/dev/null |
+    grep -q '^a OK' || die "verify: dovecot login failed"
+  log "verify: dovecot IMAP login ok"
 }
 
 main() {

@@ -91,6 +91,13 @@ MATRIX: dict[tuple[str, str], set[str] | tuple[str, int]] = {
     ("GET", "/api/retention/todo"): {A},
     ("POST", "/api/fixity/checks"): {R, S},
     ("GET", "/api/fixity/checks"): {R, S},
+    # Diia sharing (tests/sharing): the desk's administrator requests; Diia delivers with no
+    # token (an empty delivery is refused as invalid whoever sends it).
+    ("POST", "/api/cases/{case_id}/sharing"): {A},
+    ("GET", "/api/sharing/requests/{request_id}/qr.png"): {A},
+    ("GET", "/api/sharing/requests/{request_id}/sheet.pdf"): {A},
+    ("POST", "/api/sharing/delivery"): (PUBLIC, 422),
+    ("GET", "/api/documents/{document_id}/sharing"): {A, OF, R, D},
 }
 
 
@@ -135,6 +142,8 @@ def call(world: World, method: str, path: str, headers: dict[str, str], role: st
         return _call_desk(world, method, path, headers, role)
     if path.startswith(("/api/retention", "/api/fixity")):
         return _call_retention(world, method, path, headers)
+    if path.startswith("/api/sharing/requests/"):
+        url = path.replace("{request_id}", _sharing_request(world))
     if path == "/api/users/{login}/disable":
         url = url.replace("{login}", "official_b_victim")
         _ensure_victim(world)
@@ -261,7 +270,10 @@ def _call_desk(
         "/api/cases/{case_id}/notify": {"method": "sms"},
         "/api/cases/{case_id}/issue": {"to": "applicant", "document": "паспорт КН 123456"},
         "/api/journal/blocks": {"workplace_code": "ВРМ1", "size": 3},
+        "/api/cases/{case_id}/sharing": {},
     }
+    if path.endswith("/sharing"):
+        _sharing_configured(world)
     if method == "GET":
         params = {"number": number} if path == "/api/cases" else {}
         if path.endswith("/cover-sheet"):
@@ -337,6 +349,39 @@ def _fresh_account(world: World, *, pending: bool) -> str:
         add_user(s, login, Role.official, password_hash=None, department="x",
                  centre=world.archive.settings.centre, pending=pending)  # fmt: skip
     return login
+
+
+_FAKE_DIIA: list[Any] = []
+
+
+def _sharing_configured(world: World) -> None:
+    """Point the archive at a local fake of Diia's acquirer API (started once)."""
+    from pydantic import SecretStr
+
+    from tests.sharing.fake_diia import ACQUIRER_TOKEN, start_fake_diia
+
+    if not _FAKE_DIIA:
+        _FAKE_DIIA.extend(start_fake_diia())
+    settings = world.archive.settings.sharing
+    settings.diia_base_url = _FAKE_DIIA[0].url
+    settings.acquirer_token = SecretStr(ACQUIRER_TOKEN)
+
+
+def _sharing_request(world: World) -> str:
+    """A recorded sharing request for a fresh desk case."""
+    from datetime import timedelta
+
+    from archive.models import utcnow
+    from archive.sharing import SharingRequest
+
+    case_id, _ = _desk_case(world)
+    rid = f"matrix{next(_counter):010d}"
+    with world.archive.db.session() as s:
+        link = "https://diia.app/acquirers/offer-request/dynamic/1/x"
+        s.add(SharingRequest(id=rid, case_id=case_id, centre=world.archive.settings.centre,
+                             created_by="admin", expires_at=utcnow() + timedelta(hours=1),
+                             deeplink=link))  # fmt: skip
+    return rid
 
 
 def _ensure_victim(world: World) -> None:

@@ -1,0 +1,1 @@
+"""Documents shared from the Diia app: the crypto provider, the acquirer client, deliveries."""
