@@ -101,6 +101,8 @@ class Action(enum.StrEnum):
     case_register = "case.register"
     case_read = "case.read"
     case_find = "case.find"
+    # The desk's list of the day (today's cases, waiting for a result, to hand over).
+    case_list = "case.list"
     case_send = "case.send"
     case_notify = "case.notify"
     case_issue = "case.issue"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fastapi import Request
+from starlette.datastructures import UploadFile
 
 from api.web import session
 from api.web.render import SignInNeeded
@@ -24,6 +25,7 @@ class Posted:
     values: dict[str, str] = field(default_factory=dict)
     keep: dict[str, str] = field(default_factory=dict)
     csrf_ok: bool = False
+    files: list[UploadFile] = field(default_factory=list)
 
     def get(self, name: str, limit: int = MAX_FIELD) -> str:
         return self.values.get(name, "")[:limit]
@@ -33,15 +35,20 @@ async def posted(request: Request) -> Posted:
     form = await request.form()
     values: dict[str, str] = {}
     keep: dict[str, str] = {}
+    files: list[UploadFile] = []
     for key, value in form.multi_items():
-        if not isinstance(value, str) or len(key) > 100:
+        if isinstance(value, UploadFile):
+            if key == "files" and value.filename:
+                files.append(value)
+            continue
+        if len(key) > 100:
             continue
         if key.startswith("keep."):
             keep[key[5:]] = value[:MAX_FIELD]
         else:
             values[key] = value[:MAX_FIELD]
     sent = values.pop("csrf", None)
-    return Posted(values, keep, session.csrf_ok(request, sent))
+    return Posted(values, keep, session.csrf_ok(request, sent), files)
 
 
 def signed_in(request: Request, keep: dict[str, str] | None = None, back: str = "/") -> Principal:

@@ -19,9 +19,11 @@ from typing import Any
 import pytest
 import uvicorn
 
-from api.web import nav
-from tests.api.conftest import PASSWORD, World
+from scanner.cover_sheet import CoverSheet
+from tests.api.conftest import HOME, PASSWORD, World
+from tests.desk.paper import batch_pdf, doc
 from tests.web.conftest import screenshots_dir
+from usecases.screens import every_screen
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +38,8 @@ FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # The browser's own words (the file input's button) in Ukrainian, as at a centre.
+    "--lang=uk-UA",
 ]
 DESKTOP = {"width": 1366, "height": 768}
 TABLET = {"width": 768, "height": 1024}
@@ -196,6 +200,16 @@ def test_masked_and_break_glass_screens(browser: Any, base_url: str, world: Worl
     check(page, "11-break-glass-open")
 
 
+# What each role is shown: written out here (not derived) so a drift of the policy shows.
+EXPECTED = {
+    "administrator": {"/", "/desk", "/cases/new", "/scans", "/search"},
+    "official": {"/", "/search"},
+    "archivist": {"/", "/search"},
+    "dpo": {"/", "/log", "/log/review", "/log/verify"},
+    "sysadmin": {"/", "/log/verify", "/users", "/health"},
+}
+
+
 def _menu(page: Any) -> list[str]:
     links = page.locator("nav[aria-label='Основне меню'] a")
     return [links.nth(i).get_attribute("href") for i in range(links.count())]
@@ -207,19 +221,19 @@ def test_a_role_never_sees_a_link_it_may_not_open(
 ) -> None:
     from tests.api.conftest import USERS
 
-    role = USERS[login][0]
     page = browser.new_page()
     sign_in(page, base_url, login)
     shown = _menu(page)
-    assert shown == [s.path for s in nav.menu(role)]
+    assert shown[0] == "/" and set(shown) <= {s.path for s in every_screen()}
+    assert set(shown) == EXPECTED[USERS[login][0].value], login
     check(page, f"20-home-{login}")
-    every = {s.path for screens in nav.SCREENS.values() for s in screens}
+    every = {s.path for s in every_screen()}
     for path in sorted(every):
         resp = page.goto(f"{base_url}{path}")
         if path in shown:
             assert resp.status == 200, (login, path)
             assert page.locator("main h1").count() == 1
-            if path in ("/users", "/log/verify"):
+            if path != "/":
                 check(page, f"22-{login}{path.replace('/', '-')}")
         elif path == "/search":
             # The empty form asks nothing; the refusal comes with the search itself.
@@ -245,3 +259,83 @@ def test_error_page_is_a_sentence(browser: Any, base_url: str) -> None:
     assert resp.status == 404
     assert page.locator("main h1").inner_text() == "Не знайдено"
     check(page, "30-not-found")
+
+
+DROP_JS = """([name, b64]) => {
+    const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], name, {type: 'application/pdf'}));
+    return dt;
+}"""
+
+
+def test_desk_registers_prints_uploads_and_hands_over(
+    browser: Any, base_url: str, world: World, tmp_path: Path
+) -> None:
+    import base64
+
+    page = browser.new_page()
+    sign_in(page, base_url, "admin")
+    page.get_by_role("link", name="Черга дня").first.click()
+    check(page, "40-desk-queue")
+    page.get_by_role("link", name="Зареєструвати справу").first.click()
+    page.get_by_role("button", name="Зареєструвати").click()
+    page.wait_for_selector("#service-error")
+    check(page, "41-register-errors")
+    page.get_by_label("Послуга").fill("Реєстрація місця проживання")
+    page.get_by_label("Заявник").fill("Коваленко Олена Петрівна")
+    page.get_by_label("Контакт").fill("+380671112233")
+    page.get_by_label("Суб’єкт надання послуги").fill("ДМС")
+    page.get_by_label("Назва документа 1").fill("Заява про реєстрацію місця проживання")
+    page.get_by_label("Назва документа 2").fill("Паспорт громадянина України (копія)")
+    page.get_by_label("Аркушів у документі 2").fill("2")
+    page.get_by_role("button", name="Зареєструвати").click()
+    page.wait_for_selector("main h1:has-text('Справа №')")
+    number = page.locator("main h1").inner_text().removeprefix("Справа № ")
+    assert "Справу зареєстровано" in page.locator(".notice.ok").inner_text()
+    check(page, "42-case-registered")
+    # The printed forms open in the browser's PDF viewer (served inline).
+    for name in ("Титульний аркуш вхідного пакета (PDF)", "Опис вхідного пакета, 2 примірники (PDF)"):
+        href = page.get_by_role("link", name=name).get_attribute("href")
+        pdf = page.request.get(f"{base_url}{href}")
+        assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert pdf.headers["content-disposition"].startswith("inline")
+    case_url = page.url
+
+    # The scanned batch: this case's cover sheet, two pages; a stray part for review.
+    batch = batch_pdf(
+        [CoverSheet(number, "input", HOME), doc("коваленко", 1), doc("коваленко", 2),
+         CoverSheet("2026/88888", "input", HOME), doc("без справи")],
+        tmp_path / "batch.pdf",
+    )  # fmt: skip
+    page.get_by_role("link", name="Скановані пачки").first.click()
+    check(page, "43-scans")
+    b64 = base64.b64encode(batch.read_bytes()).decode()
+    dropped = page.evaluate_handle(DROP_JS, ["пачка-ранок.pdf", b64])
+    page.dispatch_event("#drop", "drop", {"dataTransfer": dropped})
+    assert "Обрано файлів: 1" in page.locator("#drop-hint").inner_text()
+    page.get_by_role("button", name="Завантажити").click()
+    page.wait_for_selector("#upload-results[data-done='1']", timeout=120_000)
+    assert page.locator("#upload-progress progress").evaluate("p => p.value") == 100
+    assert page.locator("#upload-results table.parts tbody tr").count() == 2
+    # The held part appears below without reloading the page.
+    assert page.locator("table.held tbody tr").count() >= 1
+    check(page, "44-batch-result")
+
+    # The part is in its case.
+    page.goto(case_url)
+    assert "Файлів в архіві: 2" in page.locator("#packages-section").inner_text()
+    page.get_by_label("Підрозділ").fill("ДМС")
+    page.get_by_role("button", name="Передати").click()
+    page.wait_for_selector(".notice.ok")
+    page.get_by_label("Як повідомлено").select_option("sms")
+    page.get_by_role("button", name="Записати повідомлення").click()
+    page.wait_for_selector(".notice.ok")
+    page.get_by_role("button", name="Записати видачу").click()
+    page.wait_for_selector("#issue-document-error")
+    check(page, "46-hand-over-error")
+    page.get_by_label("Пред’явлений документ").fill("паспорт КА 123456")
+    page.get_by_role("button", name="Записати видачу").click()
+    page.wait_for_selector(".notice.ok")
+    assert "результат видано" in page.locator("dl.meta").inner_text()
+    check(page, "47-case-handed-over")
