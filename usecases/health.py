@@ -35,8 +35,13 @@ class BackendState:
     detail: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "ok": self.ok, "ms": round(self.ms, 1),
-                "detail": self.detail}  # fmt: skip
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "ok": self.ok,
+            "ms": round(self.ms, 1),
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +53,10 @@ class BackendsHealth:
         return all(b.ok for b in self.backends)
 
     def as_json(self) -> dict[str, Any]:
-        return {"status": "ok" if self.ok else "degraded",
-                "backends": [b.as_json() for b in self.backends]}  # fmt: skip
+        return {
+            "status": "ok" if self.ok else "degraded",
+            "backends": [b.as_json() for b in self.backends],
+        }
 
 
 def _scheme(url: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import admin, desk, documents, pages, scans, search
+from api.web import admin, desk, documents, dpo, pages, scans, search
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages.router)
@@ -18,5 +18,6 @@ router.include_router(documents.router)
 router.include_router(admin.router)
 router.include_router(desk.router)
 router.include_router(scans.router)
+router.include_router(dpo.router)
 
 __all__ = ["router"]

@@ -62,8 +62,7 @@ def desk_page(request: Request) -> Response:
 
 def _desk(request: Request, ctx: Context, status: int = 200, **extra: Any) -> Response:
     day = queue.desk_queue(ctx)
-    return page(request, "desk.html", status, title="Черга дня", who=ctx.principal, q=day,
-                **extra)  # fmt: skip
+    return page(request, "desk.html", status, title="Черга дня", who=ctx.principal, q=day, **extra)
 
 
 @router.get("/cases/find")
@@ -76,8 +75,9 @@ def find(request: Request, number: Annotated[str, Query(max_length=64)] = "") ->
     try:
         view = cases.find_case(ctx, number=number)
     except NotFound:
-        return _desk(request, ctx, 404, find_error="Справу з таким номером не знайдено.",
-                     number=number)  # fmt: skip
+        return _desk(
+            request, ctx, 404, find_error="Справу з таким номером не знайдено.", number=number
+        )
     return RedirectResponse(f"/cases/{view.case_id}", status_code=303)
 
 
@@ -96,10 +96,21 @@ def _reg_values(raw: dict[str, str]) -> dict[str, str]:
     return v
 
 
-def _register_form(request: Request, who: Any, v: dict[str, str], status: int = 200,
-                   **extra: Any) -> Response:  # fmt: skip
-    return page(request, "register.html", status, title="Реєстрація справи", who=who, v=v,
-                rows=range(ITEM_ROWS), notify=NOTIFY, delivery=DELIVERY, **extra)  # fmt: skip
+def _register_form(
+    request: Request, who: Any, v: dict[str, str], status: int = 200, **extra: Any
+) -> Response:
+    return page(
+        request,
+        "register.html",
+        status,
+        title="Реєстрація справи",
+        who=who,
+        v=v,
+        rows=range(ITEM_ROWS),
+        notify=NOTIFY,
+        delivery=DELIVERY,
+        **extra,
+    )
 
 
 @router.get("/cases/new")
@@ -223,8 +234,11 @@ def _pdf(make: Callable[[Path], PrintedForm], name: str) -> Response:
         form = make(Path(tmp) / "form.pdf")
         body = form.path.read_bytes()
     # Inline: the browser's PDF viewer opens it, and its print button prints it.
-    return Response(body, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{name}"'})  # fmt: skip
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
 
 
 @router.get("/cases/{case_id}/cover-sheet")
@@ -243,15 +257,19 @@ def cover_sheet(
 @router.get("/cases/{case_id}/inventory")
 def inventory(request: Request, case_id: CaseId) -> Response:
     ctx = forms.page_context(request, back=f"/cases/{case_id}")
-    return _pdf(lambda dest: printed.print_inventory(ctx, case_id=case_id, dest=dest),
-                f"inventory-{case_id}.pdf")  # fmt: skip
+    return _pdf(
+        lambda dest: printed.print_inventory(ctx, case_id=case_id, dest=dest),
+        f"inventory-{case_id}.pdf",
+    )
 
 
 @router.get("/cases/{case_id}/routing-sheet")
 def routing_sheet(request: Request, case_id: CaseId) -> Response:
     ctx = forms.page_context(request, back=f"/cases/{case_id}")
-    return _pdf(lambda dest: printed.print_routing_sheet(ctx, case_id=case_id, dest=dest),
-                f"routing-sheet-{case_id}.pdf")  # fmt: skip
+    return _pdf(
+        lambda dest: printed.print_routing_sheet(ctx, case_id=case_id, dest=dest),
+        f"routing-sheet-{case_id}.pdf",
+    )
 
 
 # --- the desk's steps on a case ---------------------------------------------------------------
@@ -291,9 +309,12 @@ def _check_send(v: dict[str, str]) -> dict[str, str]:
 @router.post("/cases/{case_id}/send")
 async def send(request: Request, case_id: CaseId) -> Response:
     return await _step(
-        request, case_id, "send", _check_send,
+        request,
+        case_id,
+        "send",
+        _check_send,
         lambda ctx, v: cases.send_case(ctx, case_id=case_id, department=v["department"]),
-    )  # fmt: skip
+    )
 
 
 def _check_notify(v: dict[str, str]) -> dict[str, str]:
@@ -307,10 +328,14 @@ def _check_notify(v: dict[str, str]) -> dict[str, str]:
 @router.post("/cases/{case_id}/notify")
 async def notify(request: Request, case_id: CaseId) -> Response:
     return await _step(
-        request, case_id, "notify", _check_notify,
-        lambda ctx, v: cases.notify_case(ctx, case_id=case_id, method=ops.Notify(v["method"]),
-                                         note=v.get("note") or None),
-    )  # fmt: skip
+        request,
+        case_id,
+        "notify",
+        _check_notify,
+        lambda ctx, v: cases.notify_case(
+            ctx, case_id=case_id, method=ops.Notify(v["method"]), note=v.get("note") or None
+        ),
+    )
 
 
 def _check_issue(v: dict[str, str]) -> dict[str, str]:
@@ -333,12 +358,19 @@ def _check_issue(v: dict[str, str]) -> dict[str, str]:
 @router.post("/cases/{case_id}/issue")
 async def issue(request: Request, case_id: CaseId) -> Response:
     return await _step(
-        request, case_id, "issue", _check_issue,
+        request,
+        case_id,
+        "issue",
+        _check_issue,
         lambda ctx, v: cases.issue_case(
-            ctx, case_id=case_id, to=ops.Recipient(v["to"]), document=v.get("document") or None,
-            name=v.get("name") or None, method=ops.Delivery(v["method"]),
+            ctx,
+            case_id=case_id,
+            to=ops.Recipient(v["to"]),
+            document=v.get("document") or None,
+            name=v.get("name") or None,
+            method=ops.Delivery(v["method"]),
         ),
-    )  # fmt: skip
+    )
 
 
 @router.post("/cases/{case_id}/files")
@@ -350,20 +382,41 @@ async def add_files(request: Request, case_id: CaseId) -> Response:
     if not f.csrf_ok:
         return _case_page(request, ctx, case_id, 400, v=v, form="files", notice=forms.STALE)
     if v["package"] not in ("input", "output"):
-        return _case_page(request, ctx, case_id, 422, v=v, form="files",
-                          errors={"package": "Оберіть пакет."})  # fmt: skip
+        return _case_page(
+            request, ctx, case_id, 422, v=v, form="files", errors={"package": "Оберіть пакет."}
+        )
     if not f.files:
-        return _case_page(request, ctx, case_id, 422, v=v, form="files",
-                          errors={"files": "Оберіть хоча б один файл."})  # fmt: skip
+        return _case_page(
+            request,
+            ctx,
+            case_id,
+            422,
+            v=v,
+            form="files",
+            errors={"files": "Оберіть хоча б один файл."},
+        )
     view = cases.show_case(ctx, case_id=case_id)
     if not view.full:
         raise Denied(NOT_YOURS)
     incoming = [ingest.Incoming(u.filename or "файл", u.file) for u in f.files]
     result = await run_in_threadpool(
-        ingest.ingest_files, ctx, files=incoming, source=Source.upload, case=view.number,
-        package=PackageKind(v["package"]), wait=False,
-    )  # fmt: skip
+        ingest.ingest_files,
+        ctx,
+        files=incoming,
+        source=Source.upload,
+        case=view.number,
+        package=PackageKind(v["package"]),
+        wait=False,
+    )
     if result.rejected:
-        return _case_page(request, ctx, case_id, 422, v=v, form="files", outcomes=result.outcomes,
-                          problem="Частину файлів не прийнято; причину вказано нижче.")  # fmt: skip
+        return _case_page(
+            request,
+            ctx,
+            case_id,
+            422,
+            v=v,
+            form="files",
+            outcomes=result.outcomes,
+            problem="Частину файлів не прийнято; причину вказано нижче.",
+        )
     return RedirectResponse(f"/cases/{case_id}?done=files#packages", status_code=303)

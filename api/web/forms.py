@@ -8,6 +8,7 @@ person typed kept.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
@@ -72,3 +73,38 @@ def local_path(back: str | None) -> str:
 
 
 STALE = "Сторінка застаріла (минув час захисного ключа форми). Перевірте дані й надішліть ще раз."
+
+
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+
+
+def parse_date(text: str) -> date | None:
+    """``17.05.2026`` (as people type it) or ISO; ValueError with the Ukrainian sentence."""
+    if not text:
+        return None
+    try:
+        if "." in text:
+            d, m, y = text.split(".")
+            value = date(int(y), int(m), int(d))
+        else:
+            value = date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError("Введіть дату у форматі ДД.ММ.РРРР.") from exc
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError("Дата має бути між 1900 і 2200 роками.")
+    return value
+
+
+def period(v: dict[str, str], errors: dict[str, str]) -> tuple[date | None, date | None]:
+    """The ``date_from``/``date_to`` fields of a form; mistakes go into ``errors``."""
+    out: list[date | None] = []
+    for name in ("date_from", "date_to"):
+        try:
+            out.append(parse_date(v.get(name, "")))
+        except ValueError as exc:
+            errors[name] = str(exc)
+            out.append(None)
+    since, until = out
+    if since and until and since > until:
+        errors["date_to"] = "Дата «до» не може бути раніше за дату «від»."
+    return since, until

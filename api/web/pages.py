@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.web import desk, documents, forms, search, session
+from api.web import desk, documents, dpo, forms, search, session
 from api.web.render import HERE, WebRoute, page, secured
 from usecases import auth
 from usecases.errors import Unauthenticated
@@ -97,6 +97,8 @@ def _restore(request: Request, back: str, keep: dict[str, str], p: Principal) ->
     request.state.who = p
     if back == "/search":
         return search.form_again(request, p, keep)
+    if back == "/log":
+        return dpo.log_again(request, keep)
     if back == "/cases/new":
         return desk.register_again(request, keep)
     if back.startswith("/documents/") and back.endswith("/break-glass"):

@@ -49,8 +49,17 @@ def _values(raw: dict[str, str]) -> dict[str, str]:
 def _page(request: Request, ctx: Context, status: int = 200, **extra: Any) -> Response:
     held = batches.list_held_parts(ctx)
     done = DONE.get(request.query_params.get("done", ""))
-    return page(request, "scans.html", status, title="Скановані пачки", who=ctx.principal,
-                held=held, done=done, v=extra.pop("v", _values({})), **extra)  # fmt: skip
+    return page(
+        request,
+        "scans.html",
+        status,
+        title="Скановані пачки",
+        who=ctx.principal,
+        held=held,
+        done=done,
+        v=extra.pop("v", _values({})),
+        **extra,
+    )
 
 
 @router.get("/scans")
@@ -91,9 +100,13 @@ def _batch(ctx: Context, upload: UploadFile) -> dict[str, Any]:
 def _files(ctx: Context, uploads: list[UploadFile], v: dict[str, str]) -> dict[str, Any]:
     incoming = [ingest.Incoming(u.filename or "файл", u.file) for u in uploads]
     result = ingest.ingest_files(
-        ctx, files=incoming, source=Source.upload, case=v["case"],
-        package=PackageKind(v["package"]), wait=False,
-    )  # fmt: skip
+        ctx,
+        files=incoming,
+        source=Source.upload,
+        case=v["case"],
+        package=PackageKind(v["package"]),
+        wait=False,
+    )
     return {"kind": "files", "case": v["case"], "outcomes": [o.as_json() for o in result.outcomes]}
 
 
@@ -139,9 +152,13 @@ async def attach(request: Request, part_id: PartId) -> Response:
         return _page(request, ctx, 422, part=part_id, part_error="Оберіть пакет.")
     try:
         await run_in_threadpool(
-            batches.attach_held_part, ctx, part_id=part_id, case=case,
-            package=PackageKind(package) if package else None, wait=False,
-        )  # fmt: skip
+            batches.attach_held_part,
+            ctx,
+            part_id=part_id,
+            case=case,
+            package=PackageKind(package) if package else None,
+            wait=False,
+        )
     except (Invalid, Conflict, NotFound) as exc:
         return _page(request, ctx, 422, part=part_id, part_error=exc.message, part_case=case)
     return RedirectResponse("/scans?done=attached", status_code=303)

@@ -295,7 +295,10 @@ def test_desk_registers_prints_uploads_and_hands_over(
     assert "Справу зареєстровано" in page.locator(".notice.ok").inner_text()
     check(page, "42-case-registered")
     # The printed forms open in the browser's PDF viewer (served inline).
-    for name in ("Титульний аркуш вхідного пакета (PDF)", "Опис вхідного пакета, 2 примірники (PDF)"):
+    for name in (
+        "Титульний аркуш вхідного пакета (PDF)",
+        "Опис вхідного пакета, 2 примірники (PDF)",
+    ):
         href = page.get_by_role("link", name=name).get_attribute("href")
         pdf = page.request.get(f"{base_url}{href}")
         assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
@@ -339,3 +342,32 @@ def test_desk_registers_prints_uploads_and_hands_over(
     page.wait_for_selector(".notice.ok")
     assert "результат видано" in page.locator("dl.meta").inner_text()
     check(page, "47-case-handed-over")
+
+
+def test_dpo_answers_a_subject_request(browser: Any, base_url: str, world: World) -> None:
+    from tests.api.helpers import RNOKPP
+
+    reader = browser.new_page()
+    sign_in(reader, base_url, "official")
+    reader.goto(f"{base_url}/documents/{world.docs['home'].id}")
+    reader.get_by_role("button", name="Вийти").click()
+
+    page = browser.new_page()
+    sign_in(page, base_url, "dpo")
+    page.get_by_role("link", name="Журнал доступу").first.click()
+    check(page, "50-log-form")
+    page.get_by_label("Особа").fill(RNOKPP)
+    page.get_by_role("button", name="Шукати").click()
+    page.wait_for_selector("table.log")
+    assert page.url == f"{base_url}/log"  # the person never enters the address
+    assert "official" in page.locator("table.log").inner_text()
+    check(page, "51-log-by-person")
+    with page.expect_download() as got:
+        page.get_by_role("button", name="PDF").click()
+    path = got.value.path()
+    assert path is not None and Path(path).read_bytes().startswith(b"%PDF")
+    with page.expect_download() as got:
+        page.get_by_role("button", name="CSV").click()
+    assert got.value.suggested_filename.endswith(".csv")
+    page.get_by_role("link", name="На перевірку").first.click()
+    check(page, "52-review")
