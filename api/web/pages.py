@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.web import desk, documents, dpo, forms, search, session
+from api.web import desk, documents, dpo, forms, oidc, search, session
 from api.web.render import HERE, WebRoute, page, secured
 from usecases import auth
 from usecases.errors import Unauthenticated
@@ -51,7 +51,14 @@ def login_form(
 ) -> Response:
     if session.principal(request) is not None:
         return RedirectResponse(forms.local_path(back), status_code=303)
-    return page(request, "login.html", title="Вхід", back=forms.local_path(back), login="")
+    return page(
+        request,
+        "login.html",
+        title="Вхід",
+        back=forms.local_path(back),
+        login="",
+        oidc=oidc.configured(request),
+    )
 
 
 @router.post("/login")
@@ -63,7 +70,7 @@ async def login(request: Request) -> Response:
     def again(status: int, error: str | None = None, notice: str | None = None) -> Response:
         return page(
             request, "login.html", status, title="Вхід", error=error, notice=notice,
-            login=login, back=back, keep=f.keep,
+            login=login, back=back, keep=f.keep, oidc=oidc.configured(request),
         )  # fmt: skip
 
     if not f.csrf_ok:

@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +50,12 @@ if not CHROMIUM.exists():  # pragma: no cover - bootstrap installs it
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="module")
-def base_url(world: World) -> Iterator[str]:
-    """The world's app served over a real socket (its lifespan already runs)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(world.app, host="127.0.0.1", port=port, lifespan="off",
+@contextmanager
+def serve(app: Any, port: int | None = None) -> Iterator[str]:
+    """An app served over a real socket (its lifespan already runs)."""
+    if port is None:
+        port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
                             log_level="warning")  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -63,9 +63,23 @@ def base_url(world: World) -> Iterator[str]:
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(world: World) -> Iterator[str]:
+    with serve(world.app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -371,3 +385,40 @@ def test_dpo_answers_a_subject_request(browser: Any, base_url: str, world: World
     assert got.value.suggested_filename.endswith(".csv")
     page.get_by_role("link", name="На перевірку").first.click()
     check(page, "52-review")
+
+
+def test_oidc_sign_in_in_the_browser(browser: Any, tmp_path: Path) -> None:
+    """The provider is another site: the Strict session cookie must still start the session."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from fastapi.testclient import TestClient
+
+    from archive.users import Role, add_user
+    from tests.api.test_auth import FakeIdP
+    from tests.web.test_oidc import oidc_app
+
+    idp = FakeIdP()
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    app: Any = oidc_app(tmp_path, origin, idp)
+    with TestClient(app), serve(app, port):
+        with app.state.archive.db.session() as s:
+            add_user(s, "olena", Role.official, password_hash=None, department="ДМС",
+                     centre=app.state.archive.settings.centre)  # fmt: skip
+
+        def provider(route: Any) -> None:
+            # The provider's sign-in page, answered at once: the person agreed.
+            query = parse_qs(urlsplit(route.request.url).query)
+            idp.codes["b1"] = {"sub": "uuid-olena", "preferred_username": "olena",
+                               "nonce": query["nonce"][0]}  # fmt: skip
+            back = f"{query['redirect_uri'][0]}?code=b1&state={query['state'][0]}"
+            route.fulfill(status=302, headers={"Location": back})
+
+        page = browser.new_page()
+        page.route("https://idp.test/**", provider)
+        page.goto(f"{origin}/login")
+        check(page, "60-login-oidc")
+        page.get_by_role("link", name="Увійти через обліковий запис громади").click()
+        page.wait_for_url(f"{origin}/")
+        assert page.locator("main h1").inner_text() == "Вітаємо, olena"
+        check(page, "61-oidc-home")
