@@ -97,6 +97,8 @@ class Action(enum.StrEnum):
     # The archive itself.
     archive_init = "archive.init"
     index_rebuild = "index.rebuild"
+    # The backends' health screen (only a refusal is logged: it reads no personal data).
+    health_read = "system.health"
     # The desk: cases, the journal, printed forms.
     case_register = "case.register"
     case_read = "case.read"

@@ -82,8 +82,7 @@ def _probe(name: str, kind: str, check: Callable[[], str]) -> BackendState:
 )
 def backends_health(ctx: Context) -> BackendsHealth:
     """Database, object store, index, work queue and access log: answering or not."""
-    # Action.index_rebuild names the refusal: the same capability guards the IT's work.
-    require(ctx.events, ctx.principal, Capability.maintain, Action.index_rebuild)
+    require(ctx.events, ctx.principal, Capability.maintain, Action.health_read)
     archive = ctx.archive
     settings = archive.settings
 

@@ -54,13 +54,6 @@ class Screens:
         return [s.path for s in self.menu]
 
 
-def screens_of(ctx: Context) -> Screens:
-    """The same answer as :func:`my_screens`, for code that already holds a context."""
-    p = ctx.principal
-    shown = tuple(s for s, cap in CATALOGUE if cap is not None and allows(p, cap))
-    return Screens((HOME, *shown), may_use_break_glass(p))
-
-
 @use_case(
     None,
     why_unaudited=(
@@ -70,7 +63,9 @@ def screens_of(ctx: Context) -> Screens:
 )
 def my_screens(ctx: Context) -> Screens:
     """The screens the caller's capabilities open, in menu order, home first."""
-    return screens_of(ctx)
+    p = ctx.principal
+    shown = tuple(s for s, cap in CATALOGUE if cap is not None and allows(p, cap))
+    return Screens((HOME, *shown), may_use_break_glass(p))
 
 
 def every_screen() -> tuple[Screen, ...]:

@@ -106,4 +106,6 @@ LABELS["action"] = {
     "batch.upload": "завантаження пачки",
     "batch.held": "перегляд відкладених частин",
     "batch.attach": "долучення частини",
+    "index.rebuild": "перебудова індексу",
+    "system.health": "стан сервісів",
 }
