@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from archive.audit import Action
 from archive.models import Case, CaseStatus, Document, Package, PackageKind, utcnow
@@ -98,25 +98,46 @@ def desk_queue(ctx: Context, *, now: dt.datetime | None = None) -> DeskQueue:
     require_desk(ctx.archive, ctx.events, p, centre, Action.case_list)
     now = now or utcnow()
     day, midnight = _local_midnight(now, settings.desk.timezone)
-    open_states = (CaseStatus.registered, CaseStatus.sent, CaseStatus.result_received)
     with ctx.archive.db.session() as s:
         q = select(Case).where(Case.centre == centre)
         if p.workplace:
             q = q.where(Case.workplace == p.workplace)
+        # A result is back when the outgoing package holds a document (or the status says so).
+        has_result = (
+            select(Document.id)
+            .join(Package, Document.package_id == Package.id)
+            .where(Package.case_id == Case.id, Package.kind == PackageKind.output)
+            .exists()
+        )
         today_cases = list(
             s.scalars(q.where(Case.registered_at >= midnight).order_by(Case.id).limit(LIMIT))
         )
-        open_cases = list(
-            s.scalars(q.where(Case.status.in_(open_states)).order_by(Case.id).limit(LIMIT * 5))
+        waiting = list(
+            s.scalars(
+                q.where(Case.status.in_((CaseStatus.registered, CaseStatus.sent)), ~has_result)
+                .order_by(Case.id)
+                .limit(LIMIT)
+            )
         )
-        # When the result came back: the outgoing package with at least one document.
+        ready = list(
+            s.scalars(
+                q.where(
+                    Case.status.in_(
+                        (CaseStatus.registered, CaseStatus.sent, CaseStatus.result_received)
+                    ),
+                    or_(Case.status == CaseStatus.result_received, has_result),
+                )
+                .order_by(Case.id)
+                .limit(LIMIT * 2)
+            )
+        )
         results: dict[int, dt.datetime] = {}
-        ids = [c.id for c in open_cases]
+        ids = [c.id for c in (*today_cases, *waiting, *ready)]
         if ids:
             rows = s.execute(
-                select(Package.case_id, Package.received_at, Package.created_at)
-                .join(Document, Document.package_id == Package.id)
-                .where(Package.case_id.in_(ids), Package.kind == PackageKind.output)
+                select(Package.case_id, Package.received_at, Package.created_at).where(
+                    Package.case_id.in_(ids), Package.kind == PackageKind.output
+                )
             )
             for case_id, received, created in rows:
                 results[case_id] = received or created
@@ -135,19 +156,16 @@ def desk_queue(ctx: Context, *, now: dt.datetime | None = None) -> DeskQueue:
                 overdue=overdue,
             )
 
-        out = DeskQueue(day, today=[row(c) for c in today_cases])
-        for c in open_cases:
+        out = DeskQueue(day, today=[row(c) for c in today_cases], waiting=[row(c) for c in waiting])
+        for c in ready:
             back = results.get(c.id)
-            if c.status == CaseStatus.result_received or back is not None:
-                age = now - back if back else dt.timedelta(0)
-                if age >= ARCHIVE_AFTER:
-                    out.uncollected.append(row(c, "archive"))
-                elif age >= POST_AFTER:
-                    out.uncollected.append(row(c, "post"))
-                elif len(out.ready) < LIMIT:
-                    out.ready.append(row(c))
-            elif len(out.waiting) < LIMIT:
-                out.waiting.append(row(c))
+            age = now - back if back else dt.timedelta(0)
+            if age >= ARCHIVE_AFTER:
+                out.uncollected.append(row(c, "archive"))
+            elif age >= POST_AFTER:
+                out.uncollected.append(row(c, "post"))
+            elif len(out.ready) < LIMIT:
+                out.ready.append(row(c))
     ctx.events.publish(
         event(
             p,

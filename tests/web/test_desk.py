@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from scanner.cover_sheet import CoverSheet
-from tests.api.conftest import HOME, World
+from tests.api.conftest import HOME, USERS, World
 from tests.desk.paper import batch_pdf, doc
 from tests.web.conftest import csrf_of
 
@@ -152,3 +152,35 @@ def test_batch_upload_places_parts_and_hand_over(web: Web, world: World, tmp_pat
     assert [e["action"] for e in world.audit_tail(head)] == ["case.issue"]
     done = c.get(f"/cases/{case_id}").text
     assert "результат видано" in done and "Дії зі справою" not in done
+
+
+def test_a_result_moves_the_case_to_hand_over_then_to_uncollected(
+    web: Web, world: World, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from archive.models import utcnow
+    from tests.synthetic import born_digital_pdf
+    from usecases.context import Context
+    from usecases.policy import Principal
+    from usecases.queue import desk_queue
+
+    c = web("admin")
+    case_id = register(c)
+    number = number_of(c.get(f"/cases/{case_id}").text)
+    result = born_digital_pdf([["РІШЕННЯ", f"Справа {number}: зареєстровано."]],
+                              tmp_path / "result.pdf")  # fmt: skip
+    page = c.get(f"/cases/{case_id}").text
+    r = c.post(f"/cases/{case_id}/files", data={"csrf": csrf_of(page), "package": "output"},
+               files=[("files", ("рішення.pdf", result.read_bytes(), "application/pdf"))],
+               follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303, r.text
+    queue = c.get("/desk").text
+    ready = queue[queue.index('id="ready-title"') :]
+    assert f"№ {number}" in ready
+    ctx = Context(world.archive, Principal("admin", USERS["admin"][0], centre=HOME),
+                  world.app.state.events)  # fmt: skip
+    later = desk_queue(ctx, now=utcnow() + dt.timedelta(days=70))
+    assert number in [r.number for r in later.uncollected if r.overdue == "post"]
+    latest = desk_queue(ctx, now=utcnow() + dt.timedelta(days=100))
+    assert number in [r.number for r in latest.uncollected if r.overdue == "archive"]

@@ -159,3 +159,23 @@ def test_health_of_the_backends(web: Web) -> None:
     assert r.status_code == 200 and "Усі сервіси відповідають" in r.text
     assert "tantivy" in r.text and "sqlite" in r.text
     assert web("dpo").get("/health").status_code == 403
+
+
+def test_every_new_screen_is_light_and_has_no_inline_code(web: Web) -> None:
+    screens = {
+        "admin": ["/desk", "/cases/new", "/scans"],
+        "dpo": ["/log", "/log/review", "/log/verify"],
+        "sysadmin": ["/users", "/health"],
+    }
+    for login, paths in screens.items():
+        c = web(login)
+        for path in paths:
+            r = c.get(path)
+            assert r.status_code == 200, (login, path)
+            assert len(r.content) < 300_000
+            html = r.text
+            assert "<script>" not in html and "style=" not in html and "<style" not in html
+            assert " on" + "click=" not in html and "javascript:" not in html
+    assert web("admin").get("/static/upload.js").headers["content-type"].startswith(
+        "text/javascript"
+    )
