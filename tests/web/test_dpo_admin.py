@@ -176,6 +176,6 @@ def test_every_new_screen_is_light_and_has_no_inline_code(web: Web) -> None:
             html = r.text
             assert "<script>" not in html and "style=" not in html and "<style" not in html
             assert " on" + "click=" not in html and "javascript:" not in html
-    assert web("admin").get("/static/upload.js").headers["content-type"].startswith(
-        "text/javascript"
+    assert (
+        web("admin").get("/static/upload.js").headers["content-type"].startswith("text/javascript")
     )
