@@ -20,6 +20,9 @@ from api.commands._uc import operator_context, run
 from api.commands.base import err, fail, open_archive, out, parse_date, state
 from api.commands.batch import batch_app
 from api.commands.case import case_app
+from api.commands.document import document_app
+from api.commands.metadata import metadata_app
+from api.commands.retention import fixity_app, retention_app
 from api.commands.scan import scan as desk_scan
 from api.commands.station import station_app
 from api.commands.watch import watch as desk_watch
@@ -46,8 +49,12 @@ app = typer.Typer(
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(case_app, name="case")
+app.add_typer(document_app, name="document")
 app.add_typer(batch_app, name="batch")
 app.add_typer(station_app, name="station")
+app.add_typer(metadata_app, name="metadata")
+app.add_typer(retention_app, name="retention")
+app.add_typer(fixity_app, name="fixity")
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
 
@@ -188,18 +195,44 @@ def _print_outcome(o: dict[str, Any]) -> None:
     if o["status"] == "rejected" and o["reason"]:
         line += f": {escape(o['reason'])}"
     out.print(line)
+    for note in o.get("notes") or []:
+        out.print(f"  [yellow]увага:[/yellow] {escape(note)}")
 
 
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help='Слова в будь-якій формі, "точна фраза".')],
-    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 10,
-    case: Annotated[str | None, typer.Option("--case")] = None,
-    package: Annotated[PackageKind | None, typer.Option("--package")] = None,
-    source: Annotated[Source | None, typer.Option("--source")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit",
+            min=1,
+            max=1000,
+            help="Скільки документів показати (1–1000).",
+            metavar="ЧИСЛО",
+        ),
+    ] = 10,
+    case: Annotated[
+        str | None,
+        typer.Option("--case", help="Лише документи справи з цим номером.", metavar="НОМЕР"),
+    ] = None,
+    package: Annotated[
+        PackageKind | None,
+        typer.Option("--package", help="Лише пакет: input (вхідний) або output (результат)."),
+    ] = None,
+    source: Annotated[
+        Source | None,
+        typer.Option(
+            "--source", help="Лише джерело: scanner (сканер), sharing (Дія), upload (завантаження)."
+        ),
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="З дати (РРРР-ММ-ДД).", metavar="ДАТА")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="До дати (РРРР-ММ-ДД).", metavar="ДАТА")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
 ) -> None:
     """Повнотекстовий пошук з урахуванням словоформ."""
     since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
@@ -229,10 +262,31 @@ def search(
         )
 
 
+_SHOW_LABELS = (
+    ("document_id", "ідентифікатор"),
+    ("case", "справа"),
+    ("package", "пакет"),
+    ("source", "джерело"),
+    ("state", "стан"),
+    ("original_name", "файл"),
+    ("sha256", "SHA-256"),
+)
+_SHOW_VALUES: dict[str, dict[str, str]] = {
+    "package": {"input": "вхідний", "output": "вихідний (результат)"},
+    "source": {"scanner": "сканер", "sharing": "Дія (шеринг)", "upload": "завантаження"},
+    "state": {
+        "accepted": "прийнято, чекає обробки",
+        "processing": "обробляється",
+        "archived": "заархівовано",
+        "rejected": "відхилено",
+    },
+}
+
+
 @app.command()
 def show(
     document_id: Annotated[str, typer.Argument(help="Ідентифікатор документа.")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
     reason: Annotated[
         str | None,
         typer.Option(
@@ -253,14 +307,33 @@ def show(
         out.print(json.dumps(data, ensure_ascii=False), markup=False)
         return
     table = Table(show_header=False)
-    for key in ("document_id", "case", "package", "source", "state", "original_name", "sha256"):
-        table.add_row(key, escape(str(data[key] or "—")))
+    for key, label in _SHOW_LABELS:
+        value = data.get(key)
+        value = _SHOW_VALUES.get(key, {}).get(str(value), value)
+        table.add_row(label, escape(str(value or "—")))
     if data["reason"]:
-        table.add_row("reason", escape(data["reason"]))
+        table.add_row("мета доступу", escape(data["reason"]))
     out.print(table)
     for page in view.pages or []:
         out.rule(f"сторінка {page.number}")
         out.print(escape(page.text))
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Вивести JSON")] = False,
+) -> None:
+    """Стан архіву: документи в обробці й оновлення індексу, що ще чекають."""
+    with operator_context() as ctx:
+        state = run(maintenance.archive_status, ctx)
+    if as_json:
+        print(json.dumps(state.as_json(), ensure_ascii=False))
+        return
+    for name, count in state.documents.items():
+        out.print(f"документів ({name}): {count}")
+    box = state.index_outbox
+    waited = f", найстаріше чекає {box.oldest_seconds:.0f} с" if box.oldest_seconds else ""
+    out.print(f"оновлень індексу в черзі: {box.pending}{waited}")
 
 
 @app.command()
@@ -273,8 +346,10 @@ def reindex() -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port")] = 8000,
+    host: Annotated[
+        str, typer.Option("--host", help="Адреса, на якій слухати.", metavar="АДРЕСА")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Порт.", metavar="ПОРТ")] = 8000,
 ) -> None:
     """Запустити HTTP API (і веб-документацію OpenAPI на /docs)."""
     import uvicorn
