@@ -17,9 +17,21 @@ from usecases.errors import Conflict, Invalid, NotFound
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-USER_FIELDS = ("login", "role", "centre", "workplace", "department", "oidc_subject")
+USER_FIELDS = (
+    "login",
+    "full_name",
+    "position",
+    "role",
+    "centre",
+    "workplace",
+    "department",
+    "oidc_subject",
+)
 DONE = {
-    "added": "Обліковий запис створено.",
+    "added": (
+        "Обліковий запис створено. Якщо він читає документи, "
+        "його має схвалити адміністратор ЦНАП."
+    ),
     "disabled": "Обліковий запис вимкнено; його сесії більше не діють.",
     "sealed": "Печатку журналу записано до архівного сховища.",
 }
@@ -61,7 +73,7 @@ def _check_user(v: dict[str, str], password: str, again: str) -> dict[str, str]:
         errors["password"] = "Задайте пароль або вкажіть ідентифікатор входу через OpenID Connect."
     elif password != again:
         errors["password2"] = "Паролі не збігаються."
-    for name in ("centre", "workplace", "department", "oidc_subject"):
+    for name in ("full_name", "position", "centre", "workplace", "department", "oidc_subject"):
         if len(v[name]) > 200:
             errors[name] = "Не більше 200 символів."
     return errors
@@ -89,6 +101,8 @@ async def add_user(request: Request) -> Response:
             workplace=v["workplace"] or None,
             department=v["department"] or None,
             oidc_subject=v["oidc_subject"] or None,
+            full_name=v["full_name"] or None,
+            position=v["position"] or None,
         )
     except Conflict as exc:
         return _users_page(request, ctx, 409, v=v, errors={"login": exc.message})

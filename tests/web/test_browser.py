@@ -394,7 +394,7 @@ def test_oidc_sign_in_in_the_browser(browser: Any, tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
     from archive.users import Role, add_user
-    from tests.api.test_auth import FakeIdP
+    from tests.api.test_auth import ISSUER, FakeIdP
     from tests.web.test_oidc import oidc_app
 
     idp = FakeIdP()
@@ -404,7 +404,8 @@ def test_oidc_sign_in_in_the_browser(browser: Any, tmp_path: Path) -> None:
     with TestClient(app), serve(app, port):
         with app.state.archive.db.session() as s:
             add_user(s, "olena", Role.official, password_hash=None, department="ДМС",
-                     centre=app.state.archive.settings.centre)  # fmt: skip
+                     centre=app.state.archive.settings.centre, oidc_subject="uuid-olena",
+                     oidc_issuer=ISSUER)  # fmt: skip
 
         def provider(route: Any) -> None:
             # The provider's sign-in page, answered at once: the person agreed.

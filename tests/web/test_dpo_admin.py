@@ -130,7 +130,8 @@ def test_sysadmin_adds_and_disables_a_user(web: Web, world: World) -> None:
         follow_redirects=False,
     )
     assert r.status_code == 303
-    assert world.login("new.clerk")
+    # An account that reads content waits for an administrator's approval (second person).
+    assert "очікує схвалення" in c.get("/users").text
     r = c.post(
         "/users",
         data={

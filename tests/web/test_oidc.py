@@ -34,15 +34,12 @@ def oidc(tmp_path: Path) -> Iterator[tuple[TestClient, FakeIdP]]:
     idp = FakeIdP()
     app = oidc_app(tmp_path, "http://testserver", idp)
     with TestClient(app) as http:  # type: ignore[arg-type]
-        with http.app.state.archive.db.session() as s:  # type: ignore[attr-defined]
-            add_user(
-                s,
-                "olena",
-                Role.official,
-                password_hash=None,
-                department="ДМС",
-                centre=http.app.state.archive.settings.centre,
-            )  # type: ignore[attr-defined]
+        archive = http.app.state.archive  # type: ignore[attr-defined]
+        with archive.db.session() as s:
+            # Bound to its subject by the sysadmin (a login claim never finds an account).
+            add_user(s, "olena", Role.official, password_hash=None, department="ДМС",
+                     centre=archive.settings.centre, oidc_subject="uuid-olena",
+                     oidc_issuer=ISSUER)  # fmt: skip
         yield http, idp
 
 
