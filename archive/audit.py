@@ -99,10 +99,14 @@ class Action(enum.StrEnum):
     # The archive itself.
     archive_init = "archive.init"
     index_rebuild = "index.rebuild"
+    # The backends' health screen (only a refusal is logged: it reads no personal data).
+    health_read = "system.health"
     # The desk: cases, the journal, printed forms.
     case_register = "case.register"
     case_read = "case.read"
     case_find = "case.find"
+    # The desk's list of the day (today's cases, waiting for a result, to hand over).
+    case_list = "case.list"
     case_send = "case.send"
     case_notify = "case.notify"
     case_issue = "case.issue"

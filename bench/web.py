@@ -51,8 +51,10 @@ def build(data: Path, documents: int, seed: int) -> list[str]:
     corpus = Corpus(build_vocabulary(3000, seed), seed, 220)
     ids: list[str] = []
     with archive.db.session() as s:
-        add_user(s, "official", Role.official, password_hash=hash_password(PASSWORD),
-                 centre=HOME, department=DEPT)  # fmt: skip
+        hashed = hash_password(PASSWORD)
+        add_user(s, "official", Role.official, password_hash=hashed, centre=HOME, department=DEPT)
+        add_user(s, "admin", Role.administrator, password_hash=hashed, centre=HOME)
+        add_user(s, "dpo", Role.dpo, password_hash=hashed, centre=HOME)
     batch = 1000
     case_ids: dict[str, int] = {}
     for start in range(0, documents, batch):
@@ -85,6 +87,15 @@ def build(data: Path, documents: int, seed: int) -> list[str]:
     return ids
 
 
+def sign_in(client: TestClient, login: str) -> str:
+    """Sign ``client`` in through the form; the CSRF token of its forms."""
+    token = CSRF.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
+    r = client.post("/login", data={"login": login, "password": PASSWORD, "csrf": token},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    return token
+
+
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], int]:
     times, size = [], 0
     fn()  # warm (templates compiled, caches filled)
@@ -110,11 +121,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         built = time.perf_counter() - t0
         app = create_app(Settings(data_dir=data, centre=HOME))
         with TestClient(app) as c:
-            login = c.get("/login")
-            token = CSRF.search(login.text).group(1)  # type: ignore[union-attr]
-            r = c.post("/login", data={"login": "official", "password": PASSWORD, "csrf": token},
-                       follow_redirects=False)  # fmt: skip
-            assert r.status_code == 303
+            token = sign_in(c, "official")
+            desk, dpo = TestClient(app), TestClient(app)
+            sign_in(desk, "admin")
+            dpo_token = sign_in(dpo, "dpo")
+            case_id = int(re.search(r'href="/cases/(\d+)"', desk.get("/desk").text).group(1))  # type: ignore[union-attr]
             anon = TestClient(app)
             queries = iter(QUERIES * (args.repeat + 2))
             hits: list[int] = []
@@ -130,6 +141,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "search form": lambda: c.get("/search"),
                 "search, 20 hits": search,
                 "document": lambda: c.get(f"/documents/{ids[len(ids) // 2]}"),
+                "desk: today's queue": lambda: desk.get("/desk"),
+                "desk: register form": lambda: desk.get("/cases/new"),
+                "desk: case page": lambda: desk.get(f"/cases/{case_id}"),
+                "desk: scans and held parts": lambda: desk.get("/scans"),
+                "DPO: log by user": lambda: dpo.post(
+                    "/log", data={"csrf": dpo_token, "user": "official"}
+                ),
+                "DPO: review": lambda: dpo.get("/log/review"),
+                "DPO: log verification": lambda: dpo.get("/log/verify"),
             }
             out: dict[str, Any] = {"documents": len(ids), "build_seconds": round(built, 1)}
             for name, fn in pages.items():
@@ -143,7 +163,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             out["search, 20 hits"]["min_hits_per_page"] = min(hits)
             css = len(c.get("/static/web.css").content)
             js = len(c.get("/static/htmx.min.js").content)
-            out["static_bytes"] = {"web.css": css, "htmx.min.js": js}
+            up = len(c.get("/static/upload.js").content)
+            out["static_bytes"] = {"web.css": css, "htmx.min.js": js, "upload.js": up}
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return out
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import admin, documents, pages, search
+from api.web import admin, desk, documents, dpo, oidc, pages, scans, search
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages.router)
 router.include_router(search.router)
 router.include_router(documents.router)
 router.include_router(admin.router)
+router.include_router(desk.router)
+router.include_router(scans.router)
+router.include_router(dpo.router)
+router.include_router(oidc.router)
 
 __all__ = ["router"]

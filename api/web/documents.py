@@ -75,7 +75,7 @@ def _render(request: Request, doc: DocumentView, number: int, q: str, glass: boo
         forms=_forms(q),
         glass=glass,
         has_pdf=doc.pdfa_sha256 is not None and doc.state == "archived",
-        offer_glass=nav.may_offer_break_glass(who.role),
+        offer_glass=nav.screens(request, who).break_glass,
     )
 
 
@@ -98,7 +98,7 @@ def _refused(
         message=message,
         refused=status == 403,
         document_id=document_id,
-        offer_glass=nav.may_offer_break_glass(who.role),
+        offer_glass=nav.screens(request, who).break_glass,
         reason=reason,
         error=error,
         notice=notice,

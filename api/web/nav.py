@@ -1,49 +1,33 @@
-"""The menu each role sees, and the Ukrainian names of the archive's values.
+"""The person's menu, and the Ukrainian names of the archive's values.
 
-The menu only decides which links to *show*: every page still calls its use
-case, which asks the policy and refuses (and logs) whatever the role may
-not do. ``tests/web/test_roles.py`` checks the two agree — each link a
-role is shown opens, each screen it is not shown is refused — so a change
-of the policy that the menu missed fails the build.
+The menu comes from :func:`usecases.screens.my_screens`, which derives it
+from the policy's capabilities (no copy of the policy here). It only decides
+which links to *show*: every page still calls its use case, which asks the
+policy and refuses (and logs) whatever the role may not do.
+``tests/web/test_browser.py`` checks the two agree — each link a role is
+shown opens, each screen it is not shown is refused.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from fastapi import Request
 
-from archive.users import Role
+from api.web import session
+from archive import cases as desk
+from usecases.policy import Principal
+from usecases.screens import Screen, Screens, every_screen, my_screens
 
-
-@dataclass(frozen=True, slots=True)
-class Screen:
-    path: str
-    label: str
-
-
-HOME = Screen("/", "Головна")
-SEARCH = Screen("/search", "Пошук документів")
-USERS = Screen("/users", "Користувачі")
-VERIFY = Screen("/log/verify", "Перевірка журналу")
-
-# Screens in the order they appear in the menu.
-SCREENS: dict[Role, tuple[Screen, ...]] = {
-    Role.administrator: (HOME, SEARCH),
-    Role.official: (HOME, SEARCH),
-    Role.archivist: (HOME, SEARCH),
-    Role.dpo: (HOME, VERIFY),
-    Role.sysadmin: (HOME, USERS, VERIFY),
-}
-
-# Roles that may ask for break-glass access (the policy decides; this only offers the form).
-BREAK_GLASS = frozenset({Role.administrator, Role.official, Role.archivist})
+__all__ = ["LABELS", "Screen", "Screens", "every_screen", "screens"]
 
 
-def menu(role: Role) -> tuple[Screen, ...]:
-    return SCREENS.get(role, (HOME,))
-
-
-def may_offer_break_glass(role: Role) -> bool:
-    return role in BREAK_GLASS
+def screens(request: Request, who: Principal) -> Screens:
+    """The person's menu, from the use-case layer (asked once per request)."""
+    known: Screens | None = getattr(request.state, "screens", None)
+    if known is None or getattr(request.state, "screens_for", None) != who.login:
+        known = my_screens(session.context(request, who))
+        request.state.screens = known
+        request.state.screens_for = who.login
+    return known
 
 
 LABELS: dict[str, dict[str, str]] = {
@@ -62,4 +46,66 @@ LABELS: dict[str, dict[str, str]] = {
         "archived": "в архіві",
         "rejected": "відхилено",
     },
+}
+LABELS["status"] = dict(desk.STATUS_UA)
+LABELS["notify"] = dict(desk.NOTIFY_UA)
+LABELS["delivery"] = dict(desk.DELIVERY_UA)
+LABELS["recipient"] = {"applicant": "заявнику особисто", "representative": "представнику"}
+LABELS["package_title"] = dict(desk.PACKAGE_UA)
+LABELS["outcome"] = {"allowed": "дозволено", "denied": "відмовлено", "failed": "збій"}
+LABELS["file_status"] = {
+    "archived": "заархівовано",
+    "duplicate": "вже є в архіві",
+    "rejected": "відхилено",
+    "accepted": "прийнято, обробляється",
+}
+LABELS["batch_status"] = {
+    "done": "усе розкладено по справах",
+    "review": "частину відкладено на перевірку",
+    "duplicate": "цю пачку вже завантажували",
+    "failed": "пачку не вдалося прочитати",
+}
+LABELS["part_state"] = {
+    "attached": "долучено до справи",
+    "held": "відкладено на перевірку",
+    "empty": "порожня (лише титульний аркуш)",
+}
+LABELS["action"] = {
+    "document.text": "читання тексту",
+    "document.metadata": "перегляд метаданих",
+    "document.page_image": "перегляд сторінки",
+    "document.pdf": "завантаження PDF",
+    "document.redacted": "копія з маскуванням",
+    "document.download": "завантаження оригіналу",
+    "document.findings": "перегляд знайдених даних",
+    "document.upload": "завантаження файлів",
+    "search": "пошук",
+    "search.identifier": "пошук за ідентифікатором",
+    "export": "експорт",
+    "auth.login": "вхід",
+    "auth.login_failed": "невдалий вхід",
+    "auth.logout": "вихід",
+    "user.add": "створення користувача",
+    "user.disable": "вимкнення користувача",
+    "user.list": "перегляд користувачів",
+    "audit.read": "читання журналу",
+    "audit.subject": "звіт для суб’єкта даних",
+    "audit.verify": "перевірка журналу",
+    "audit.seal": "печатка журналу",
+    "audit.review": "перегляд відмов і екстреного доступу",
+    "case.register": "реєстрація справи",
+    "case.read": "перегляд справи",
+    "case.find": "пошук справи",
+    "case.list": "черга дня",
+    "case.send": "передавання справи",
+    "case.notify": "повідомлення заявника",
+    "case.issue": "видача результату",
+    "case.cover_sheet": "друк титульного аркуша",
+    "case.inventory": "друк опису",
+    "case.routing_sheet": "друк листа проходження",
+    "batch.upload": "завантаження пачки",
+    "batch.held": "перегляд відкладених частин",
+    "batch.attach": "долучення частини",
+    "index.rebuild": "перебудова індексу",
+    "system.health": "стан сервісів",
 }

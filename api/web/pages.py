@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.web import documents, forms, search, session
+from api.web import desk, documents, dpo, forms, oidc, search, session
 from api.web.render import HERE, WebRoute, page, secured
 from usecases import auth
 from usecases.errors import Unauthenticated
@@ -22,6 +22,7 @@ NO_PASSWORD = "Введіть пароль."
 STATIC: dict[str, str] = {
     "web.css": "text/css; charset=utf-8",
     "htmx.min.js": "text/javascript; charset=utf-8",
+    "upload.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
     "htmx.LICENSE.txt": "text/plain; charset=utf-8",
 }
@@ -50,7 +51,14 @@ def login_form(
 ) -> Response:
     if session.principal(request) is not None:
         return RedirectResponse(forms.local_path(back), status_code=303)
-    return page(request, "login.html", title="Вхід", back=forms.local_path(back), login="")
+    return page(
+        request,
+        "login.html",
+        title="Вхід",
+        back=forms.local_path(back),
+        login="",
+        oidc=oidc.configured(request),
+    )
 
 
 @router.post("/login")
@@ -62,7 +70,7 @@ async def login(request: Request) -> Response:
     def again(status: int, error: str | None = None, notice: str | None = None) -> Response:
         return page(
             request, "login.html", status, title="Вхід", error=error, notice=notice,
-            login=login, back=back, keep=f.keep,
+            login=login, back=back, keep=f.keep, oidc=oidc.configured(request),
         )  # fmt: skip
 
     if not f.csrf_ok:
@@ -96,6 +104,10 @@ def _restore(request: Request, back: str, keep: dict[str, str], p: Principal) ->
     request.state.who = p
     if back == "/search":
         return search.form_again(request, p, keep)
+    if back == "/log":
+        return dpo.log_again(request, keep)
+    if back == "/cases/new":
+        return desk.register_again(request, keep)
     if back.startswith("/documents/") and back.endswith("/break-glass"):
         return documents.glass_form_again(request, p, back.split("/")[2], keep)
     return RedirectResponse(back, status_code=303)

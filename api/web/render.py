@@ -158,7 +158,7 @@ def page(request: Request, template: str, status: int = 200, **values: Any) -> H
     body = env.get_template(template).render(
         csrf=session.csrf_token(request, seed),
         who=who,
-        menu=nav.menu(who.role) if who is not None else [],
+        menu=nav.screens(request, who).menu if who is not None else (),
         path=request.url.path,
         **values,
     )

@@ -7,7 +7,6 @@ in the ``Referer`` of the next request. Paging re-posts the same form.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -22,7 +21,6 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 PER_PAGE = 20
 MAX_OFFSET = 100_000
-EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 FIELDS = ("q", "case", "package", "source", "date_from", "date_to")
 
 
@@ -30,20 +28,7 @@ def _values(raw: dict[str, str]) -> dict[str, str]:
     return {k: raw.get(k, "").strip() for k in FIELDS}
 
 
-def _date(text: str) -> date | None:
-    if not text:
-        return None
-    try:
-        if "." in text:  # 17.05.2026, as people type it where the browser has no date picker
-            d, m, y = text.split(".")
-            value = date(int(y), int(m), int(d))
-        else:
-            value = date.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError("Введіть дату у форматі ДД.ММ.РРРР.") from exc
-    if not EARLIEST <= value <= LATEST:
-        raise ValueError("Дата має бути між 1900 і 2200 роками.")
-    return value
+_date = forms.parse_date
 
 
 def _check(v: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
