@@ -99,6 +99,7 @@ class Action(enum.StrEnum):
     # The archive itself.
     archive_init = "archive.init"
     index_rebuild = "index.rebuild"
+    store_gc = "store.gc"
     # The desk: cases, the journal, printed forms.
     case_register = "case.register"
     case_read = "case.read"
