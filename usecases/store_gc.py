@@ -134,7 +134,9 @@ def _stale_parts(ctx: Context, cutoff: datetime) -> Iterator[Garbage]:
     if not folder.is_dir():
         return
     with ctx.archive.db.session() as s:
-        done = set(s.scalars(select(StationUpload.sha256).where(StationUpload.state == "processed")))
+        done = set(
+            s.scalars(select(StationUpload.sha256).where(StationUpload.state == "processed"))
+        )
     for path in sorted(folder.glob("*.part")):
         sha = path.name.removesuffix(".part")
         try:
