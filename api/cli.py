@@ -27,6 +27,7 @@ from api.commands.retention import fixity_app, retention_app
 from api.commands.scan import scan as desk_scan
 from api.commands.sharing import sharing_app
 from api.commands.station import station_app
+from api.commands.store import store_app
 from api.commands.watch import watch as desk_watch
 from api.exit_codes import ArchiveGroup
 from api.exit_codes import run as run_app
@@ -58,6 +59,7 @@ app.add_typer(metadata_app, name="metadata")
 app.add_typer(retention_app, name="retention")
 app.add_typer(fixity_app, name="fixity")
 app.add_typer(sharing_app, name="sharing")
+app.add_typer(store_app, name="store")
 app.command("mail")(mail_command)
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]

@@ -101,6 +101,7 @@ class Action(enum.StrEnum):
     index_rebuild = "index.rebuild"
     # The backends' health screen (only a refusal is logged: it reads no personal data).
     health_read = "system.health"
+    store_gc = "store.gc"
     # The desk: cases, the journal, printed forms.
     case_register = "case.register"
     case_read = "case.read"

@@ -62,6 +62,8 @@ class Capability(enum.StrEnum):
     verify_audit = "verify_audit"
     # Creating the archive and rebuilding its index: the IT of the council.
     maintain = "maintain"
+    # Deleting unreferenced store objects and abandoned uploads (``store gc``).
+    collect_garbage = "collect_garbage"
     # Retention: plans, approvals, holds, acts (archivists); the uncollected-results
     # to-do list (administrators); fixity checks (archivists and IT).
     manage_retention = "manage_retention"
@@ -77,6 +79,7 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.read_audit: frozenset({Role.dpo}),
     Capability.verify_audit: frozenset({Role.dpo, Role.sysadmin}),
     Capability.maintain: frozenset({Role.sysadmin}),
+    Capability.collect_garbage: frozenset({Role.sysadmin}),
     Capability.manage_retention: frozenset({Role.archivist}),
     Capability.uncollected_results: frozenset({Role.administrator}),
     Capability.check_fixity: frozenset({Role.archivist, Role.sysadmin}),
@@ -201,6 +204,7 @@ def allows(p: Principal, cap: Capability) -> bool:
         Capability.read_audit,
         Capability.verify_audit,
         Capability.maintain,
+        Capability.collect_garbage,
     ):
         return True
     return p.role in _CAPABILITIES[cap]

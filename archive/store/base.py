@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -20,6 +20,15 @@ class StoredObject:
     sha256: str
     size: int
     tier: Tier
+
+
+@dataclass(frozen=True, slots=True)
+class ListedObject:
+    """One object found by :meth:`ObjectStore.iter_objects`: name, size, last write."""
+
+    sha256: str
+    size: int
+    modified: datetime
 
 
 class StoreError(Exception):
@@ -79,6 +88,14 @@ class ObjectStore(Protocol):
 
     def delete(self, sha256: str, tier: Tier) -> None:
         """Remove an object (destruction acts only; the archival tier may refuse)."""
+
+    def iter_objects(self, tier: Tier) -> Iterator[ListedObject]:
+        """Every content-addressed object of the tier (named records are not objects).
+
+        ``modified`` is when the bytes were last stored; the filesystem store
+        refreshes it when the same bytes are stored again, so a garbage
+        collector's grace period also covers a re-ingest of an orphan.
+        """
 
     def put_record(self, name: str, data: bytes, *, retain_until: date) -> None:
         """Write a named, write-once record to the archival tier (raises RecordExists).

@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -16,6 +16,7 @@ from archive.models import Tier
 from archive.store.base import (
     CHUNK,
     IntegrityError,
+    ListedObject,
     ObjectNotFound,
     RecordExists,
     StoredObject,
@@ -51,6 +52,7 @@ class FilesystemStore:
         digest = sha256_file(path)
         target = self.path(digest, tier)
         if target.exists():
+            _touch(target)
             return StoredObject(digest, target.stat().st_size, tier)
         tmp = self._tmp_copy(path)
         return self._commit(tmp, digest, tier)
@@ -59,6 +61,7 @@ class FilesystemStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest, tier)
         if target.exists():
+            _touch(target)
             return StoredObject(digest, len(data), tier)
         fd, name = tempfile.mkstemp(dir=self.root / "tmp")
         with os.fdopen(fd, "wb") as f:
@@ -123,6 +126,20 @@ class FilesystemStore:
             p.unlink()
             _fsync_dir(p.parent)
 
+    def iter_objects(self, tier: Tier) -> Iterator[ListedObject]:
+        base = self.root / tier.value
+        # Only ``ab/cd/<sha256>``: skips ``records/`` (audit seals) and stray files.
+        for path in sorted(base.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
+            name = path.name
+            if len(name) != 64 or name[:2] != path.parent.parent.name:
+                continue
+            try:
+                check_sha256(name)
+                st = path.stat()
+            except (ValueError, FileNotFoundError):
+                continue
+            yield ListedObject(name, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+
     # -- named write-once records (audit seals) -------------------------------
 
     def _record_path(self, name: str) -> Path:
@@ -186,6 +203,13 @@ class FilesystemStore:
             return StoredObject(digest, size, tier)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def _touch(path: Path) -> None:
+    """Mark an object as just stored (again): the garbage collector's grace period counts
+    from here, so an old orphan that a new document is about to reference is not taken."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -38,6 +38,7 @@ from archive.models import Tier
 from archive.store.base import (
     CHUNK,
     IntegrityError,
+    ListedObject,
     ObjectNotFound,
     RecordExists,
     StoredObject,
@@ -279,6 +280,30 @@ class S3Store:
             pass
         self.delete(sha256, source)
         return StoredObject(sha256, size, target)
+
+    def iter_objects(self, tier: Tier) -> Iterator[ListedObject]:
+        """The current version of every ``ab/cd/<sha256>`` key (``records/`` is skipped)."""
+        bucket = self._bucket(tier)
+
+        def listing() -> list[ListedObject]:
+            found = []
+            for o in self.client.list_objects(bucket, recursive=True):
+                key = str(o.object_name)
+                parts = key.split("/")
+                if len(parts) != 3 or key != self._key_or_none(parts[2]):
+                    continue
+                modified = o.last_modified or datetime.now(UTC)
+                found.append(ListedObject(parts[2], int(o.size or 0), modified))
+            return found
+
+        yield from sorted(self._retry(listing), key=lambda o: o.sha256)
+
+    @classmethod
+    def _key_or_none(cls, name: str) -> str | None:
+        try:
+            return cls.key(name)
+        except ValueError:
+            return None
 
     # -- named write-once records (audit seals) -------------------------------
 

@@ -136,3 +136,21 @@ def test_unsupported_storage_url(url: str) -> None:
         open_store(url)
     with pytest.raises(ValueError):  # as before: a configuration error
         open_store(url)
+
+
+def test_iter_objects_lists_the_tier_without_records(store: ObjectStore) -> None:
+    """``store gc`` lists objects by name, size and time; seal records are not objects."""
+    from datetime import UTC, date, datetime, timedelta
+
+    a = store.put_bytes(b"one operational object")
+    b = store.put_bytes(b"two", Tier.archival)
+    store.put_record(
+        "audit-seals/test/000000000001-seal.json",
+        b"{}",
+        retain_until=date.today() + timedelta(days=1),
+    )
+    listed = {o.sha256: o for o in store.iter_objects(Tier.operational)}
+    assert set(listed) == {a.sha256}
+    assert listed[a.sha256].size == a.size
+    assert abs(listed[a.sha256].modified - datetime.now(UTC)) < timedelta(minutes=5)
+    assert [o.sha256 for o in store.iter_objects(Tier.archival)] == [b.sha256]
