@@ -30,6 +30,18 @@ class IngestSettings(BaseModel):
     max_attempts: int = 3
 
 
+class ServerSettings(BaseModel):
+    """The HTTP server (``cnap-archive serve``)."""
+
+    # Worker processes; 0 means one per CPU core. With the embedded index one
+    # of them writes it and the others search it read-only (docs/performance.md).
+    workers: int = 0
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or (os.cpu_count() or 1)
+
+
 class RetentionSettings(BaseModel):
     """Default retention periods (filled in by the retention rules)."""
 
@@ -171,6 +183,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     desk: DeskSettings = Field(default_factory=DeskSettings)
     station: StationSettings = Field(default_factory=StationSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     def model_post_init(self, __context: object) -> None:
         self.data_dir = self.data_dir.expanduser().absolute()
