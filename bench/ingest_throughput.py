@@ -35,6 +35,26 @@ def make_corpus(folder: Path, n: int) -> list[Path]:
     return files
 
 
+def raw_limit(settings: Settings, files: list[Path]) -> float:
+    """Hash + store + text extraction of the same files, one core: the floor of ingest."""
+    import hashlib
+
+    from archive.models import Tier
+    from ingest.ocr.textlayer import extract_pages
+
+    archive = Archive(settings)
+    archive.init()
+    start = time.perf_counter()
+    for path in files:
+        data = path.read_bytes()
+        hashlib.sha256(data).hexdigest()
+        archive.store.put_bytes(data, Tier.operational)
+        extract_pages(path, {})
+    elapsed = time.perf_counter() - start
+    archive.close()
+    return len(files) / elapsed
+
+
 def run(settings: Settings, files: list[Path]) -> float:
     archive = Archive(settings)
     archive.init()
@@ -65,8 +85,13 @@ def main() -> None:
         corpus = root / "corpus"
         corpus.mkdir()
         files = make_corpus(corpus, args.docs)
+        print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+        raw = raw_limit(Settings(data_dir=root / "raw"), files)
+        print(f"raw limit  (hash + store + text layer, one core):  {raw:6.2f} docs/s")
         embedded = run(Settings(data_dir=root / "embedded"), files)
         print(f"embedded   (files, SQLite, Tantivy, in-process): {embedded:6.2f} docs/s")
+        print(f"ratio embedded / raw limit: {embedded / raw:.2f}")
+        print(f"load average {os.getloadavg()[0]:.2f}")
         if not args.scale_out:
             return
         from tests.services import isolated_pg_url, isolated_s3_url, service_urls
@@ -93,6 +118,7 @@ def main() -> None:
             worker.wait(30)
         print(f"scale-out  (MinIO, PostgreSQL, Elasticsearch, Celery): {scale:6.2f} docs/s")
         print(f"ratio scale-out / embedded: {scale / embedded:.2f}")
+        print(f"ratio scale-out / raw limit: {scale / raw:.2f}")
 
 
 if __name__ == "__main__":
