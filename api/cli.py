@@ -20,6 +20,8 @@ from api.commands._uc import operator_context, run
 from api.commands.base import err, fail, open_archive, out, parse_date, state
 from api.commands.batch import batch_app
 from api.commands.case import case_app
+from api.commands.metadata import metadata_app
+from api.commands.retention import fixity_app, retention_app
 from api.commands.scan import scan as desk_scan
 from api.commands.station import station_app
 from api.commands.watch import watch as desk_watch
@@ -48,6 +50,9 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(case_app, name="case")
 app.add_typer(batch_app, name="batch")
 app.add_typer(station_app, name="station")
+app.add_typer(metadata_app, name="metadata")
+app.add_typer(retention_app, name="retention")
+app.add_typer(fixity_app, name="fixity")
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
 
@@ -261,6 +266,23 @@ def show(
     for page in view.pages or []:
         out.rule(f"сторінка {page.number}")
         out.print(escape(page.text))
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Вивести JSON")] = False,
+) -> None:
+    """Стан архіву: документи в обробці й оновлення індексу, що ще чекають."""
+    with operator_context() as ctx:
+        state = run(maintenance.archive_status, ctx)
+    if as_json:
+        print(json.dumps(state.as_json(), ensure_ascii=False))
+        return
+    for name, count in state.documents.items():
+        out.print(f"документів ({name}): {count}")
+    box = state.index_outbox
+    waited = f", найстаріше чекає {box.oldest_seconds:.0f} с" if box.oldest_seconds else ""
+    out.print(f"оновлень індексу в черзі: {box.pending}{waited}")
 
 
 @app.command()

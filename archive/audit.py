@@ -120,6 +120,31 @@ class Action(enum.StrEnum):
     station_upload_status = "station.upload_status"
     station_upload_append = "station.upload_append"
     station_upload_complete = "station.upload_complete"
+    # Metadata extraction (ingest/metadata): fields shown, type corrected, retrained.
+    document_fields = "document.fields"
+    document_type_correct = "document.type_correct"
+    metadata_retrain = "metadata.retrain"
+    # Retention: rules, plans and their approval, holds, execution, fixity.
+    retention_rules_load = "retention.rules_load"
+    retention_rules_show = "retention.rules_show"
+    retention_plan = "retention.plan"
+    retention_draft = "retention.draft"
+    retention_plans = "retention.plans"
+    retention_plan_read = "retention.plan_read"
+    retention_approve = "retention.approve"
+    retention_agree = "retention.agree"
+    retention_apply = "retention.apply"
+    retention_transfer = "retention.transfer"
+    retention_destroy = "retention.destroy"
+    retention_export = "retention.export"
+    retention_review = "retention.review"
+    retention_act = "retention.act"
+    retention_hold = "retention.hold"
+    retention_release = "retention.release"
+    retention_holds = "retention.holds"
+    retention_todo = "retention.todo"
+    fixity_check = "fixity.check"
+    fixity_results = "fixity.results"
 
 
 class Outcome(enum.StrEnum):

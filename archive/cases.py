@@ -466,6 +466,34 @@ def describe(ev: CaseEvent, *, full: bool) -> str:
         return text
     if kind == "batch.attached":
         return "Сторінки зі сканованої пачки долучено до справи після перевірки"
+    if kind.startswith("retention."):
+        return _describe_retention(kind, d)
+    return kind
+
+
+def _describe_retention(kind: str, d: dict[str, Any]) -> str:
+    """Retention steps (issue 12): on whose plan, under which rule; no personal data."""
+    plan = f"за планом № {d['plan']}" if isinstance(d.get("plan"), int) else "за планом"
+    if kind == "retention.transferred":
+        until = d.get("retain_until")
+        return f"Передано на архівне зберігання {plan} (правило {d.get('rule', '—')})" + (
+            f"; зберігати до {dt.date.fromisoformat(str(until)):%d.%m.%Y}" if until else ""
+        )
+    if kind == "retention.destroyed":
+        return (
+            f"Документи знищено за актом № {d.get('act', '—')} (документів "
+            f"{d.get('documents', '—')}, сторінок {d.get('pages', '—')})"
+        )
+    if kind == "retention.exported":
+        return f"Справу включено до пакета передавання до архівної установи {plan}"
+    if kind == "retention.reviewed":
+        return f"Справу переглянуто експертною комісією {plan} (рішення {d.get('decision', '—')})"
+    if kind == "retention.skipped":
+        return "Позицію плану зберігання пропущено: на справу накладено утримання"
+    if kind == "retention.hold":
+        return "Накладено утримання (спір або розслідування): справу не передають і не знищують"
+    if kind == "retention.released":
+        return "Утримання знято"
     return kind
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Connection,
     Date,
     DateTime,
     Enum,
@@ -23,8 +24,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    delete,
+    event,
+    insert,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
@@ -143,7 +148,14 @@ class Package(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="packages")
-    documents: Mapped[list[Document]] = relationship(back_populates="package")
+    # Every document this package holds, the shared ones included (through case_documents).
+    documents: Mapped[list[Document]] = relationship(
+        secondary="case_documents",
+        primaryjoin="Package.id == CaseDocument.package_id",
+        secondaryjoin="CaseDocument.document_id == Document.id",
+        viewonly=True,
+        order_by="Document.id",
+    )
 
 
 class Document(Base):
@@ -185,11 +197,75 @@ class Document(Base):
     # Metadata that arrived with the file (e.g. a Diia sharing request id).
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    # The first case that received the bytes; ``cases`` are all that hold the document.
     case: Mapped[Case | None] = relationship()
-    package: Mapped[Package | None] = relationship(back_populates="documents")
+    package: Mapped[Package | None] = relationship()
+    cases: Mapped[list[Case]] = relationship(
+        secondary="case_documents", viewonly=True, order_by="Case.id"
+    )
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
     )
+
+
+class CaseDocument(Base):
+    """A case holding a document: the same bytes handed in for several cases are stored
+    once, and each case holds the document in its own package (issue 9, item 3).
+
+    Every holding has a row, the first case's too (kept in step with
+    ``Document.case_id`` by the listeners below, whoever creates the document).
+    """
+
+    __tablename__ = "case_documents"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id"), primary_key=True, index=True
+    )
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _hold(conn: Connection, doc: Document) -> None:
+    if doc.case_id is None:
+        return
+    held = conn.scalar(
+        select(CaseDocument.case_id).where(
+            CaseDocument.case_id == doc.case_id, CaseDocument.document_id == doc.id
+        )
+    )
+    if held is None:
+        conn.execute(
+            insert(CaseDocument).values(
+                case_id=doc.case_id,
+                document_id=doc.id,
+                package_id=doc.package_id,
+                created_at=utcnow(),
+            )
+        )
+
+
+@event.listens_for(Document, "after_insert")
+def _document_inserted(mapper: Mapper[Document], conn: Connection, doc: Document) -> None:
+    _hold(conn, doc)
+
+
+@event.listens_for(Document, "after_update")
+def _document_updated(mapper: Mapper[Document], conn: Connection, doc: Document) -> None:
+    # A document placed into (or moved to) a case later, e.g. a held batch part attached.
+    from sqlalchemy import inspect
+
+    hist = inspect(doc).attrs.case_id.history
+    if not hist.has_changes():
+        return
+    for old in hist.deleted or ():
+        if old is not None:
+            conn.execute(
+                delete(CaseDocument).where(
+                    CaseDocument.case_id == old, CaseDocument.document_id == doc.id
+                )
+            )
+    _hold(conn, doc)
 
 
 class Page(Base):

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.models import DocState, Document, IndexOutbox, Package
+from archive.models import (
+    Case,
+    CaseDocument,
+    DocState,
+    Document,
+    IndexOutbox,
+    Package,
+    utcnow,
+)
 from backends import Archive
 from search.base import IndexDoc
 
@@ -32,7 +41,41 @@ def index_doc(s: Session, doc: Document, centre: str) -> IndexDoc:
         centre=doc.case.centre if doc.case else centre,
         department=doc.case.department if doc.case else None,
         title=doc.original_name,
+        also_held_by=_also_held_by(s, doc),
     )
+
+
+def _also_held_by(s: Session, doc: Document) -> list[tuple[str, str, str | None]]:
+    """The other cases holding the document (the same bytes handed in for several)."""
+    rows = s.execute(
+        select(Case.number, Case.centre, Case.department)
+        .join(CaseDocument, CaseDocument.case_id == Case.id)
+        .where(CaseDocument.document_id == doc.id, Case.id != (doc.case_id or -1))
+        .order_by(Case.id)
+    )
+    return [(number, centre, department) for number, centre, department in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxState:
+    """Index updates not applied yet, and how long the oldest has waited (seconds)."""
+
+    pending: int
+    oldest_seconds: float | None
+
+    def as_json(self) -> dict[str, int | float | None]:
+        return {"pending": self.pending, "oldest_seconds": self.oldest_seconds}
+
+
+def outbox_state(archive: Archive) -> OutboxState:
+    """How far the index is behind the database (a document is searchable once applied)."""
+    with archive.db.session() as s:
+        pending, oldest = s.execute(
+            select(func.count(IndexOutbox.id), func.min(IndexOutbox.created_at))
+        ).one()
+    if not pending or oldest is None:
+        return OutboxState(0, None)
+    return OutboxState(int(pending), round((utcnow() - oldest).total_seconds(), 1))
 
 
 def flush_outbox(archive: Archive) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.pages import PageText
+from ingest.embedded import REMOVED_NOTE, strip_embedded
 from ingest.errors import Rejected
 from ingest.ocr import OcrFailed, OcrOptions, run_ocr
 from ingest.preflight import Limits, check
@@ -55,6 +56,17 @@ def run_job(
         pre = check(source, limits)
     except Rejected as exc:
         return JobResult(code=exc.code, reason=exc.reason)
+    notes: list[str] = []
+    if pre.kind == "pdf":
+        # Hidden files never reach the rendition unscanned (issue 9, item 9).
+        work_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            removed = strip_embedded(source, work_dir / "without-embedded.pdf")
+        except Exception:  # preflight opened it; any other failure is the OCR's to report
+            removed = 0
+        if removed:
+            source = work_dir / "without-embedded.pdf"
+            notes.append(REMOVED_NOTE.format(count=removed))
     try:
         result = run_ocr(source, pre.kind, output_pdf, options=options, work_dir=work_dir)
     except OcrFailed as exc:
@@ -71,5 +83,5 @@ def run_job(
         pages=result.pages,
         is_pdfa=result.is_pdfa,
         signed=result.signed,
-        notes=list(result.notes),
+        notes=[*notes, *result.notes],
     )

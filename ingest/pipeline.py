@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from archive.findings import detect_and_store
 from archive.models import (
     Case,
+    CaseDocument,
     CaseEvent,
     DocState,
     Document,
@@ -40,6 +41,7 @@ from archive.store import StoreError
 from archive.store.base import sha256_file
 from backends import Archive
 from ingest.job import JobResult
+from ingest.metadata import extract_metadata
 from ingest.ocr import OcrOptions
 from ingest.preflight import Limits
 
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 
 Status = Literal["archived", "duplicate", "rejected"]
 TERMINAL = (DocState.archived, DocState.rejected)
+ATTACHED = "Файл уже був в архіві: його збережено один раз і додано до цієї справи"
 
 
 @dataclass(slots=True)
@@ -55,6 +58,8 @@ class Accepted:
     # True when this call recorded the file; False when the same bytes were already known.
     new: bool
     state: DocState
+    # Known bytes that this call put into one more case (that case now holds the document).
+    attached: bool = False
 
 
 @dataclass(slots=True)
@@ -92,50 +97,134 @@ def accept_file(
     actor: str | None = None,
     meta: dict[str, str] | None = None,
 ) -> Accepted:
-    """Persist the original and record it, before any processing."""
+    """Persist the original and record it, before any processing.
+
+    Bytes are stored once (by SHA-256). Known bytes handed in for a case that
+    does not hold them yet are attached to that case: it gets its own package
+    entry and history, and the document becomes visible through it.
+    """
     if not path.is_file():
         raise NotAFile(f"{path}: файл не знайдено")
     digest = sha256_file(path)
     with archive.db.session() as s:
-        known = s.scalar(select(Document).where(Document.sha256 == digest))
-        if known is not None:
-            return Accepted(known.id, new=False, state=known.state)
-    stored = archive.store.put_file(path)
-    if stored.sha256 != digest:
-        raise StoreError("the file changed while it was being received")
-    try:
-        with archive.db.session() as s:
-            case = _case(s, archive.settings.centre, case_number) if case_number else None
-            pkg = _package(s, case, package or PackageKind.input) if case else None
-            doc = Document(
-                case_id=case.id if case else None,
-                package_id=pkg.id if pkg else None,
-                source=source,
-                original_name=original_name or path.name,
-                sha256=digest,
-                size=stored.size,
-                state=DocState.accepted,
-                meta=meta or {},
-            )
-            s.add(doc)
-            s.flush()
-            if case is not None:
-                s.add(
-                    CaseEvent(
-                        case_id=case.id,
-                        kind="document.received",
-                        actor=actor,
-                        details={"document_id": doc.id, "package": (package or "input")},
-                    )
+        known_id = s.scalar(select(Document.id).where(Document.sha256 == digest))
+    if known_id is None:
+        stored = archive.store.put_file(path)
+        if stored.sha256 != digest:
+            raise StoreError("the file changed while it was being received")
+        try:
+            with archive.db.session() as s:
+                case = _case(s, archive.settings.centre, case_number) if case_number else None
+                pkg = _package(s, case, package or PackageKind.input) if case else None
+                doc = Document(
+                    case_id=case.id if case else None,
+                    package_id=pkg.id if pkg else None,
+                    source=source,
+                    original_name=original_name or path.name,
+                    sha256=digest,
+                    size=stored.size,
+                    state=DocState.accepted,
+                    meta=meta or {},
                 )
-            return Accepted(doc.id, new=True, state=DocState.accepted)
-    except IntegrityError:
-        # Someone recorded the same bytes a moment ago: theirs is the document.
-        with archive.db.session() as s:
-            known = s.scalar(select(Document).where(Document.sha256 == digest))
-            if known is None:
+                s.add(doc)
+                s.flush()
+                if case is not None:
+                    _received(s, case.id, doc.id, package, actor)
+                return Accepted(doc.id, new=True, state=DocState.accepted)
+        except IntegrityError:
+            # Someone recorded the same bytes a moment ago: theirs is the document.
+            with archive.db.session() as s:
+                known_id = s.scalar(select(Document.id).where(Document.sha256 == digest))
+            if known_id is None:
                 raise
-            return Accepted(known.id, new=False, state=known.state)
+    return _known(archive, known_id, case_number, package, actor)
+
+
+def _known(
+    archive: Archive,
+    document_id: str,
+    case_number: str | None,
+    package: PackageKind | None,
+    actor: str | None,
+) -> Accepted:
+    """Known bytes: attach the document to ``case_number`` unless that case holds it."""
+    for _ in range(3):
+        try:
+            with archive.db.session() as s:
+                # Locked (PostgreSQL): a worker finishing it sees this holding, or we its state.
+                doc = s.get(Document, document_id, with_for_update=True)
+                assert doc is not None
+                if case_number is None:
+                    return Accepted(doc.id, new=False, state=doc.state)
+                case = _case(s, archive.settings.centre, case_number)
+                held = s.get(CaseDocument, (case.id, doc.id))
+                if held is not None:
+                    return Accepted(doc.id, new=False, state=doc.state)
+                pkg = _package(s, case, package or PackageKind.input)
+                if doc.case_id is None:
+                    # A document archived without a case: this is its case now.
+                    doc.case_id, doc.package_id = case.id, pkg.id
+                    s.flush()
+                else:
+                    s.add(CaseDocument(case_id=case.id, document_id=doc.id, package_id=pkg.id))
+                _received(s, case.id, doc.id, package, actor, shared=True)
+                _finished_event(s, case.id, doc)
+                if doc.state == DocState.archived:
+                    # One more case may see it now: the index hears of it through the outbox.
+                    s.add(IndexOutbox(document_id=doc.id, op="upsert"))
+                return Accepted(doc.id, new=False, state=doc.state, attached=True)
+        except IntegrityError:
+            continue  # the same holding (or case) recorded at this moment: look again
+    raise StoreError("the document could not be attached to the case")
+
+
+def _received(
+    s: Session,
+    case_id: int,
+    document_id: str,
+    package: PackageKind | None,
+    actor: str | None,
+    *,
+    shared: bool = False,
+) -> None:
+    details: dict[str, object] = {"document_id": document_id, "package": (package or "input")}
+    if shared:
+        details["shared"] = True
+    s.add(CaseEvent(case_id=case_id, kind="document.received", actor=actor, details=details))
+
+
+def _finished_event(s: Session, case_id: int, doc: Document) -> None:
+    """A case that receives an already finished document also records how it finished."""
+    if doc.state == DocState.archived:
+        s.add(
+            CaseEvent(
+                case_id=case_id,
+                kind="document.archived",
+                details={"document_id": doc.id, "pages": doc.page_count or 0},
+            )
+        )
+    elif doc.state == DocState.rejected:
+        s.add(
+            CaseEvent(
+                case_id=case_id,
+                kind="document.rejected",
+                details={"document_id": doc.id, "code": doc.error_code},
+            )
+        )
+
+
+def holders(s: Session, doc: Document) -> list[int]:
+    """Ids of every case holding the document (the first case first)."""
+    ids = list(
+        s.scalars(
+            select(CaseDocument.case_id)
+            .where(CaseDocument.document_id == doc.id)
+            .order_by(CaseDocument.created_at, CaseDocument.case_id)
+        )
+    )
+    if doc.case_id is not None and doc.case_id not in ids:
+        ids.insert(0, doc.case_id)
+    return ids
 
 
 def _case(s: Session, centre: str, number: str) -> Case:
@@ -281,6 +370,7 @@ def process_document(archive: Archive, document_id: str, run: JobRunner, owner: 
             return True
         pdfa = archive.store.put_file(result.pdfa_path)
         _finish_archived(archive, document_id, pdfa.sha256, result)
+        extract_metadata(archive, document_id, result.pages)  # type and fields: ingest/metadata
         return True
     except Exception:
         # A transient failure (store outage, a killed worker process): give the
@@ -310,7 +400,7 @@ def _release(archive: Archive, document_id: str) -> None:
 
 def _finish_archived(archive: Archive, document_id: str, pdfa_sha: str, result: JobResult) -> None:
     with archive.db.session() as s:
-        doc = s.get(Document, document_id)
+        doc = s.get(Document, document_id, with_for_update=True)
         assert doc is not None
         # Idempotent: a retried run replaces whatever an interrupted one wrote.
         for old in list(doc.pages):
@@ -342,10 +432,10 @@ def _finish_archived(archive: Archive, document_id: str, pdfa_sha: str, result: 
         s.add(IndexOutbox(document_id=document_id, op="upsert"))
         # Personal data in the pages and the metadata, for masking, redaction and look-ups.
         detect_and_store(s, archive.settings, document_id, result.pages, doc.meta)
-        if doc.case_id is not None:
+        for case_id in holders(s, doc):
             s.add(
                 CaseEvent(
-                    case_id=doc.case_id,
+                    case_id=case_id,
                     kind="document.archived",
                     details={"document_id": document_id, "pages": len(result.pages)},
                 )
@@ -360,7 +450,7 @@ def _finish_rejected(
     media_type: str | None = None,
 ) -> None:
     with archive.db.session() as s:
-        doc = s.get(Document, document_id)
+        doc = s.get(Document, document_id, with_for_update=True)
         assert doc is not None
         doc.state = DocState.rejected
         doc.error_code = code
@@ -368,10 +458,10 @@ def _finish_rejected(
         doc.media_type = media_type
         doc.lease_owner = None
         doc.lease_until = None
-        if doc.case_id is not None:
+        for case_id in holders(s, doc):
             s.add(
                 CaseEvent(
-                    case_id=doc.case_id,
+                    case_id=case_id,
                     kind="document.rejected",
                     details={"document_id": document_id, "code": code},
                 )
@@ -386,6 +476,9 @@ def outcome_for(archive: Archive, file: str, accepted: Accepted) -> Outcome:
         if doc.state == DocState.rejected:
             return Outcome(file, "rejected", doc.id, doc.error, doc.error_code)
         if doc.state == DocState.archived:
+            if accepted.attached:
+                # The bytes were known: stored once, and this case holds the document now.
+                return Outcome(file, "archived", doc.id, ATTACHED, "attached")
             if not accepted.new and accepted.state == DocState.archived:
                 return Outcome(file, "duplicate", doc.id, "Цей файл уже є в архіві", "duplicate")
             return Outcome(file, "archived", doc.id)

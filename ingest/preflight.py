@@ -53,9 +53,19 @@ class Limits:
 
 def sniff(head: bytes) -> tuple[InputKind, str] | None:
     """The kind and media type of a file from its first bytes, or None."""
+    # A container (ZIP, Office, RAR…) that holds a PDF near its start is still a container:
+    # it is never taken for the PDF inside it (issue 9, item 9).
+    if head.startswith(b"%PDF-"):
+        return "pdf", "application/pdf"
+    if any(head.startswith(magic) for magic in (*_KNOWN_OTHER, *_ACCEPTED)):
+        return _accepted(head)
     # PDF readers accept the header anywhere in the first KiB (some scanners prepend junk).
     if b"%PDF-" in head[:1024]:
         return "pdf", "application/pdf"
+    return _accepted(head)
+
+
+def _accepted(head: bytes) -> tuple[InputKind, str] | None:
     for magic, (kind, media) in _ACCEPTED.items():
         if head.startswith(magic):
             return ("pdf" if kind == "pdf" else "image"), media

@@ -21,6 +21,9 @@ class IndexDoc:
     centre: str | None = None
     department: str | None = None
     title: str | None = None
+    # Further cases holding the same document: (number, centre, department). The
+    # index filters on every holder; who is shown which case is the policy's call.
+    also_held_by: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -281,6 +281,11 @@ class TantivyIndex:
             value = getattr(doc, name)
             if value is not None:
                 tdoc.add_text(name, value)
+        for number, centre, department in doc.also_held_by:
+            tdoc.add_text("case", number)
+            tdoc.add_text("centre", centre)
+            if department is not None:
+                tdoc.add_text("department", department)
         tdoc.add_date("archived_at", _utc(doc.archived_at))
         analyze = self._analyzer.analyze_normalized
         for page in pages:

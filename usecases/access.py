@@ -36,10 +36,9 @@ from usecases.policy import (
     Level,
     Principal,
     allows,
-    decide,
+    decide_document,
     may_upload_to,
     may_use_break_glass,
-    scope_of,
 )
 from usecases.subject import SubjectReport, subject_report
 
@@ -93,6 +92,7 @@ def _load(ctx: Context, document_id: str) -> tuple[Document, list[DocumentFindin
             document_id,
             options=[
                 selectinload(Document.case),
+                selectinload(Document.cases),
                 selectinload(Document.package),
                 selectinload(Document.pages),
             ],
@@ -110,12 +110,13 @@ def peek(ctx: Context, document_id: str, reason: str | None = None) -> Decision:
     """
     doc, _ = _load(ctx, document_id)
     settings = ctx.archive.settings
-    return decide(
+    return decide_document(
         ctx.principal,
-        scope_of(doc, settings.centre),
+        doc,
+        settings.centre,
         reason,
         min_reason=settings.security.break_glass_min_reason,
-    )
+    )[1]
 
 
 def open_document(
@@ -134,8 +135,10 @@ def open_document(
     settings = ctx.archive.settings
     p = ctx.principal
     doc, findings = _load(ctx, document_id)
-    scope = scope_of(doc, settings.centre)
-    decision = decide(p, scope, reason, min_reason=settings.security.break_glass_min_reason)
+    # Held by several cases: decided (and logged) through the one that grants the most.
+    scope, decision = decide_document(
+        p, doc, settings.centre, reason, min_reason=settings.security.break_glass_min_reason
+    )
     if not decision.allows(REQUIRED[action]):
         ctx.events.publish(
             event(

@@ -7,6 +7,7 @@ audit entry and leave the PDF at ``dest`` (default: the print directory).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,17 @@ class Forms:
 def safe_name(number: str) -> str:
     """A case number usable in a file name (``2026/00001`` → ``2026-00001``)."""
     return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in number)
+
+
+def form_path_name(number: str, centre: str, what: str) -> str:
+    """The file name of a printed form: case number and centre, so that cases of the same
+    number in two centres never replace each other's file (issue 9, item 10).
+
+    The centre is written readably and also as a short hash of its exact name:
+    names that differ only in characters a file name cannot keep stay apart.
+    """
+    tag = hashlib.sha256(centre.encode()).hexdigest()[:8]
+    return f"справа-{safe_name(number)}-{safe_name(centre)[:60]}-{tag}-{what}.pdf"
 
 
 def cover_sheet_for(case: Case, package: str) -> Any:
@@ -156,12 +168,15 @@ def render_forms(archive: Archive, case: Case, out_dir: Path, work_dir: Path) ->
         assert live is not None
         items = ops.items_of(s, live)
         reg = ops.registration_of(s, live)
-    stem = f"справа-{safe_name(case.number)}"
-    cover = render_cover(archive, case, "input", out_dir / f"{stem}-титульний-аркуш.pdf", full=True)
+
+    def name(what: str) -> str:
+        return form_path_name(case.number, case.centre, what)
+
+    cover = render_cover(archive, case, "input", out_dir / name("титульний-аркуш"), full=True)
     inventory = render_inventory(
-        archive, case, items, administrator_name(case, reg), out_dir / f"{stem}-опис.pdf"
+        archive, case, items, administrator_name(case, reg), out_dir / name("опис")
     )
-    copy = _case_copy(inventory, work_dir / f"{stem}-опис-примірник-справи.pdf")
+    copy = _case_copy(inventory, work_dir / name("опис-примірник-справи"))
     return Forms(cover, inventory, copy)
 
 
@@ -177,8 +192,8 @@ class PrintedForm:
     path: Path
 
 
-def _target(archive: Archive, dest: Path | None, number: str, what: str) -> Path:
-    target = dest or archive.settings.print_dir / f"справа-{safe_name(number)}-{what}.pdf"
+def _target(archive: Archive, dest: Path | None, case: Case, what: str) -> Path:
+    target = dest or archive.settings.print_dir / form_path_name(case.number, case.centre, what)
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
 
@@ -202,7 +217,7 @@ def print_routing_sheet(
         centre=centre,
         action=Action.case_routing_sheet,
     )
-    target = _target(ctx.archive, dest, case.number, "лист-проходження")
+    target = _target(ctx.archive, dest, case, "лист-проходження")
     render_routing_sheet(ctx.archive, case, target, full=decision.level >= Level.FULL)
     return PrintedForm(case.id, case.number, target)
 
@@ -227,7 +242,7 @@ def print_cover_sheet(
         number=number,
         centre=centre,
     )
-    target = _target(ctx.archive, dest, case.number, f"титульний-{package.value}")
+    target = _target(ctx.archive, dest, case, f"титульний-{package.value}")
     with desk_errors():
         render_cover(ctx.archive, case, package.value, target, full=True)
     ctx.events.publish(
@@ -262,7 +277,7 @@ def print_inventory(
         action=Action.case_inventory,
         log_allowed=False,
     )
-    target = _target(ctx.archive, dest, case.number, "опис")
+    target = _target(ctx.archive, dest, case, "опис")
     try:
         render_case_inventory(ctx.archive, case, target)
     except ops.CaseError as exc:
@@ -280,6 +295,7 @@ __all__ = [
     "administrator_name",
     "check_centre",
     "cover_sheet_for",
+    "form_path_name",
     "mask_name",
     "print_cover_sheet",
     "print_inventory",

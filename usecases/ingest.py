@@ -8,19 +8,24 @@ documents the call created or found again, whichever adapter it came from.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from archive.audit import Action
-from archive.models import PackageKind, Source
+from sqlalchemy import select
+
+from archive.audit import Action, Outcome
+from archive.models import Case, PackageKind, Source
 from ingest.dispatch import Dispatcher, open_dispatcher
+from ingest.dispatch.base import NoWorkers
 from ingest.pipeline import Accepted, NotAFile, accept_file, outcome_for
 from usecases.access import event, require_upload
+from usecases.case_access import case_scope
 from usecases.context import Context
+from usecases.errors import Denied, Invalid, TooLarge, Unavailable
+from usecases.policy import may_upload_into
 from usecases.registry import use_case
 
 Status = Literal["archived", "duplicate", "rejected", "accepted"]
@@ -86,6 +91,11 @@ def ingest_files(
     """
     archive = ctx.archive
     require_upload(archive, ctx.events, ctx.principal)
+    if case is not None:
+        _require_case(ctx, case)
+    for f in files:
+        if isinstance(f, Incoming) and not f.name.strip():
+            raise Invalid("Файл надіслано без імені", code="no_file_name")
     own = ctx.dispatcher is None
     dispatcher = ctx.dispatcher or open_dispatcher(archive)
     try:
@@ -106,6 +116,52 @@ def ingest_files(
             dispatcher.close()
 
 
+def check_upload_parts(filenames: Sequence[str | None]) -> None:
+    """One upload is one ``file`` part that carries a file name (``None``: a plain field).
+
+    Raised before anything is read or stored; the message never repeats the content.
+    """
+    if len(filenames) != 1:
+        raise Invalid("Надішліть рівно один файл у полі file", code="one_file")
+    if filenames[0] is None or not filenames[0].strip():
+        raise Invalid("Поле file має містити файл з іменем", code="no_file_name")
+
+
+def _require_case(ctx: Context, number: str) -> None:
+    """Adding to a case is decided by the policy like reading it in full (logged if refused).
+
+    An unknown number is left to the case registration rules.
+    """
+    with ctx.archive.db.session() as s:
+        found = s.scalar(
+            select(Case).where(Case.centre == ctx.archive.settings.centre, Case.number == number)
+        )
+        scope = case_scope(found) if found is not None else None
+    why = may_upload_into(ctx.principal, scope) if scope is not None else None
+    if why is None:
+        return
+    ctx.events.publish(
+        event(ctx.principal, Action.upload, Outcome.denied, case=number, details={"why": why})
+    )
+    if why == "archived_case":
+        raise Denied("Справу передано до архіву: нові документи до неї не додаються")
+    raise Denied("Додавати документи можна лише до справ свого робочого місця")
+
+
+def _receive(stream: BinaryIO, path: Path, limit: int) -> None:
+    """Copy an upload to ``path``, stopping as soon as it is over the size limit."""
+    total = 0
+    with path.open("wb") as out:
+        while chunk := stream.read(_CHUNK):
+            total += len(chunk)
+            if total > limit:
+                break
+            out.write(chunk)
+    if total > limit:
+        path.unlink(missing_ok=True)
+        raise TooLarge(f"Файл завеликий: більше {limit // (1024 * 1024)} МБ", code="file_too_large")
+
+
 def _accept_all(
     ctx: Context,
     dispatcher: Dispatcher,
@@ -123,8 +179,8 @@ def _accept_all(
             for n, f in enumerate(files):
                 if isinstance(f, Incoming):
                     path, label, name = Path(tmp) / f"upload-{n}", f.name, f.name
-                    with path.open("wb") as out:
-                        shutil.copyfileobj(f.stream, out, _CHUNK)
+                    # Nothing of an over-size upload is kept (issue 9, item 4).
+                    _receive(f.stream, path, max_upload_bytes(archive.settings.ingest.max_file_mb))
                 else:
                     path, label, name = f, str(f), None
                 try:
@@ -163,6 +219,11 @@ def _accept_all(
     return items
 
 
+def max_upload_bytes(max_file_mb: float) -> int:
+    """The ``MAX_FILE_MB`` limit in bytes (HTTP stops a larger body while it streams)."""
+    return int(max_file_mb * 1024 * 1024)
+
+
 def _details(count: int, package: PackageKind, source: Source) -> dict[str, Any]:
     return {"files": count, "package": package.value, "source": source.value}
 
@@ -170,7 +231,18 @@ def _details(count: int, package: PackageKind, source: Source) -> dict[str, Any]
 def _finish(
     ctx: Context, dispatcher: Dispatcher, label: str, acc: Accepted, seen: set[str]
 ) -> FileOutcome:
-    dispatcher.wait([acc.document_id])
+    try:
+        # With a broker: somebody must be consuming the queue, or we would wait forever.
+        require_workers = getattr(dispatcher, "require_workers", None)
+        if require_workers is not None:
+            require_workers()
+        dispatcher.wait([acc.document_id])
+    except NoWorkers as exc:
+        raise Unavailable(
+            "Жоден worker не обробляє чергу: файли прийнято й буде оброблено, щойно "
+            "запуститься worker (cnap-archive worker)",
+            code="no_workers",
+        ) from exc
     o = outcome_for(ctx.archive, label, acc)
     out = FileOutcome(o.file, o.status, o.document_id, o.reason, o.code)
     if acc.document_id in seen and out.status == "archived":

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from archive.audit import Action
+from archive.models import DocState, Document
 from backends import Archive
-from ingest.indexing import reindex
+from ingest.indexing import OutboxState, outbox_state, reindex
 from usecases.access import event, require
 from usecases.context import Context
 from usecases.policy import Capability
@@ -61,9 +63,14 @@ def rebuild_index(ctx: Context) -> Reindexed:
 @dataclass(frozen=True, slots=True)
 class Health:
     status: str
+    # Index updates not applied yet (archived documents not searchable yet).
+    index_outbox: OutboxState | None = None
 
-    def as_json(self) -> dict[str, str]:
-        return {"status": self.status}
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": self.status}
+        if self.index_outbox is not None:
+            out["index_outbox"] = self.index_outbox.as_json()
+        return out
 
 
 def check_health(archive: Archive) -> Health:
@@ -74,4 +81,25 @@ def check_health(archive: Archive) -> Health:
     """
     with archive.db.session() as s:
         s.execute(text("SELECT 1"))
-    return Health("ok")
+    return Health("ok", outbox_state(archive))
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveStatus:
+    """``cnap-archive status``: documents by processing state and the index outbox."""
+
+    documents: dict[str, int]
+    index_outbox: OutboxState
+
+    def as_json(self) -> dict[str, Any]:
+        return {"documents": self.documents, "index_outbox": self.index_outbox.as_json()}
+
+
+@use_case(None, why_unaudited="counts of documents by state and of pending index updates only")
+def archive_status(ctx: Context) -> ArchiveStatus:
+    """How much is waiting: documents not finished yet, and index updates not applied yet."""
+    with ctx.archive.db.session() as s:
+        rows = s.execute(select(Document.state, func.count()).group_by(Document.state))
+        counts = {state.value: 0 for state in DocState}
+        counts.update({str(state): int(n) for state, n in rows})
+    return ArchiveStatus(counts, outbox_state(ctx.archive))

@@ -62,6 +62,11 @@ class Capability(enum.StrEnum):
     verify_audit = "verify_audit"
     # Creating the archive and rebuilding its index: the IT of the council.
     maintain = "maintain"
+    # Retention: plans, approvals, holds, acts (archivists); the uncollected-results
+    # to-do list (administrators); fixity checks (archivists and IT).
+    manage_retention = "manage_retention"
+    uncollected_results = "uncollected_results"
+    check_fixity = "check_fixity"
 
 
 _CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -72,6 +77,9 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.read_audit: frozenset({Role.dpo}),
     Capability.verify_audit: frozenset({Role.dpo, Role.sysadmin}),
     Capability.maintain: frozenset({Role.sysadmin}),
+    Capability.manage_retention: frozenset({Role.archivist}),
+    Capability.uncollected_results: frozenset({Role.administrator}),
+    Capability.check_fixity: frozenset({Role.archivist, Role.sysadmin}),
 }
 
 # What each kind of read needs.
@@ -138,9 +146,9 @@ class Decision:
         return self.level >= need
 
 
-def scope_of(doc: Document, home_centre: str) -> DocScope:
-    """A document's scope; ``doc.case`` must be loaded."""
-    case = doc.case
+def scope_of(doc: Document, home_centre: str, case: Case | None = None) -> DocScope:
+    """A document's scope through ``case`` (its first case by default; ``doc.case`` loaded)."""
+    case = case if case is not None else doc.case
     archival = Tier.archival in (doc.pdfa_tier, doc.original_tier) or (
         case is not None and case.status == CaseStatus.archived
     )
@@ -152,6 +160,33 @@ def scope_of(doc: Document, home_centre: str) -> DocScope:
         department=case.department if case else None,
         archival=archival,
     )
+
+
+def decide_document(
+    p: Principal,
+    doc: Document,
+    home_centre: str,
+    reason: str | None = None,
+    *,
+    min_reason: int = 10,
+) -> tuple[DocScope, Decision]:
+    """The level on a document held by one or more cases, and the case it is seen through.
+
+    The same bytes handed in for several cases are one document held by each
+    (``doc.cases``, loaded). It is visible to whoever may see any case holding
+    it, at the best level any of them gives; the scope returned is that case's,
+    so what is shown and logged names only it, never another holder the caller
+    may not see. Break-glass applies only when no holder gives full access.
+    """
+    holders = list(doc.cases) or ([doc.case] if doc.case is not None else [])
+    scopes = [scope_of(doc, home_centre, c) for c in holders] or [scope_of(doc, home_centre)]
+    best = scopes[0]
+    best_level = base_level(p, best).level
+    for scope in scopes[1:]:
+        level = base_level(p, scope).level
+        if level > best_level:
+            best, best_level = scope, level
+    return best, decide(p, best, reason, min_reason=min_reason)
 
 
 def allows(p: Principal, cap: Capability) -> bool:
@@ -166,8 +201,21 @@ def allows(p: Principal, cap: Capability) -> bool:
     return p.role in _CAPABILITIES[cap]
 
 
+# Roles whose reach stops at the archive's door (retention, issue 12).
+_NARROWED_WHEN_ARCHIVED = frozenset({Role.administrator, Role.official})
+
+
 def base_level(p: Principal, d: DocScope) -> Decision:
     """The level a principal has on a document by their role and scope alone."""
+    decision = _role_level(p, d)
+    if d.archival and p.role in _NARROWED_WHEN_ARCHIVED and decision.level > Level.METADATA:
+        # Archived documents are the archivists'; the desk and the back office still see that
+        # they exist (routing sheet, metadata) and open them only by break-glass.
+        return Decision(Level.METADATA, "archived")
+    return decision
+
+
+def _role_level(p: Principal, d: DocScope) -> Decision:
     in_centre = p.centre is None or d.centre == p.centre
     if p.role == Role.administrator:
         if not in_centre:
@@ -209,6 +257,20 @@ def may_use_break_glass(p: Principal) -> bool:
 def may_upload_to(p: Principal, home_centre: str) -> bool:
     """Uploads create cases in the archive's own centre, so only its administrators upload."""
     return allows(p, Capability.upload) and (p.centre is None or p.centre == home_centre)
+
+
+def may_upload_into(p: Principal, case: DocScope) -> str | None:
+    """Why the principal may not add documents to this case (None: they may).
+
+    Decided like a read of the case in full: an administrator of its centre
+    (and of its workplace, when she has one). An archived case takes nothing
+    new, whoever asks (issue 9, item 4).
+    """
+    if not allows(p, Capability.upload) or base_level(p, case).level < Level.FULL:
+        return "out_of_scope"
+    if case.archival:
+        return "archived_case"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,9 +81,7 @@ def use_case(
                 e for e in recorder.published if e.action == audit and e.outcome != Outcome.denied
             ]
             if len(mine) != 1:
-                raise AuditMissing(
-                    f"{name}: expected one {audit.value!r} entry, wrote {len(mine)}"
-                )
+                raise AuditMissing(f"{name}: expected one {audit.value!r} entry, wrote {len(mine)}")
             return result
 
         USE_CASES[name] = UseCase(name, run, audit, why_unaudited)

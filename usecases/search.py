@@ -26,7 +26,7 @@ from search.base import SearchQuery
 from usecases import disclosure
 from usecases.access import event, require, typed_exposures
 from usecases.context import Context
-from usecases.policy import Capability, Level, decide, scope_of, search_scope
+from usecases.policy import Capability, Level, decide_document, search_scope
 from usecases.registry import use_case
 
 
@@ -104,14 +104,15 @@ def search(
                 for d in s.scalars(
                     select(Document)
                     .where(Document.id.in_(ids))
-                    .options(selectinload(Document.case))
+                    .options(selectinload(Document.case), selectinload(Document.cases))
                 )
             }
             found = findings_for_documents(s, ids)
         dropped = 0
         for h in result.hits:
             doc = docs.get(h.document_id)
-            decision = decide(p, scope_of(doc, archive.settings.centre)) if doc else None
+            held = decide_document(p, doc, archive.settings.centre) if doc else None
+            decision = held[1] if held else None
             # Re-checked hit by hit: the index may lag behind a re-routed case.
             if decision is None or not decision.allows(Level.MASKED):
                 dropped += 1
@@ -123,7 +124,9 @@ def search(
                 )
             else:
                 shown.extend(disclosure.snippet_exposures(snippet, found.get(h.document_id, [])))
-            hits.append(SearchHit(h.document_id, h.case, h.score, snippet, h.page))
+            # The case it is seen through, never another holder of the same document.
+            seen_in = held[0].case if held else None
+            hits.append(SearchHit(h.document_id, seen_in, h.score, snippet, h.page))
         total = max(result.total - dropped, len(hits))
     filters = {
         "case": case,
@@ -193,19 +196,22 @@ def lookup_identifier(ctx: Context, *, value: str) -> IdentifierLookup:
         ids = documents_with(s, refs)
         docs = list(
             s.scalars(
-                select(Document).where(Document.id.in_(ids)).options(selectinload(Document.case))
+                select(Document)
+                .where(Document.id.in_(ids))
+                .options(selectinload(Document.case), selectinload(Document.cases))
             )
         )
         stored = findings_for_documents(s, [d.id for d in docs])
         for doc in docs:
-            if decide(p, scope_of(doc, archive.settings.centre)).level < Level.FULL:
+            through, decision = decide_document(p, doc, archive.settings.centre)
+            if decision.level < Level.FULL:
                 continue
             rows = [f for f in stored[doc.id] if f.ref in refs]
             shown.extend(disclosure.exposures(rows))
             out.append(
                 IdentifierDocument(
                     document_id=doc.id,
-                    case=doc.case.number if doc.case else None,
+                    case=through.case,
                     pages=sorted({f.page for f in rows if f.page is not None}),
                     kinds=sorted({f.kind for f in rows}),
                 )

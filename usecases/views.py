@@ -63,7 +63,9 @@ class DocumentView:
         with_pages: bool = True,
         masked: bool = False,
         findings: Iterable[DocumentFinding] = (),
+        case: str | None = None,
     ) -> DocumentView:
+        """``case``: the case the caller sees it through (a shared document's first case else)."""
         pages: list[PageView] | None = None
         if with_pages:
             found = list(findings)
@@ -73,7 +75,7 @@ class DocumentView:
         return cls(
             document_id=doc.id,
             sha256=doc.sha256,
-            case=doc.case.number if doc.case else None,
+            case=case if case is not None else (doc.case.number if doc.case else None),
             package=doc.package.kind.value if doc.package else None,
             source=doc.source.value,
             state=doc.state.value,

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.deps import ContextDep, ReasonQuery
 from api.schemas import DocumentMetaOut, DocumentOut, FindingOut, IngestOut, PageOut
 from archive.models import PackageKind, Source
 from usecases import documents
-from usecases.ingest import Incoming, ingest_files
+from usecases.ingest import Incoming, check_upload_parts, ingest_files
 from usecases.views import Rendered, Stored
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
@@ -30,7 +30,20 @@ OCTET: dict[int | str, dict[str, Any]] = {200: {"content": {"application/octet-s
 PNG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}}}
 
 
-@router.post("", response_model=IngestOut, summary="Завантажити файл до архіву")
+async def _one_file_part(ctx: ContextDep, request: Request) -> None:
+    """Two ``file`` parts, or one without a file name, are refused before the body is
+    validated (whose error would repeat the part's content); after sign-in."""
+    form = await request.form()
+    names = [getattr(v, "filename", None) for v in form.getlist("file")]
+    check_upload_parts(names)
+
+
+@router.post(
+    "",
+    response_model=IngestOut,
+    summary="Завантажити файл до архіву",
+    dependencies=[Depends(_one_file_part)],
+)
 def upload(
     ctx: ContextDep,
     file: Annotated[UploadFile, File(description="PDF, JPEG, PNG або TIFF")],
@@ -39,7 +52,7 @@ def upload(
     source: Annotated[Source, Form()] = Source.upload,
     wait: Annotated[bool, Form(description="Чекати завершення обробки")] = True,
 ) -> Any:
-    name = Path(file.filename or "upload").name[:500] or "upload"
+    name = Path(file.filename or "").name[:500]
     result = ingest_files(
         ctx,
         files=[Incoming(name, file.file)],

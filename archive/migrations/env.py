@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import archive.retention_models  # noqa: F401  (retention's tables join the metadata)
 from archive.models import Base
 
 config = context.config

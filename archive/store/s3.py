@@ -84,6 +84,18 @@ class S3Location:
         )
 
 
+_REFUSED = frozenset(
+    {
+        "AccessDenied",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        # Object Lock: MinIO answers a WORM-protected delete with InvalidRequest.
+        "InvalidRequest",
+        "ObjectLocked",
+    }
+)
+
+
 class S3Store:
     """Content-addressed, write-once objects in two S3 buckets."""
 
@@ -134,7 +146,7 @@ class S3Store:
                     raise ObjectNotFound(exc.code) from exc
                 if exc.code == "PreconditionFailed":  # a conditional write-once put
                     raise RecordExists(exc.code) from exc
-                if exc.code in {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
+                if exc.code in _REFUSED:
                     raise StoreError(f"S3 refused the request: {exc.code}") from exc
                 err: Exception = exc
             except (urllib3.exceptions.HTTPError, OSError) as exc:

@@ -17,6 +17,10 @@ from ingest.pipeline import TERMINAL
 log = logging.getLogger(__name__)
 
 
+class NoWorkers(RuntimeError):
+    """A broker is configured but no worker answers: nothing would process the files."""
+
+
 class Dispatcher(Protocol):
     """Runs ``process_document`` for submitted documents, somewhere."""
 

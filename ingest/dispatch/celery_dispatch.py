@@ -19,7 +19,7 @@ from celery import Celery
 
 from archive.settings import Settings
 from backends import Archive
-from ingest.dispatch.base import flush_index_now, wait_for_documents
+from ingest.dispatch.base import NoWorkers, flush_index_now, wait_for_documents
 from ingest.dispatch.jobpool import JobPool
 from ingest.indexing import flush_outbox
 from ingest.pipeline import pending_documents, process_document, worker_identity
@@ -31,6 +31,10 @@ QUEUE = "cnap-ingest"
 BROKER_SCHEMES = ("redis://", "rediss://")
 RESEND_AFTER = 15.0
 INDEX_FLUSH_SECONDS = 5.0
+# A worker must answer a ping this fast; one that did is trusted for a while.
+WORKER_PING_SECONDS = 2.0
+WORKER_GRACE_SECONDS = 8.0
+WORKERS_SEEN_FOR = 30.0
 
 
 def make_celery(broker_url: str) -> Celery:
@@ -57,6 +61,7 @@ class CeleryDispatcher:
         self.archive = archive
         self.broker_url = broker_url
         self.app = make_celery(broker_url)
+        self._workers_seen = float("-inf")
 
     @classmethod
     def from_url(cls, url: str | None, archive: Archive) -> CeleryDispatcher:
@@ -77,6 +82,28 @@ class CeleryDispatcher:
         for doc_id in ids:
             self.submit(doc_id)
         return ids
+
+    def require_workers(self) -> None:
+        """Raise NoWorkers unless a worker answers a ping within a few seconds.
+
+        Operators are never left waiting in silence (issue 9, item 11): the
+        accepted files stay queued and are processed when a worker starts.
+        A worker that is just starting gets ``WORKER_GRACE_SECONDS`` to answer.
+        """
+        now = time.monotonic()
+        if now - self._workers_seen < WORKERS_SEEN_FOR:
+            return
+        deadline = now + WORKER_GRACE_SECONDS
+        while True:
+            try:
+                replies = self.app.control.ping(timeout=WORKER_PING_SECONDS)
+            except Exception as exc:
+                raise NoWorkers("broker unavailable") from exc
+            if replies:
+                self._workers_seen = time.monotonic()
+                return
+            if time.monotonic() >= deadline:
+                raise NoWorkers("no worker answered")
 
     def wait(self, document_ids: Iterable[str], timeout: float | None = None) -> None:
         # A task lost with a broker restart is sent again; the lease makes a

@@ -17,6 +17,8 @@ from ingest.pipeline import pending_documents, process_document, worker_identity
 log = logging.getLogger(__name__)
 
 RETRY_DELAY = 2.0
+# How often pending index updates are applied while the dispatcher is open.
+OUTBOX_SECONDS = 2.0
 
 
 class LocalDispatcher:
@@ -32,6 +34,20 @@ class LocalDispatcher:
         self._inflight: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
         self._closed = False
+        # Archived means searchable (issue 9, item 12): pending index updates — also those
+        # another process could not apply because this one holds the writer — are applied
+        # every few seconds while this dispatcher is open.
+        self._stop_flush = threading.Event()
+        self._flusher = threading.Thread(
+            target=self._flush_periodically, name="cnap-index-outbox", daemon=True
+        )
+        self._flusher.start()
+
+    def _flush_periodically(self) -> None:
+        while True:
+            self.flush_index()
+            if self._stop_flush.wait(OUTBOX_SECONDS):
+                return
 
     @classmethod
     def from_url(cls, url: str | None, archive: Archive) -> LocalDispatcher:
@@ -87,6 +103,8 @@ class LocalDispatcher:
                 self.submit(doc_id)
 
     def close(self) -> None:
+        self._stop_flush.set()
+        self._flusher.join()
         with self._lock:
             self._closed = True
         self._threads.shutdown(wait=True, cancel_futures=True)

@@ -96,6 +96,15 @@ def document_source(doc: IndexDoc, analyzer: UkrainianAnalyzer) -> dict[str, Any
     ):
         if value is not None:
             source[name] = value
+    for number, centre, department in doc.also_held_by:
+        # Keyword fields take arrays: a document held by several cases matches each.
+        for name, extra in (("case", number), ("centre", centre), ("department", department)):
+            if extra is None:
+                continue
+            have = source.get(name)
+            values = have if isinstance(have, list) else ([have] if have is not None else [])
+            if extra not in values:
+                source[name] = [*values, extra]
     if title:
         source["title"] = " ".join(analyze(title))
         stored["title"] = title

@@ -132,10 +132,17 @@ def hits(
         out.append(
             SearchHit(
                 document_id=str(source.get("document_id", hit["_id"])),
-                case=source.get("case"),
+                case=_first(source.get("case")),
                 score=score,
                 snippet=snippet,
                 page=page,
             )
         )
     return out
+
+
+def _first(value: Any) -> str | None:
+    """The first case of a document held by several (an array in ``_source``)."""
+    if isinstance(value, list):
+        return str(value[0]) if value else None
+    return None if value is None else str(value)

@@ -14,6 +14,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from archive.models import utcnow
 from tests.api.conftest import PASSWORD, ROLES, World
 
 A, OF, R, D, S = "admin", "official", "archivist", "dpo", "sysadmin"
@@ -65,6 +66,28 @@ MATRIX: dict[tuple[str, str], set[str] | tuple[str, int]] = {
     ("POST", "/api/uploads/{sha256}/complete"): {A},
     ("GET", "/api/batches/held"): {A},
     ("POST", "/api/batches/parts/{part_id}/attach"): {A},
+    # Metadata extraction (tests/metadata): the type and dates at metadata level; correcting
+    # the type needs the content; retraining is the administrator's.
+    ("GET", "/api/metadata/types"): {A, OF, R, D, S},
+    ("GET", "/api/metadata/documents/{document_id}"): {A, OF, R, D},
+    ("PUT", "/api/metadata/documents/{document_id}/type"): {A, OF},
+    ("POST", "/api/metadata/retrain"): {A},
+    # Retention (tests/retention): plans, approvals, holds and acts are the archivist's; the
+    # uncollected-results list the administrator's; fixity the archivist's and IT's.
+    ("GET", "/api/retention/due"): {R},
+    ("GET", "/api/retention/plans"): {R},
+    ("POST", "/api/retention/plans"): {R},
+    ("GET", "/api/retention/plans/{number}"): {R},
+    ("POST", "/api/retention/plans/{number}/approve"): {R},
+    ("POST", "/api/retention/plans/{number}/agree"): {R},
+    ("POST", "/api/retention/plans/{number}/apply"): {R},
+    ("GET", "/api/retention/plans/{number}/act"): {R},
+    ("GET", "/api/retention/holds"): {R},
+    ("POST", "/api/retention/holds"): {R},
+    ("POST", "/api/retention/holds/release"): {R},
+    ("GET", "/api/retention/todo"): {A},
+    ("POST", "/api/fixity/checks"): {R, S},
+    ("GET", "/api/fixity/checks"): {R, S},
 }
 
 
@@ -107,6 +130,8 @@ def call(world: World, method: str, path: str, headers: dict[str, str], role: st
     http = world.http
     if path.startswith(("/api/cases", "/api/journal", "/api/uploads", "/api/batches")):
         return _call_desk(world, method, path, headers, role)
+    if path.startswith(("/api/retention", "/api/fixity")):
+        return _call_retention(world, method, path, headers)
     if path == "/api/users/{login}/disable":
         url = url.replace("{login}", "official_b_victim")
         _ensure_victim(world)
@@ -137,6 +162,8 @@ def call(world: World, method: str, path: str, headers: dict[str, str], role: st
         body = {"login": f"new-{next(_counter)}", "role": "official", "department": "ДМС",
                 "password": "a long enough password"}  # fmt: skip
         r = http.post(url, json=body, headers=headers)
+    elif method == "PUT":  # /api/metadata/documents/{document_id}/type
+        r = http.put(url, json={"type": "application"}, headers=headers)
     else:
         r = http.post(url, headers=headers)
     return r.status_code
@@ -235,6 +262,63 @@ def _call_desk(
     else:
         r = http.post(url, json=bodies[path], headers=headers)
     return r.status_code
+
+
+# --- retention's routes ----------------------------------------------------------------
+
+# The state a plan must be in for the route to act on it (an empty plan: nothing is moved).
+_PLAN_STATE = {"approve": "drafted", "agree": "approved", "apply": "approved", "act": "agreed"}
+
+
+def _plan(world: World, state: str) -> int:
+    """A fresh empty plan in ``state`` (the act needs one with destruction)."""
+    from sqlalchemy import func, select
+
+    from archive.retention_models import Plan
+
+    with world.archive.db.session() as s:
+        number = int(s.scalar(select(func.coalesce(func.max(Plan.number), 0))) or 0) + 1
+        s.add(Plan(number=number, as_of=utcnow().date(), state=state, ruleset_sha256="0" * 64,
+                   drafted_by="archivist", needs_agreement=state == "agreed",
+                   ek_decision="ЕК-1", epk_reference="ЕПК-1"))  # fmt: skip
+    return number
+
+
+def _held_case(world: World) -> str:
+    from retention import holds
+
+    _case_id, number = _desk_case(world)
+    with world.archive.db.session() as s:
+        from archive.models import Case
+
+        case = s.get(Case, _case_id)
+        assert case is not None
+        holds.place(s, case, "судовий спір", "archivist")
+    return number
+
+
+def _call_retention(world: World, method: str, path: str, headers: dict[str, str]) -> int:
+    http = world.http
+    url = path
+    if "{number}" in path:
+        verb = path.rsplit("/", 1)[1]
+        url = path.replace("{number}", str(_plan(world, _PLAN_STATE.get(verb, "drafted"))))
+    bodies: dict[str, object] = {
+        "/api/retention/plans": {},
+        "/api/retention/plans/{number}/approve": {"decision": "ЕК-1"},
+        "/api/retention/plans/{number}/agree": {"reference": "ЕПК-1"},
+        "/api/retention/plans/{number}/apply": {},
+        "/api/fixity/checks": {},
+    }
+    if method == "GET":
+        return http.get(url, headers=headers).status_code
+    if path == "/api/retention/holds":
+        body: object = {"target": _desk_case(world)[1], "reason": "судовий спір"}
+    elif path == "/api/retention/holds/release":
+        body = {"case": _held_case(world), "reason": "спір завершено"}
+    else:
+        body = bodies[path]
+    return http.post(url, json=body, headers=headers).status_code
 
 
 def _ensure_victim(world: World) -> None:

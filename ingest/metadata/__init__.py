@@ -1,0 +1,63 @@
+"""Metadata extraction: what each document is (its type), its dates, numbers and issuer.
+
+Public API::
+
+    DocType, VOCABULARY, label, parse_type, type_from_meta   (vocabulary)
+    Model, Prediction, train, seed_samples                   (classifier)
+    Field, extract                                           (fields on OCR text)
+    extract_metadata(archive, document_id, pages)            (the ingest hook)
+    correct_type, reclassify, metadata_of, retrain           (the use cases' helpers)
+
+Everything runs on the CPU of the archive's own machine; no text leaves it.
+"""
+
+from __future__ import annotations
+
+from ingest.metadata.classifier import Model, Prediction, Sample, seed_samples, train
+from ingest.metadata.fields import FIELD_NAMES, PERSONAL, Field, extract
+from ingest.metadata.records import (
+    classify_and_store,
+    correct_type,
+    extract_metadata,
+    field_kind,
+    metadata_of,
+    reclassify,
+)
+from ingest.metadata.training import Trained, current_model, retrain
+from ingest.metadata.vocabulary import (
+    DIIA_TYPES,
+    VOCABULARY,
+    DocType,
+    TypeInfo,
+    label,
+    parse_type,
+    type_from_meta,
+)
+
+__all__ = [
+    "DIIA_TYPES",
+    "FIELD_NAMES",
+    "PERSONAL",
+    "VOCABULARY",
+    "DocType",
+    "Field",
+    "Model",
+    "Prediction",
+    "Sample",
+    "Trained",
+    "TypeInfo",
+    "classify_and_store",
+    "correct_type",
+    "current_model",
+    "extract",
+    "extract_metadata",
+    "field_kind",
+    "label",
+    "metadata_of",
+    "parse_type",
+    "reclassify",
+    "retrain",
+    "seed_samples",
+    "train",
+    "type_from_meta",
+]

@@ -1,0 +1,550 @@
+"""Applying an approved plan: idempotent and resumable, every step journalled.
+
+Each item goes through its steps in order (``objects`` → ``record``), each
+recorded in :class:`~archive.retention_models.PlanStep` after its effect;
+every effect is idempotent (a repeated transfer finds the archival copy, a
+repeated deletion finds nothing), so a run killed at any point and started
+again completes the plan without doing anything twice. The ``record`` step
+writes the routing-sheet event and marks the item done in one transaction;
+its access-log entry is written once (a re-run looks for it first).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import signal
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from archive.audit import AuditEntry
+from archive.cases import CaseRegistration
+from archive.findings import DocumentFinding
+from archive.models import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Document,
+    IndexOutbox,
+    Package,
+    PackageKind,
+    Page,
+    Tier,
+    utcnow,
+)
+from archive.retention_models import Plan, PlanItem, PlanStep, Tombstone
+from backends import Archive
+from retention import archival, bag, forms
+from retention.rules import RuleSet
+
+BATCH = 500
+
+
+class ApplyError(Exception):
+    """The plan cannot be applied as it stands (message in Ukrainian)."""
+
+
+@dataclass(slots=True)
+class StepAudit:
+    """What the access-log entry of one step says (no personal data)."""
+
+    action: str  # transfer | dispose | export | review | skipped | act | bag
+    plan_id: str
+    plan_number: int
+    item_id: int
+    case: str | None
+    documents: list[str]
+    details: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"{self.plan_id}:{self.item_id}:{self.action}"
+
+
+AuditFn = Callable[[StepAudit], int]
+FindAudit = Callable[[int, StepAudit], int | None]
+
+
+@dataclass(slots=True)
+class ApplyReport:
+    plan: int
+    state: str
+    done: int = 0
+    skipped: int = 0
+    already: int = 0
+    objects: int = 0
+    bag: str | None = None
+    by_action: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan,
+            "state": self.state,
+            "done": self.done,
+            "skipped": self.skipped,
+            "already": self.already,
+            "objects": self.objects,
+            "bag": self.bag,
+            "by_action": dict(self.by_action),
+        }
+
+
+_crash_counter = 0
+
+
+def _checkpoint() -> None:
+    """Test hook: ``CNAP_RETENTION_CRASH_AT=N`` SIGKILLs this process at the N-th checkpoint."""
+    global _crash_counter
+    at = os.environ.get("CNAP_RETENTION_CRASH_AT")
+    if not at:
+        return
+    _crash_counter += 1
+    if _crash_counter == int(at):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def ready_to_apply(plan: Plan) -> None:
+    if plan.state in ("approved", "agreed", "applying"):
+        if plan.needs_agreement and plan.epk_reference is None:
+            raise ApplyError("план зі знищенням потребує погодження ЕПК (retention agree)")
+        return
+    if plan.state == "applied":
+        return
+    raise ApplyError("план ще не затверджено ЕК (retention approve)")
+
+
+class Applier:
+    def __init__(
+        self,
+        archive: Archive,
+        plan_id: str,
+        actor: str,
+        audit: AuditFn,
+        find_audit: FindAudit,
+        key: bytes,
+    ) -> None:
+        self.archive = archive
+        self.db = archive.db
+        self.plan_id = plan_id
+        self.actor = actor
+        self.audit = audit
+        self.find_audit = find_audit
+        self.key = key
+        self._unindex: list[str] = []
+
+    # -- the journal --------------------------------------------------------------
+
+    def _step(self, s: Session, item_id: int, step: str) -> PlanStep | None:
+        return s.scalar(
+            select(PlanStep).where(
+                PlanStep.plan_id == self.plan_id, PlanStep.item_id == item_id, PlanStep.step == step
+            )
+        )
+
+    def _record(self, s: Session, item_id: int, step: str, **details: Any) -> PlanStep:
+        head = s.scalar(select(func.max(AuditEntry.seq))) or 0
+        row = PlanStep(
+            plan_id=self.plan_id, item_id=item_id, step=step, audit_floor=int(head), details=details
+        )
+        s.add(row)
+        s.flush()
+        return row
+
+    def _audited(self, step_id: int, info: StepAudit, *, fresh: bool = False) -> None:
+        """Write the step's access-log entry exactly once.
+
+        ``fresh``: the step was recorded by this run, so no entry can exist yet and the
+        log need not be searched (the search is for a run killed between the two).
+        """
+        with self.db.session() as s:
+            row = s.get(PlanStep, step_id)
+            assert row is not None
+            if row.audit_seq is not None:
+                return
+            floor = row.audit_floor
+        _checkpoint()
+        seq = None if fresh else self.find_audit(floor, info)
+        if seq is None:
+            seq = self.audit(info)
+        _checkpoint()
+        with self.db.session() as s:
+            row = s.get(PlanStep, step_id)
+            assert row is not None
+            row.audit_seq = seq
+
+    # -- the run -------------------------------------------------------------------
+
+    def run(self, rules: RuleSet | None = None) -> ApplyReport:
+        with self.db.session() as s:
+            plan = s.get(Plan, self.plan_id)
+            if plan is None:
+                raise ApplyError("план не знайдено")
+            ready_to_apply(plan)
+            number = plan.number
+            if plan.state != "applied":
+                plan.state = "applying"
+            if plan.export_path is None and s.scalar(
+                select(PlanItem.id)
+                .where(PlanItem.plan_id == self.plan_id, PlanItem.action.in_(bag.BAGGED))
+                .limit(1)
+            ):
+                # Known before the items run, so their routing-sheet events can name it.
+                plan.export_path = str(bag.bag_dir(self.archive, number))
+        report = ApplyReport(plan=number, state="applying")
+        self._plan_steps(number)
+        last = 0
+        while True:
+            with self.db.session() as s:
+                items = list(
+                    s.scalars(
+                        select(PlanItem)
+                        .where(PlanItem.plan_id == self.plan_id, PlanItem.seq > last)
+                        .order_by(PlanItem.seq)
+                        .limit(BATCH)
+                    )
+                )
+            if not items:
+                break
+            for item in items:
+                self._item(item, number, report)
+            self._flush_index()
+            last = items[-1].seq
+        self._bag_step(number, report)
+        with self.db.session() as s:
+            plan = s.get(Plan, self.plan_id)
+            assert plan is not None
+            if plan.state != "applied":
+                plan.state = "applied"
+                plan.applied_at = utcnow()
+                plan.applied_by = self.actor
+            report.state = plan.state
+        return report
+
+    def _plan_steps(self, number: int) -> None:
+        with self.db.session() as s:
+            plan = s.get(Plan, self.plan_id)
+            assert plan is not None
+            needs_act = plan.needs_agreement
+            step = self._step(s, 0, "act")
+        fresh = needs_act and step is None
+        if needs_act and step is None:
+            pdf = self.render_act()
+            obj = self.archive.store.put_bytes(pdf, Tier.archival)
+            _checkpoint()
+            with self.db.session() as s:
+                plan = s.get(Plan, self.plan_id)
+                assert plan is not None
+                plan.act_sha256 = obj.sha256
+                step = self._record(s, 0, "act", sha256=obj.sha256)
+        if step is not None:
+            self._audited(
+                step.id,
+                StepAudit(
+                    "act",
+                    self.plan_id,
+                    number,
+                    0,
+                    None,
+                    [],
+                    {"act_sha256": step.details.get("sha256")},
+                ),
+                fresh=fresh,
+            )
+
+    def _bag_step(self, number: int, report: ApplyReport) -> None:
+        """The transfer package of the plan's transfers and exports (BagIt), built once."""
+        with self.db.session() as s:
+            step = self._step(s, 0, "bag")
+            if step is None:
+                done = s.scalar(
+                    select(PlanItem.id)
+                    .where(
+                        PlanItem.plan_id == self.plan_id,
+                        PlanItem.action.in_(bag.BAGGED),
+                        PlanItem.state == "done",
+                    )
+                    .limit(1)
+                )
+                if done is None:
+                    return
+        fresh = step is None
+        if step is None:
+            made = bag.build(self.archive, self.plan_id, self.actor)
+            _checkpoint()
+            with self.db.session() as s:
+                step = self._record(
+                    s,
+                    0,
+                    "bag",
+                    path=str(made.path),
+                    files=made.files,
+                    cases=made.cases,
+                    tagmanifest_sha256=made.tagmanifest_sha256,
+                )
+        report.bag = str(step.details.get("path"))
+        self._audited(
+            step.id,
+            StepAudit("bag", self.plan_id, number, 0, None, [], dict(step.details)),
+            fresh=fresh,
+        )
+
+    def render_act(self) -> bytes:
+        with self.db.session() as s:
+            plan = s.get(Plan, self.plan_id)
+            assert plan is not None
+            return forms.render_act(act_of(s, plan, self.archive.settings.centre))
+
+    # -- items -----------------------------------------------------------------------
+
+    def _item(self, item: PlanItem, number: int, report: ApplyReport) -> None:
+        with self.db.session() as s:
+            record = self._step(s, item.id, "record")
+            case = s.get(Case, item.case_id)
+            assert case is not None
+            held = case.legal_hold
+        fresh = record is None
+        if record is None:
+            if held:
+                record = self._skip(item)
+                report.skipped += 1
+            else:
+                if item.action in ("transfer", "dispose"):
+                    report.objects += self._objects(item)
+                record = self._finish(item)
+                report.done += 1
+                report.by_action[item.action] += 1
+        else:
+            report.already += 1
+        action = "skipped" if record.details.get("skipped") else item.action
+        self._audited(
+            record.id,
+            StepAudit(
+                action,
+                self.plan_id,
+                number,
+                item.id,
+                item.case_number,
+                list(record.details.get("documents", [])),
+                {k: v for k, v in record.details.items() if k != "documents"},
+            ),
+            fresh=fresh,
+        )
+        if item.action == "dispose" and not record.details.get("skipped"):
+            ids = list(record.details.get("documents", []))
+            # Deleted from the index a batch at a time (one index commit per batch).
+            self._unindex.extend(ids)
+
+    def _flush_index(self) -> None:
+        ids, self._unindex = self._unindex, []
+        if ids:
+            # If the index is down, the outbox rows delete them later.
+            with contextlib.suppress(Exception):
+                self.archive.index.delete(ids)
+
+    def _docs(self, s: Session, item: PlanItem) -> list[Document]:
+        q = select(Document).where(Document.case_id == item.case_id)
+        if item.rule and item.facts.get("package") == "output":
+            q = q.join(Package, Package.id == Document.package_id).where(
+                Package.kind == PackageKind.output
+            )
+        return list(s.scalars(q.order_by(Document.id)))
+
+    def _objects(self, item: PlanItem) -> int:
+        with self.db.session() as s:
+            if self._step(s, item.id, "objects") is not None:
+                return 0
+            docs = self._docs(s, item)
+            shas = sorted({x for d in docs for x in (d.sha256, d.pdfa_sha256) if x})
+        store = self.archive.store
+        if item.action == "transfer":
+            for sha in shas:
+                archival.move(store, sha, retain_until=item.retain_until, held=False)
+                _checkpoint()
+            manifest = archival.signed_manifest(
+                self.key,
+                {
+                    "plan": self.plan_id,
+                    "case": item.case_number,
+                    "objects": shas,
+                    "retain_until": item.retain_until.isoformat() if item.retain_until else None,
+                },
+            )
+            extra = {"manifest": store.put_bytes(manifest, Tier.archival).sha256}
+        else:
+            for sha in shas:
+                for tier in Tier:
+                    store.delete(sha, tier)
+                _checkpoint()
+            extra = {}
+        with self.db.session() as s:
+            self._record(s, item.id, "objects", objects=len(shas), **extra)
+        _checkpoint()
+        return len(shas)
+
+    def _skip(self, item: PlanItem) -> PlanStep:
+        with self.db.session() as s:
+            row = s.get(PlanItem, item.id)
+            assert row is not None
+            row.state, row.done_at = "skipped", utcnow()
+            s.add(
+                CaseEvent(
+                    case_id=item.case_id,
+                    kind="retention.skipped",
+                    actor=self.actor,
+                    details={"plan": item.plan_id, "rule": item.rule, "why": "hold"},
+                )
+            )
+            step = self._record(s, item.id, "record", skipped="hold", rule=item.rule)
+        _checkpoint()
+        return step
+
+    def _finish(self, item: PlanItem) -> PlanStep:
+        with self.db.session() as s:
+            row = s.get(PlanItem, item.id)
+            case = s.get(Case, item.case_id)
+            assert row is not None and case is not None
+            docs = self._docs(s, item)
+            ids = [d.id for d in docs]
+            details: dict[str, Any] = {"rule": item.rule, "documents": ids}
+            plan = s.get(Plan, item.plan_id)
+            assert plan is not None
+            ev: dict[str, Any] = {"plan": plan.number, "rule": item.rule, "documents": len(ids)}
+            if item.action == "transfer":
+                for d in docs:
+                    d.original_tier = Tier.archival
+                    d.pdfa_tier = Tier.archival
+                    d.retention_until = item.retain_until
+                case.status = CaseStatus.archived
+                if case.closed_at is None:
+                    # Passing the result to archival storage closes the case.
+                    case.closed_at = utcnow()
+                case.retention_until = item.retain_until
+                kind = "retention.transferred"
+                ev["retain_until"] = item.retain_until.isoformat() if item.retain_until else None
+            elif item.action == "dispose":
+                kind = "retention.destroyed"
+                details.update(self._destroy(s, case, docs, plan))
+                ev.update(act=plan.number, pages=details["pages"])
+            elif item.action == "export":
+                kind = "retention.exported"
+                ev["package"] = plan.export_path
+            else:
+                kind = "retention.reviewed"
+                ev["decision"] = plan.ek_decision
+            row.state, row.done_at = "done", utcnow()
+            s.add(CaseEvent(case_id=case.id, kind=kind, actor=self.actor, details=ev))
+            step = self._record(s, item.id, "record", **details)
+        _checkpoint()
+        return step
+
+    def _destroy(self, s: Session, case: Case, docs: list[Document], plan: Plan) -> dict[str, Any]:
+        ids = [d.id for d in docs]
+        pages = 0
+        if ids:
+            pages = int(
+                s.scalar(select(func.count()).select_from(Page).where(Page.document_id.in_(ids)))
+                or 0
+            )
+            s.execute(delete(DocumentFinding).where(DocumentFinding.document_id.in_(ids)))
+            s.execute(delete(Page).where(Page.document_id.in_(ids)))
+            for d in docs:
+                s.add(IndexOutbox(document_id=d.id, op="delete"))
+            s.execute(delete(Document).where(Document.id.in_(ids)))
+        shas = sorted({x for d in docs for x in (d.sha256, d.pdfa_sha256) if x})
+        # Personal data on the case row and its inventories goes; the number stays.
+        case.applicant_ref = None
+        reg = s.get(CaseRegistration, case.id)
+        if reg is not None:
+            reg.contact = None
+        for pkg in s.scalars(select(Package).where(Package.case_id == case.id)):
+            pkg.inventory = [
+                {"title": "—", "sheets": int(r.get("sheets") or 1), "document_id": None}
+                for r in pkg.inventory or []
+            ]
+        what = {"documents": len(ids), "pages": pages, "objects": len(shas), "sha256": shas}
+        s.add(
+            Tombstone(
+                case_id=case.id,
+                centre=case.centre,
+                case_number=case.number,
+                plan_id=plan.id,
+                act_number=plan.number,
+                act_sha256=plan.act_sha256,
+                destroyed_by=self.actor,
+                what=what,
+            )
+        )
+        return {"pages": pages, "objects": len(shas)}
+
+
+def act_of(s: Session, plan: Plan, institution: str) -> forms.Act:
+    """The act's rows: destroyed files grouped by index and the year they were closed."""
+    groups: dict[tuple[str, int], list[tuple[str, dt.date, str, str]]] = defaultdict(list)
+    q = (
+        select(
+            PlanItem.case_number,
+            PlanItem.nomenclature,
+            PlanItem.period,
+            PlanItem.article,
+            PlanItem.clock_start,
+            Case.closed_at,
+            Case.registered_at,
+        )
+        .join(Case, Case.id == PlanItem.case_id)
+        .where(PlanItem.plan_id == plan.id, PlanItem.action == "dispose")
+        .order_by(PlanItem.seq)
+    )
+    titles: dict[str, str] = {}
+    from retention.rules import parse
+
+    try:
+        from archive.retention_models import RuleSet as Row
+
+        row = s.get(Row, plan.ruleset_id) if plan.ruleset_id else None
+        rs = parse(row.text, row.name) if row is not None else None
+    except Exception:
+        rs = None
+    if rs is None:
+        from retention.rules import example
+
+        rs = example()
+    titles = {k: e.title for k, e in rs.entries.items()}
+    meta: dict[tuple[str, int], tuple[str, str]] = {}
+    for number, index, period, article, start, closed, registered in s.execute(q):
+        closed_d = (closed or registered).date()
+        key = (index or "—", start.year - 1)
+        groups[key].append((number, closed_d, period or "", article or ""))
+        meta[key] = (period or "", article or "")
+    rows = []
+    for (index, year), cases in sorted(groups.items()):
+        dates = [c[1] for c in cases]
+        nums = [c[0] for c in cases]
+        rows.append(
+            forms.ActRow(
+                title=titles.get(index, index),
+                first=min(dates),
+                last=max(dates),
+                year=year,
+                index=index,
+                files=len(cases),
+                period=meta[(index, year)][0],
+                article=meta[(index, year)][1],
+                notes=f"справи № {nums[0]}" + (f" – № {nums[-1]}" if len(nums) > 1 else ""),
+            )
+        )
+    return forms.Act(
+        number=plan.number,
+        date=plan.as_of,
+        institution=institution,
+        rows=rows,
+        ek_decision=plan.ek_decision,
+        ek_date=plan.ek_date,
+        epk_reference=plan.epk_reference,
+        epk_date=plan.epk_date,
+    )
