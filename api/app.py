@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 from fastapi import FastAPI
 
-from api import problems, web
+from api import headers, problems, web
 from api.routes import (
     audit,
     auth,
@@ -110,6 +110,7 @@ def create_app(
         max_bytes=max_upload_bytes(settings.ingest.max_file_mb),
         paths=("/api/documents",),
     )
+    headers.install(app)
 
     app.include_router(search.router)
     app.include_router(audit.router)

@@ -20,6 +20,7 @@ from api.commands._uc import operator_context, run
 from api.commands.base import err, fail, open_archive, out, parse_date, state
 from api.commands.batch import batch_app
 from api.commands.case import case_app
+from api.commands.document import document_app
 from api.commands.metadata import metadata_app
 from api.commands.retention import fixity_app, retention_app
 from api.commands.scan import scan as desk_scan
@@ -48,6 +49,7 @@ app = typer.Typer(
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(case_app, name="case")
+app.add_typer(document_app, name="document")
 app.add_typer(batch_app, name="batch")
 app.add_typer(station_app, name="station")
 app.add_typer(metadata_app, name="metadata")
@@ -193,18 +195,44 @@ def _print_outcome(o: dict[str, Any]) -> None:
     if o["status"] == "rejected" and o["reason"]:
         line += f": {escape(o['reason'])}"
     out.print(line)
+    for note in o.get("notes") or []:
+        out.print(f"  [yellow]увага:[/yellow] {escape(note)}")
 
 
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help='Слова в будь-якій формі, "точна фраза".')],
-    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 10,
-    case: Annotated[str | None, typer.Option("--case")] = None,
-    package: Annotated[PackageKind | None, typer.Option("--package")] = None,
-    source: Annotated[Source | None, typer.Option("--source")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit",
+            min=1,
+            max=1000,
+            help="Скільки документів показати (1–1000).",
+            metavar="ЧИСЛО",
+        ),
+    ] = 10,
+    case: Annotated[
+        str | None,
+        typer.Option("--case", help="Лише документи справи з цим номером.", metavar="НОМЕР"),
+    ] = None,
+    package: Annotated[
+        PackageKind | None,
+        typer.Option("--package", help="Лише пакет: input (вхідний) або output (результат)."),
+    ] = None,
+    source: Annotated[
+        Source | None,
+        typer.Option(
+            "--source", help="Лише джерело: scanner (сканер), sharing (Дія), upload (завантаження)."
+        ),
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="З дати (РРРР-ММ-ДД).", metavar="ДАТА")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="До дати (РРРР-ММ-ДД).", metavar="ДАТА")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
 ) -> None:
     """Повнотекстовий пошук з урахуванням словоформ."""
     since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
@@ -234,10 +262,31 @@ def search(
         )
 
 
+_SHOW_LABELS = (
+    ("document_id", "ідентифікатор"),
+    ("case", "справа"),
+    ("package", "пакет"),
+    ("source", "джерело"),
+    ("state", "стан"),
+    ("original_name", "файл"),
+    ("sha256", "SHA-256"),
+)
+_SHOW_VALUES: dict[str, dict[str, str]] = {
+    "package": {"input": "вхідний", "output": "вихідний (результат)"},
+    "source": {"scanner": "сканер", "sharing": "Дія (шеринг)", "upload": "завантаження"},
+    "state": {
+        "accepted": "прийнято, чекає обробки",
+        "processing": "обробляється",
+        "archived": "заархівовано",
+        "rejected": "відхилено",
+    },
+}
+
+
 @app.command()
 def show(
     document_id: Annotated[str, typer.Argument(help="Ідентифікатор документа.")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
     reason: Annotated[
         str | None,
         typer.Option(
@@ -258,10 +307,12 @@ def show(
         out.print(json.dumps(data, ensure_ascii=False), markup=False)
         return
     table = Table(show_header=False)
-    for key in ("document_id", "case", "package", "source", "state", "original_name", "sha256"):
-        table.add_row(key, escape(str(data[key] or "—")))
+    for key, label in _SHOW_LABELS:
+        value = data.get(key)
+        value = _SHOW_VALUES.get(key, {}).get(str(value), value)
+        table.add_row(label, escape(str(value or "—")))
     if data["reason"]:
-        table.add_row("reason", escape(data["reason"]))
+        table.add_row("мета доступу", escape(data["reason"]))
     out.print(table)
     for page in view.pages or []:
         out.rule(f"сторінка {page.number}")
@@ -295,13 +346,16 @@ def reindex() -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port")] = 8000,
+    host: Annotated[
+        str, typer.Option("--host", help="Адреса, на якій слухати.", metavar="АДРЕСА")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Порт.", metavar="ПОРТ")] = 8000,
     workers: Annotated[
         int | None,
         typer.Option(
             "--workers",
             min=1,
+            metavar="N",
             help="Робочих процесів (типово: CNAP_SERVER__WORKERS або кількість ядер).",
         ),
     ] = None,

@@ -18,6 +18,8 @@ class IngestOut(BaseModel):
     document_id: str | None
     reason: str | None
     code: str | None
+    # Warnings for the administrator: pages where OCR found no text.
+    notes: list[str] = []
 
 
 class HitOut(BaseModel):
@@ -93,6 +95,9 @@ class UserOut(BaseModel):
     department: str | None
     disabled: bool
     created_at: str
+    pending: bool = False
+    full_name: str | None = None
+    position: str | None = None
 
 
 class MeOut(BaseModel):

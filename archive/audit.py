@@ -90,6 +90,8 @@ class Action(enum.StrEnum):
     user_add = "user.add"
     user_disable = "user.disable"
     user_list = "user.list"
+    user_approve = "user.approve"
+    user_bind_oidc = "user.bind_oidc"
     audit_read = "audit.read"
     audit_subject = "audit.subject"
     audit_verify = "audit.verify"
@@ -109,6 +111,9 @@ class Action(enum.StrEnum):
     case_cover_sheet = "case.cover_sheet"
     case_inventory = "case.inventory"
     case_routing_sheet = "case.routing_sheet"
+    case_annul = "case.annul"
+    document_move = "document.move"
+    batch_reassign = "batch.reassign"
     journal_reserve = "journal.reserve"
     # Scanned batches, hot folders, scanners and station uploads.
     batch_upload = "batch.upload"

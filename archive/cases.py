@@ -16,15 +16,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.journal import JournalBlock, JournalError, Taken, local_year, next_number
 from archive.models import (
     Base,
     Case,
+    CaseDocument,
     CaseEvent,
     CaseStatus,
+    DocState,
+    Document,
+    IndexOutbox,
     Package,
     PackageKind,
     UTCDateTime,
@@ -83,6 +87,7 @@ STATUS_UA: dict[str, str] = {
     "result_received": "результат надійшов",
     "issued": "результат видано",
     "archived": "передано до архіву",
+    "annulled": "анульовано",
 }
 RECIPIENT_UA: dict[str, str] = {"applicant": "суб’єкту звернення", "representative": "представнику"}
 
@@ -316,6 +321,7 @@ def send(s: Session, case: Case, department: str, actor: str | None) -> CaseEven
     department = " ".join(department.split())
     if not department or len(department) > 200:
         raise CaseError("підрозділ: 1–200 символів")
+    refuse_annulled(case)
     if case.status in (CaseStatus.issued, CaseStatus.archived):
         raise CaseError("результат уже видано: справу не можна передати повторно")
     case.department = department
@@ -357,6 +363,7 @@ def notify(
     s: Session, case: Case, method: Notify, actor: str | None, *, note: str | None = None
 ) -> CaseEvent:
     """Record how the applicant was told the result is ready."""
+    refuse_annulled(case)
     if method == Notify.none:
         raise CaseError("вкажіть, як повідомлено заявника")
     if note is not None and len(note) > 500:
@@ -379,6 +386,7 @@ def issue(
     at: dt.datetime | None = None,
 ) -> CaseEvent:
     """Record the hand-over of the result: to whom, when, which identity document was shown."""
+    refuse_annulled(case)
     if case.status == CaseStatus.archived:
         raise CaseError("справу передано на архівне зберігання")
     if case.status == CaseStatus.issued:
@@ -407,6 +415,124 @@ def issue(
     if name:
         details["name"] = name
     return _event(s, case, "case.issued", actor, when, **details)
+
+
+def refuse_annulled(case: Case) -> None:
+    """An annulled case takes no more steps (its number stays used, nothing more is filed)."""
+    if case.status == CaseStatus.annulled:
+        raise CaseError(f"справу № {case.number} анульовано: дії з нею неможливі")
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not 5 <= len(reason) <= 500:
+        raise CaseError("причина: 5–500 символів (її записано в листі проходження)")
+    return reason
+
+
+def annul(s: Session, case: Case, actor: str | None, reason: str) -> CaseEvent:
+    """Annul a case registered by mistake: never deleted, its number is never given again."""
+    reason = _reason(reason)
+    refuse_annulled(case)
+    if case.status in (CaseStatus.issued, CaseStatus.archived):
+        raise CaseError("результат уже видано: справу не можна анулювати")
+    case.status = CaseStatus.annulled
+    case.closed_at = utcnow()
+    return _event(s, case, "case.annulled", actor, number=case.number, reason=reason)
+
+
+def move_document(
+    s: Session,
+    doc: Document,
+    target: Case,
+    actor: str | None,
+    reason: str,
+    *,
+    package: PackageKind | None = None,
+) -> tuple[Case | None, CaseEvent]:
+    """File a document in another case: an event in both routing sheets, a batch part follows.
+
+    Returns the case it left (None when it had none) and the target's event.
+    """
+    from archive.batches import BatchPart
+
+    reason = _reason(reason)
+    refuse_annulled(target)
+    source = s.get(Case, doc.case_id) if doc.case_id is not None else None
+    if source is not None and source.id == target.id:
+        raise CaseError(f"документ уже у справі № {target.number}")
+    old_pkg = s.get(Package, doc.package_id) if doc.package_id is not None else None
+    kind = package or (old_pkg.kind if old_pkg is not None else PackageKind.input)
+    pkg = _package(s, target, kind)
+    if pkg.received_at is None:
+        pkg.received_at = utcnow()
+    doc.case_id, doc.package_id = target.id, pkg.id
+    if source is not None:
+        # The wrong case no longer holds it (the listener adds the right one's holding).
+        s.execute(
+            delete(CaseDocument).where(
+                CaseDocument.case_id == source.id, CaseDocument.document_id == doc.id
+            )
+        )
+        _event(
+            s,
+            source,
+            "document.moved_out",
+            actor,
+            document_id=doc.id,
+            to=target.number,
+            reason=reason,
+        )
+    ev = _event(
+        s,
+        target,
+        "document.moved_in",
+        actor,
+        document_id=doc.id,
+        source=source.number if source is not None else None,
+        package=kind.value,
+        pages=doc.page_count,
+        reason=reason,
+    )
+    # A part of a scanned batch filed by its cover sheet now names the case it belongs to.
+    for part in s.scalars(select(BatchPart).where(BatchPart.document_id == doc.id)):
+        part.centre, part.case_number, part.package = target.centre, target.number, kind.value
+    if doc.state == DocState.archived:
+        # The index carries the case number: it follows the document.
+        s.add(IndexOutbox(document_id=doc.id, op="upsert"))
+    return source, ev
+
+
+def pages_without_text(s: Session, document_ids: list[str]) -> dict[str, list[int]]:
+    """Pages of archived documents where OCR found no text (a photo, a blank, too dark).
+
+    They are archived as images, but nothing on them can be searched: the
+    administrator checks them against the paper.
+    """
+    from archive.models import Page
+
+    if not document_ids:
+        return {}
+    found: dict[str, list[int]] = {}
+    rows = s.execute(
+        select(Page.document_id, Page.number, Page.text)
+        .where(Page.document_id.in_(document_ids))
+        .order_by(Page.document_id, Page.number)
+    )
+    for doc_id, number, text in rows:
+        if not (text or "").strip():
+            found.setdefault(doc_id, []).append(number)
+    return found
+
+
+def empty_pages_note(pages: list[int]) -> str:
+    """The warning for pages without text, in Ukrainian."""
+    listed = ", ".join(map(str, pages))
+    word = "сторінці" if len(pages) == 1 else "сторінках"
+    return (
+        f"На {word} {listed} текст не розпізнано (фото, порожня або надто темна сторінка): "
+        "перевірте скан і за потреби відскануйте ще раз"
+    )
 
 
 def events(s: Session, case: Case) -> list[CaseEvent]:
@@ -468,6 +594,16 @@ def describe(ev: CaseEvent, *, full: bool) -> str:
         return "Сторінки зі сканованої пачки долучено до справи після перевірки"
     if kind.startswith("retention."):
         return _describe_retention(kind, d)
+    if kind == "document.moved_out":
+        text = f"Документ перенесено до справи № {d.get('to', '—')} (помилково долучений)"
+        return f"{text}; причина: {d['reason']}" if full and d.get("reason") else text
+    if kind == "document.moved_in":
+        where = f" зі справи № {d['source']}" if d.get("source") else ""
+        text = f"Документ перенесено{where} до цієї справи, сторінок: {d.get('pages') or '—'}"
+        return f"{text}; причина: {d['reason']}" if full and d.get("reason") else text
+    if kind == "case.annulled":
+        text = "Реєстрацію справи анульовано (номер у журналі лишається використаним)"
+        return f"{text}; причина: {d['reason']}" if full and d.get("reason") else text
     return kind
 
 
@@ -542,7 +678,9 @@ __all__ = [
     "Registered",
     "Registration",
     "UnknownCase",
+    "annul",
     "describe",
+    "empty_pages_note",
     "events",
     "find_case",
     "get_case",
@@ -550,9 +688,12 @@ __all__ = [
     "items_of",
     "local_time",
     "mask_document",
+    "move_document",
     "new_registration_id",
     "notify",
     "package_scanned",
+    "pages_without_text",
+    "refuse_annulled",
     "register",
     "registration_of",
     "routing_rows",

@@ -14,6 +14,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# Registers the session hook that queues index updates when visibility changes.
+from archive import visibility as _visibility  # noqa: F401
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Advisory lock key held while migrating a PostgreSQL database.
 MIGRATION_LOCK = 0x434E4150

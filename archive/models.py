@@ -99,6 +99,8 @@ class CaseStatus(enum.StrEnum):
     result_received = "result_received"
     issued = "issued"
     archived = "archived"
+    # Registered by mistake: kept (its number stays used in the journal), takes no more steps.
+    annulled = "annulled"
 
 
 class Case(Base):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +71,23 @@ class SecuritySettings(BaseModel):
     oidc_scopes: str = "openid profile"
     # Claim naming the archive user (matched against ``users.oidc_subject``, then the login).
     oidc_login_claim: str = "preferred_username"
+    # A person the identity provider vouches for whose subject (issuer + sub) no
+    # account is bound to: "deny" (no access, the default) or "create" (a new
+    # account with no role's reach: an official of no department, pending approval).
+    oidc_unknown_subject: Literal["deny", "create"] = "deny"
+    # Failed sign-ins: after ``login_slow_after`` failures of one account (within
+    # ``login_window_minutes``) each further try waits twice as long as the one
+    # before; after ``login_lock_after`` the account is locked for
+    # ``login_lock_minutes``. An address (a centre behind one NAT) gets
+    # ``address_factor`` times the allowance.
+    login_slow_after: int = Field(default=3, ge=1)
+    login_lock_after: int = Field(default=10, ge=1)
+    login_lock_minutes: float = Field(default=15.0, gt=0)
+    login_window_minutes: float = Field(default=15.0, gt=0)
+    address_factor: int = Field(default=3, ge=1)
+    # Whom a DPO answers for: "centre" (one DPO per centre: their own centre's
+    # documents) or "region" (one DPO for every centre of the archive).
+    dpo_scope: Literal["centre", "region"] = "centre"
 
 
 class AuditSettings(BaseModel):
@@ -103,6 +121,15 @@ class DeskSettings(BaseModel):
     max_block_size: int = Field(default=5000, ge=1)
     # Dates on forms and the year of a case number are local to the centre.
     timezone: str = "Europe/Kyiv"
+    # The centre as printed in the header of every form (CNAP_DESK__CENTRE_FULL_NAME, …):
+    # its full official name (default: the short ``CNAP_CENTRE``), address, phone, code.
+    centre_full_name: str | None = None
+    centre_address: str | None = None
+    centre_phone: str | None = None
+    centre_code: str | None = None
+    # Working days from registration to the expected result, printed on the inventory
+    # (the service's information card may set another term; the administrator corrects it).
+    result_working_days: int = Field(default=10, ge=1, le=365)
     # What the inventory lists when the administrator names no document.
     default_item: str = "Заява про надання адміністративної послуги"
     # Where printable forms go (default: <data_dir>/print).

@@ -40,7 +40,17 @@ class User(Base):
     workplace: Mapped[str | None] = mapped_column(String(200))
     department: Mapped[str | None] = mapped_column(String(200))
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The identity provider the subject belongs to (a subject is issuer + ``sub``).
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    # Made by a sysadmin with a role that reads content: no access until an
+    # administrator of the centre approves (``usecases.users.approve_user``).
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Printed on the forms the user signs (inventory, routing sheet, hand-over).
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -81,6 +91,10 @@ def add_user(
     workplace: str | None = None,
     department: str | None = None,
     oidc_subject: str | None = None,
+    oidc_issuer: str | None = None,
+    pending: bool = False,
+    full_name: str | None = None,
+    position: str | None = None,
 ) -> User:
     """Create a user; raises UserExists for a taken login."""
     if get_user(s, login) is not None:
@@ -93,7 +107,11 @@ def add_user(
         workplace=workplace,
         department=department,
         oidc_subject=oidc_subject,
+        oidc_issuer=oidc_issuer,
+        pending=pending,
         disabled=False,
+        full_name=full_name,
+        position=position,
     )
     s.add(user)
     s.flush()
@@ -114,3 +132,15 @@ def disable_user(s: Session, login: str) -> User:
         user.disabled_at = utcnow()
     s.execute(update(ApiToken).where(ApiToken.user_id == user.id).values(revoked=True))
     return user
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins under one key (``account:<login>`` or ``address:<ip>``)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

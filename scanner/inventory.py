@@ -93,6 +93,9 @@ def _styles() -> dict[str, ParagraphStyle]:
             "head", parent=base, fontName=BOLD, fontSize=9.5, leading=11.5, **centred
         ),
         "centre": ParagraphStyle("centre", parent=base, fontSize=10, leading=12.5, **centred),
+        "small_centre": ParagraphStyle(
+            "small_centre", parent=base, fontSize=8.5, leading=10.5, **centred
+        ),
     }
 
 
@@ -156,6 +159,20 @@ def _signature(role: str, name: str | None, styles: dict[str, ParagraphStyle]) -
     return table
 
 
+def _header(
+    centre: str | None, details: Sequence[str], styles: dict[str, ParagraphStyle]
+) -> list[Flowable]:
+    """The centre's full name and its address, phone and code, centred above the title."""
+    story: list[Flowable] = []
+    if centre:
+        story.append(Paragraph(f"<b>{escape(centre)}</b>", styles["centre"]))
+    if details:
+        story.append(_p(" · ".join(details), styles["small_centre"]))
+    if story:
+        story.append(Spacer(1, 4 * mm))
+    return story
+
+
 class _FormDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab ships no type hints
     """A4 document whose page templates draw a header label and a footer."""
 
@@ -211,11 +228,18 @@ def render_inventory_pdf(
     administrator: str,
     documents: Sequence[tuple[str, int]],
     received_at: dt.datetime,
+    centre_details: Sequence[str] = (),
+    administrator_position: str | None = None,
+    notify: str | None = None,
+    delivery: str | None = None,
+    expected: dt.date | None = None,
 ) -> Path:
     """Write «Опис вхідного пакета документів» in two copies and return the path.
 
     ``documents`` lists (title, number of sheets) in the order the documents
-    lie in the package.
+    lie in the package. ``centre_details`` (address, phone, code) go under the
+    centre's name; ``notify``/``delivery`` say how the applicant will learn
+    of the result and receive it, ``expected`` when.
     """
     if not documents:
         raise ValueError("опис без жодного документа")
@@ -236,20 +260,21 @@ def render_inventory_pdf(
     for copy_index, _copy in enumerate(COPIES):
         if copy_index:
             story += [NextPageTemplate(f"t{copy_index}"), PageBreak()]
-        story.append(_p(centre, styles["centre"]))
-        story.append(Spacer(1, 4 * mm))
+        story += _header(centre, centre_details, styles)
         story.append(_p("ОПИС ВХІДНОГО ПАКЕТА ДОКУМЕНТІВ", styles["title"]))
         story.append(_p(f"до справи № {case_number}", styles["subtitle"]))
-        story.append(
-            _field_table(
-                [
-                    ("Суб’єкт звернення:", applicant),
-                    ("Адміністративна послуга:", service),
-                    ("Дата і час прийняття:", ukrainian_datetime(received_at)),
-                ],
-                styles,
-            )
-        )
+        fields = [
+            ("Суб’єкт звернення:", applicant),
+            ("Адміністративна послуга:", service),
+            ("Дата і час прийняття:", ukrainian_datetime(received_at)),
+        ]
+        if notify:
+            fields.append(("Повідомлення про результат:", notify))
+        if delivery:
+            fields.append(("Спосіб отримання результату:", delivery))
+        if expected:
+            fields.append(("Очікувана дата результату:", ukrainian_date(expected)))
+        story.append(_field_table(fields, styles))
         story.append(Spacer(1, 5 * mm))
         rows: list[list[Flowable]] = [
             [
@@ -291,7 +316,11 @@ def render_inventory_pdf(
                         "Документи подав (суб’єкт звернення або його представник):", None, styles
                     ),
                     Spacer(1, 8 * mm),
-                    _signature("Документи прийняв адміністратор ЦНАП:", administrator, styles),
+                    _signature(
+                        f"Документи прийняв: {administrator_position or 'адміністратор ЦНАП'}",
+                        administrator,
+                        styles,
+                    ),
                     Spacer(1, 6 * mm),
                     _p(f"Дата: {ukrainian_datetime(received_at)}", styles["base"]),
                 ]
@@ -308,11 +337,13 @@ def render_routing_sheet_pdf(
     events: Sequence[tuple[dt.datetime, str, str]],
     centre: str | None = None,
     service: str | None = None,
+    centre_details: Sequence[str] = (),
 ) -> Path:
     """Write «Лист про проходження справи» and return the path.
 
-    ``events`` are (when, what happened, who did it — a person or a service
-    provider), listed in time order whatever order they come in.
+    ``events`` are (when, what happened, who did it — a person with their
+    position, or a service provider), listed in time order whatever order
+    they come in. The date and time are one unbreakable cell.
     """
     styles = _styles()
     path = Path(path)
@@ -323,8 +354,7 @@ def render_routing_sheet_pdf(
         [""],
     )
     story: list[Flowable] = []
-    if centre:
-        story += [_p(centre, styles["centre"]), Spacer(1, 4 * mm)]
+    story += _header(centre, centre_details, styles)
     story.append(_p("ЛИСТ ПРО ПРОХОДЖЕННЯ СПРАВИ", styles["title"]))
     story.append(_p(f"№ {case_number}", styles["subtitle"]))
     if service:
@@ -341,7 +371,8 @@ def render_routing_sheet_pdf(
         rows.append(
             [
                 _p(str(number), styles["centre"]),
-                _p(f"{moment:%d.%m.%Y}\u00a0{moment:%H:%M}", styles["centre"]),
+                # A plain string, not a paragraph: a table cell never wraps it.
+                f"{moment:%d.%m.%Y} {moment:%H:%M}",
                 _p(action, styles["cell"]),
                 _p(actor, styles["cell"]),
             ]
@@ -355,6 +386,15 @@ def render_routing_sheet_pdf(
                 _p("—", styles["centre"]),
             ]
         )
-    story.append(_grid(rows, [13 * mm, 35 * mm, None, 52 * mm]))
+    grid = _grid(rows, [12 * mm, 34 * mm, None, 52 * mm])  # type: ignore[arg-type]
+    grid.setStyle(
+        TableStyle(
+            [
+                ("FONTSIZE", (1, 1), (1, -1), 9),
+                ("ALIGN", (1, 1), (1, -1), "CENTER"),
+            ]
+        )
+    )
+    story.append(grid)
     doc.build(story)
     return path

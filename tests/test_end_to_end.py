@@ -84,7 +84,10 @@ def test_batch_with_bad_files(tmp_path: Path, batch: tuple[Path, dict[str, Path]
     _, files = batch
     cli(data, "init", check=True)
     cli(data, "init", check=True)  # idempotent
-    proc = cli(data, "ingest", *map(str, files.values()), "--case", "2026/00017", "--json")
+    # Files go into a registered case only (a typo never makes a new one).
+    reg = cli(data, "case", "register", "--service", "Довідка", "--no-wait", "--json", check=True)
+    number = json.loads(reg.stdout)["number"]
+    proc = cli(data, "ingest", *map(str, files.values()), "--case", number, "--json")
     assert proc.returncode == 1  # something was rejected
     out = {Path(o["file"]).name: o for o in lines(proc)}
     assert len(out) == len(files)
@@ -107,7 +110,7 @@ def test_batch_with_bad_files(tmp_path: Path, batch: tuple[Path, dict[str, Path]
     scan = json.loads(
         cli(data, "show", out[files["scan"].name]["document_id"], "--json", check=True).stdout
     )
-    assert scan["case"] == "2026/00017" and scan["package"] == "input"
+    assert scan["case"] == number and scan["package"] == "input"
     assert scan["state"] == "archived" and scan["source"] == "scanner"
     assert "адміністративних" in scan["pages"][0]["text"]
     tiff = json.loads(
@@ -120,7 +123,7 @@ def test_batch_with_bad_files(tmp_path: Path, batch: tuple[Path, dict[str, Path]
     found = json.loads(cli(data, "search", "адміністративна послуга", "--json", check=True).stdout)
     assert found["total"] >= 1
     assert found["hits"][0]["document_id"] == scan["document_id"]
-    assert found["hits"][0]["case"] == "2026/00017"
+    assert found["hits"][0]["case"] == number
     assert "<mark>" in found["hits"][0]["snippet"]
     phrase = json.loads(cli(data, "search", '"зовнішньої реклами"', "--json", check=True).stdout)
     assert [h["document_id"] for h in phrase["hits"]] == [out[files["digital"].name]["document_id"]]
@@ -140,7 +143,9 @@ def test_batch_with_bad_files(tmp_path: Path, batch: tuple[Path, dict[str, Path]
     # Exactly one PDF/A rendition per archived document, and it is PDF/A-2B.
     pdfa = sorted((data / "store" / "operational").rglob("*"))
     objects = [p for p in pdfa if p.is_file()]
-    assert len(objects) == len(files) + 3  # every original + three renditions
+    # Every original + three renditions, and the registered case's archived inventory
+    # copy (original + rendition).
+    assert len(objects) == len(files) + 3 + 2
     with pikepdf.open(next(p for p in objects if _is_pdfa(p))) as pdf:
         meta = pdf.open_metadata()
         assert meta.pdfa_status == "2B"

@@ -177,8 +177,11 @@ def _through_cli(data: Path) -> dict[str, Any]:
 @pytest.fixture
 def http(tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
     data = tmp_path / "http"
-    run = cli(data, "user", "add", "root", "--role", "sysadmin", stdin=PASSWORD + "\n")
-    assert run.returncode == 0, run.stderr
+    # The local console bootstraps a sysadmin and an administrator; accounts the
+    # sysadmin then makes over HTTP wait for the administrator's approval.
+    for login, role in (("root", "sysadmin"), ("boss", "administrator")):
+        run = cli(data, "user", "add", login, "--role", role, stdin=PASSWORD + "\n")
+        assert run.returncode == 0, run.stderr
     with TestClient(create_app(Settings(data_dir=data, centre=HOME))) as client:
         yield client, data
 
@@ -199,6 +202,9 @@ def _through_http(client: TestClient) -> dict[str, Any]:
     for login, role in (("olena", "administrator"), ("dpo1", "dpo")):
         body = {"login": login, "role": role, "password": PASSWORD, "centre": HOME}
         _ok(client.post("/api/users", headers=root, json=body))
+    boss = _token(client, "boss")
+    for login in ("olena", "dpo1"):
+        _ok(client.post(f"/api/users/{login}/approve", headers=boss))
     me = _token(client, "olena")
     reg = _ok(
         client.post(

@@ -116,13 +116,16 @@ def db_rows(env: dict[str, str]) -> list[tuple[str, str, str | None]]:
 
 def test_scale_out_by_url_only(scale_env: dict[str, str], tmp_path: Path) -> None:
     files = corpus(tmp_path / "in", 3, "url")
-    proc = cli(scale_env, "ingest", *map(str, files), "--case", "2026/00500", "--json")
+    reg = cli(scale_env, "case", "register", "--service", "Довідка", "--no-wait", "--json")
+    assert reg.returncode == 0, reg.stderr
+    number = json.loads(reg.stdout)["number"]
+    proc = cli(scale_env, "ingest", *map(str, files), "--case", number, "--json")
     assert proc.returncode == 0, proc.stderr
     outcomes = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["status"] for o in outcomes] == ["archived"] * 3
     assert wait_searchable(scale_env, "адміністративна послуга", 3) == 3
     shown = json.loads(cli(scale_env, "show", outcomes[0]["document_id"], "--json").stdout)
-    assert shown["case"] == "2026/00500" and "адміністративної" in shown["pages"][0]["text"]
+    assert shown["case"] == number and "адміністративної" in shown["pages"][0]["text"]
     again = cli(scale_env, "ingest", str(files[0]), "--json")
     assert json.loads(again.stdout)["status"] == "duplicate"
     assert cli(scale_env, "reindex").returncode == 0

@@ -79,10 +79,25 @@ class Granted:
     decision: Decision
     action: Action
     findings: list[DocumentFinding] = field(default_factory=list)
+    # Names known to belong with the document (its case's applicant, every name
+    # found in it), masked word by word on every page below full access.
+    names: list[disclosure.KnownName] = field(default_factory=list)
 
     @property
     def masked(self) -> bool:
         return self.decision.level < Level.FULL
+
+    @property
+    def masking(self) -> list[disclosure.Finding]:
+        """Everything masking works from: the stored findings and the known names."""
+        return [*self.findings, *self.names]
+
+
+def known_names(doc: Document, findings: Sequence[DocumentFinding]) -> list[disclosure.KnownName]:
+    """The case record's applicant and every name found in the document."""
+    out = disclosure.case_names(doc.case.applicant_ref if doc.case else None)
+    out.extend(disclosure.KnownName(f.value, source=f.source) for f in findings if f.kind == "name")
+    return out
 
 
 def _load(ctx: Context, document_id: str) -> tuple[Document, list[DocumentFinding]]:
@@ -182,7 +197,7 @@ def open_document(
             details=details,
         )
     )
-    return Granted(doc, scope, decision, action, findings)
+    return Granted(doc, scope, decision, action, findings, known_names(doc, findings))
 
 
 def _denial_message(p: Principal, d: Decision, reason: str | None, min_reason: int) -> str:
@@ -192,13 +207,14 @@ def _denial_message(p: Principal, d: Decision, reason: str | None, min_reason: i
         base = "Документ поза межами ваших повноважень"
     if may_use_break_glass(p):
         if reason:
-            return f"{base}; причина доступу має містити щонайменше {min_reason} символів"
+            return f"{base}; причина доступу має містити щонайменше {min_reason} літер"
         return f"{base}; відкрити його можна лише із зазначенням причини (параметр reason)"
     return base
 
 
-def page_findings(g: Granted, number: int) -> list[DocumentFinding]:
-    return [f for f in g.findings if f.page == number]
+def page_findings(g: Granted, number: int) -> list[disclosure.Finding]:
+    """What masks one page: its stored findings and the document's known names."""
+    return [*(f for f in g.findings if f.page == number), *g.names]
 
 
 # --- identifiers a person typed -----------------------------------------------------

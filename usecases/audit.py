@@ -14,10 +14,11 @@ from enum import StrEnum
 from typing import Any
 
 from archive.audit import Action, AuditEntry, ChainBroken, Outcome, VerifyReport
+from backends import Archive
 from usecases import access
 from usecases.context import Context
-from usecases.errors import Conflict
-from usecases.policy import Capability
+from usecases.errors import Conflict, Invalid
+from usecases.policy import Capability, Principal
 from usecases.registry import use_case
 from usecases.subject import (
     SubjectReport,
@@ -40,15 +41,38 @@ def _require(ctx: Context, cap: Capability, action: Action) -> None:
 # --- integrity ---------------------------------------------------------------------
 
 
+BAD_WITNESS = "Свідок: очікується НОМЕР:ХЕШ (номер запису і його хеш з попереднього звіту)"
+
+
+def parse_witness(raw: str | None) -> tuple[int, str] | None:
+    """``SEQ:HASH`` (the head the DPO kept from an earlier report), or Invalid."""
+    if raw is None or not raw.strip():
+        return None
+    seq, sep, digest = raw.strip().partition(":")
+    digest = digest.strip().lower()
+    if (
+        not sep
+        or not seq.strip().isdigit()
+        or not 16 <= len(digest) <= 128
+        or any(c not in "0123456789abcdef" for c in digest)
+    ):
+        raise Invalid(BAD_WITNESS, code="bad_witness")
+    return int(seq), digest
+
+
 @use_case(Action.audit_verify)
-def verify_log(ctx: Context) -> VerifyReport:
+def verify_log(ctx: Context, *, witness: str | None = None) -> VerifyReport:
     """Check the hash chain and the seals; name the first broken entry.
 
+    ``witness`` (``SEQ:HASH``) is a head kept outside the archive (the DPO's
+    periodic report): the log must still hold that entry with that hash, so
+    a log cut short or rewritten behind every seal is still caught.
     Logged after checking (so the check itself cannot be what breaks the
     chain), whether the log is whole or not.
     """
     _require(ctx, Capability.verify_audit, Action.audit_verify)
-    report = ctx.events.log.verify(ctx.archive.store)
+    seen = parse_witness(witness)
+    report = ctx.events.log.verify(ctx.archive.store, witness=seen)
     ctx.events.publish(access.event(ctx.principal, Action.audit_verify, details=report.as_json()))
     return report
 
@@ -159,11 +183,19 @@ class Review:
 
     break_glass: list[AuditEntry]
     denials: list[AuditEntry]
+    # The head of the log when the review was made: the DPO keeps it outside
+    # the archive and gives it back as ``audit verify --witness SEQ:HASH``.
+    head_seq: int = 0
+    head_hash: str | None = None
+    log_ok: bool = True
 
     def as_json(self) -> dict[str, Any]:
         return {
             "break_glass": entries_json(self.break_glass),
             "denials": entries_json(self.denials),
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "log_ok": self.log_ok,
         }
 
 
@@ -189,7 +221,9 @@ def review(
             details={"break_glass": len(glass), "denials": len(denied)},
         )
     )
-    return Review(glass, denied)
+    # Verified after the entry above, so the head given out covers this review too.
+    check = ctx.events.log.verify(ctx.archive.store)
+    return Review(glass, denied, check.head_seq, check.head_hash, check.ok)
 
 
 # --- the answer to a data subject --------------------------------------------------
@@ -223,6 +257,17 @@ def _render(report: SubjectReport, fmt: ReportFormat, centre: str) -> SubjectAns
     return SubjectAnswer(report, fmt, body, "application/json")
 
 
+def dpo_centres(archive: Archive, p: Principal) -> list[str] | None:
+    """The centres a DPO answers for (``security.dpo_scope``); None: every centre.
+
+    "centre": one DPO per centre, their own centre only; "region": one DPO
+    for all. The local console, and a DPO with no centre, cover every centre.
+    """
+    if archive.settings.security.dpo_scope == "region" or p.local or p.centre is None:
+        return None
+    return [p.centre]
+
+
 @use_case(Action.audit_subject)
 def subject_access(
     ctx: Context,
@@ -238,7 +283,10 @@ def subject_access(
     handed out, also states whether the log verified.
     """
     _require(ctx, Capability.read_audit, Action.audit_subject)
-    report = subject_report(ctx.archive, ctx.events.log, query, since=since, until=until)
+    centres = dpo_centres(ctx.archive, ctx.principal)
+    report = subject_report(
+        ctx.archive, ctx.events.log, query, since=since, until=until, centres=centres
+    )
     if fmt == ReportFormat.pdf:
         report.integrity = ctx.events.log.verify(ctx.archive.store)
     ctx.events.publish(

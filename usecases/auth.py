@@ -30,14 +30,14 @@ from archive.models import utcnow
 from archive.settings import SecuritySettings
 from archive.users import ApiToken, Role, User, get_user
 from backends import Archive
-from usecases import access, tokencache
+from usecases import access, throttle, tokencache
 from usecases.context import Context
-from usecases.errors import NotFound, Unauthenticated, Unavailable
+from usecases.errors import NotFound, RateLimited, Unauthenticated, Unavailable
 from usecases.oidc import OidcClient, OidcError, sign, unsign
 from usecases.passwords import MAX_PASSWORD, needs_rehash, rehash, verify_password
 from usecases.policy import Principal
 from usecases.registry import use_case
-from usecases.users import normalise_login
+from usecases.users import normalise_login, valid_login
 
 BAD_CREDENTIALS = "Невірний логін або пароль"
 OIDC_FAILED = "Вхід не вдався"
@@ -64,9 +64,13 @@ def find_user(s: Session, login: str) -> User | None:
     the literal fallback keeps accounts made before that rule reachable.
     """
     key = normalise_login(login)
+    if not valid_login(key):
+        # Look-alike letters of another script, blanks inside, control characters:
+        # no account may be reached by such a spelling, on any path.
+        return None
     user = get_user(s, key)
-    if user is None and key != login:
-        user = get_user(s, login)
+    if user is None and key != login and valid_login(login.strip()):
+        user = get_user(s, login.strip())
     return user
 
 
@@ -198,10 +202,19 @@ def login_with_password(ctx: Context, *, login: str, password: str) -> IssuedTok
     answered alike for a wrong password, an unknown or a disabled user.
     """
     login = login[:MAX_LOGIN]
+    key = normalise_login(login)
+    address = ctx.principal.address
+    try:
+        throttle.check(ctx.archive, key, address)
+    except RateLimited:
+        _failed(ctx, login, {"method": "password", "why": "rate_limited"})
+        raise
     user = authenticate(ctx.archive.db, login, password) if len(password) <= MAX_PASSWORD else None
     if user is None:
+        throttle.failed(ctx.archive, key, address)
         _failed(ctx, login, {"method": "password"})
         raise Unauthenticated(BAD_CREDENTIALS, code="bad_credentials")
+    throttle.succeeded(ctx.archive, key)
     return _issue(ctx, user, "password")
 
 
@@ -300,36 +313,75 @@ def finish_oidc_login(
         _failed(ctx, actor, {"method": "oidc", "why": why})
         return Unauthenticated(OIDC_FAILED, code="oidc_failed")
 
+    address = ctx.principal.address
+    try:
+        throttle.check(ctx.archive, None, address)
+    except RateLimited:
+        _failed(ctx, "oidc:unknown", {"method": "oidc", "why": "rate_limited"})
+        raise
     saved = unsign(identifier_key(settings), state_cookie)
     if saved is None or not secrets.compare_digest(str(saved.get("state")), state):
+        throttle.failed(ctx.archive, None, address)
         raise failed("state")
     try:
         claims = client.exchange(code, str(saved.get("nonce")))
+        issuer = client.provider.issuer
     except OidcError as exc:
+        throttle.failed(ctx.archive, None, address)
         raise failed("id_token") from exc
-    login_claim = settings.security.oidc_login_claim
-    user = oidc_user(ctx.archive.db, claims, login_claim)
+    sub = str(claims.get("sub") or "")
+    user = oidc_user(ctx.archive.db, issuer, sub)
+    if user is None and sub and settings.security.oidc_unknown_subject == "create":
+        user = _new_oidc_account(ctx, issuer, sub, claims.get(settings.security.oidc_login_claim))
     if user is None:
-        raise failed("unknown_user", f"oidc:{str(claims.get(login_claim, ''))[:80]}")
+        throttle.failed(ctx.archive, None, address)
+        # The subject, not the claimed login: a provider's login claim proves nothing here.
+        raise failed("unknown_subject", f"oidc:{sub[:80] or 'unknown'}")
     return _issue(ctx, user, "oidc")
 
 
-def oidc_user(db: Database, claims: dict[str, Any], login_claim: str) -> User | None:
-    """The enabled archive user the ID token names (by subject, then by login claim).
+def oidc_user(db: Database, issuer: str, sub: str) -> User | None:
+    """The enabled account bound to this subject (issuer + ``sub``), or None.
 
-    Users are never created from a token: a sysadmin adds them with a role and
-    scope first, so the identity provider cannot grant access by itself.
+    Only the subject counts: a login claim such as ``preferred_username`` is
+    chosen by whoever runs (or is registered at) the provider, so it never
+    finds, and never rebinds, an account. Subjects are bound once, by the
+    sysadmin (:func:`usecases.users.bind_oidc_subject` or ``user add
+    --oidc-subject``). An account bound before issuers were recorded matches
+    the configured issuer only.
     """
-    sub = str(claims.get("sub", ""))
-    login = claims.get(login_claim)
+    if not sub:
+        return None
     with db.session() as s:
-        user = s.scalar(select(User).where(User.oidc_subject == sub)) if sub else None
-        if user is None and isinstance(login, str):
-            user = find_user(s, login)
-            if user is not None and user.oidc_subject is None and sub:
-                user.oidc_subject = sub
+        user = s.scalar(select(User).where(User.oidc_subject == sub))
         if user is None or user.disabled:
             return None
+        if (user.oidc_issuer or issuer).rstrip("/") != issuer.rstrip("/"):
+            return None
+        s.expunge(user)
+        return user
+
+
+def _new_oidc_account(ctx: Context, issuer: str, sub: str, claimed: Any) -> User | None:
+    """``oidc_unknown_subject = "create"``: an account bound to the subject, with no reach.
+
+    It is an official of no department and waits for an administrator's
+    approval, so it can sign in but sees nothing until its scope is set.
+    """
+    import hashlib as _h
+
+    from archive.users import add_user as _add
+
+    wanted = normalise_login(claimed) if isinstance(claimed, str) else ""
+    fallback = "oidc-" + _h.sha256(f"{issuer} {sub}".encode()).hexdigest()[:12]
+    with ctx.archive.db.session() as s:
+        login = wanted if valid_login(wanted) and get_user(s, wanted) is None else fallback
+        if get_user(s, login) is not None:
+            return None
+        user = _add(
+            s, login, Role.official, password_hash=None, centre=ctx.archive.settings.centre,
+            oidc_subject=sub[:255], oidc_issuer=issuer[:500], pending=True,
+        )  # fmt: skip
         s.flush()
         s.expunge(user)
         return user

@@ -15,14 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from archive.audit import Action
 from archive.models import PackageKind
 from backends import Archive
 from ingest.dispatch import Dispatcher
 from usecases.access import event
-from usecases.case_access import desk_errors, open_case_for_desk, require_desk
+from usecases.case_access import desk_errors, open_case_for_desk, refuse_annulled, require_desk
+from usecases.cases import Moved, move
 from usecases.context import Context
-from usecases.errors import Conflict
+from usecases.errors import Conflict, NotFound
 from usecases.registry import use_case
 
 
@@ -151,8 +154,29 @@ def list_held_parts(ctx: Context) -> list[dict[str, Any]]:
     p = ctx.principal
     require_desk(ctx.archive, ctx.events, p, ctx.archive.settings.centre, Action.batch_held)
     rows = [held_part_json(r) for r in held_parts(ctx.archive, p.centre)]
+    _with_batch_file(ctx.archive, rows)
     ctx.events.publish(event(p, Action.batch_held, details={"parts": [r["part_id"] for r in rows]}))
     return rows
+
+
+def _with_batch_file(archive: Archive, rows: list[dict[str, Any]]) -> None:
+    """Each held part names its scanned file, when it came and the pages (to find the paper)."""
+    from archive.batches import ScanBatch
+    from archive.cases import local_time
+
+    ids = {r["batch_id"] for r in rows}
+    if not ids:
+        return
+    with archive.db.session() as s:
+        found = {b.id: b for b in s.scalars(select(ScanBatch).where(ScanBatch.id.in_(ids)))}
+        tz = archive.settings.desk.timezone
+        for r in rows:
+            b = found.get(r["batch_id"])
+            r["file"] = b.original_name if b else None
+            r["received_at"] = b.created_at.isoformat() if b else None
+            r["received_local"] = (
+                local_time(b.created_at, tz).isoformat(timespec="minutes") if b else None
+            )
 
 
 @use_case(Action.batch_attach)
@@ -187,6 +211,7 @@ def attach_held_part(
         number=number,
         centre=centre or part.centre,
     )
+    refuse_annulled(target)
     with desk_errors():
         result = attach_part(
             ctx.archive,
@@ -210,6 +235,42 @@ def attach_held_part(
     return result.as_json()
 
 
+@use_case(Action.batch_reassign)
+def reassign_part(
+    ctx: Context,
+    *,
+    part_id: int,
+    case: str,
+    reason: str,
+    centre: str | None = None,
+    package: PackageKind | None = None,
+) -> Moved:
+    """A part of a batch filed in the wrong case (a wrong page split) goes to the right one."""
+    from archive.batches import BatchPart
+
+    require_desk(
+        ctx.archive, ctx.events, ctx.principal, ctx.archive.settings.centre, Action.batch_reassign
+    )
+    with ctx.archive.db.session() as s:
+        part = s.get(BatchPart, part_id)
+        document_id = part.document_id if part is not None else None
+    if document_id is None:
+        raise NotFound("Частину не знайдено або її ще не долучено до справи", code="part_not_found")
+    return move(
+        ctx.archive,
+        ctx.events,
+        ctx.principal,
+        ctx.dispatcher,
+        Action.batch_reassign,
+        document_id,
+        case=case,
+        reason=reason,
+        centre=centre,
+        package=package,
+        details={"part": part_id},
+    )
+
+
 __all__ = [
     "BatchOutcome",
     "attach_held_part",
@@ -218,5 +279,6 @@ __all__ = [
     "failed_report",
     "ingest_one",
     "list_held_parts",
+    "reassign_part",
     "upload_batch",
 ]

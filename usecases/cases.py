@@ -24,7 +24,7 @@ from sqlalchemy import select
 from archive import cases as ops
 from archive.audit import Action, Events
 from archive.journal import JournalBlock, JournalError, check_code, local_year, reserve_block
-from archive.models import Case, Document, Package, PackageKind, Source, utcnow
+from archive.models import Case, DocState, Document, Package, PackageKind, Source, utcnow
 from backends import Archive
 from ingest.dispatch import Dispatcher
 from usecases.access import event
@@ -36,7 +36,7 @@ from usecases.case_access import (
     require_desk,
 )
 from usecases.context import Context
-from usecases.errors import Invalid
+from usecases.errors import Denied, Invalid, NotFound
 from usecases.forms import (
     Forms,
     check_centre,
@@ -97,6 +97,29 @@ def case_json(archive: Archive, case: Case, *, full: bool) -> dict[str, Any]:
                     "documents": docs,
                 }
             )
+        case_docs = list(
+            s.scalars(
+                select(Document)
+                .where(Document.case_id == live.id)
+                .order_by(Document.created_at, Document.id)
+            )
+        )
+        empty = ops.pages_without_text(s, [d.id for d in case_docs if d.state == DocState.archived])
+        kinds = {pkg.id: pkg.kind.value for pkg in packages}
+        documents = [
+            {
+                "id": d.id,
+                # File names may name people: below full access only the kind of form.
+                "title": d.original_name if full else _form_title(d),
+                "pages": d.page_count,
+                "state": d.state.value,
+                "package": kinds.get(d.package_id or -1),
+                "received_at": _iso(d.created_at),
+                "received_local": ops.local_time(d.created_at, tz).isoformat(timespec="minutes"),
+                "empty_pages": empty.get(d.id, []),
+            }
+            for d in case_docs
+        ]
         routing = [
             {
                 "at": _iso(ev.at),
@@ -127,9 +150,21 @@ def case_json(archive: Archive, case: Case, *, full: bool) -> dict[str, Any]:
             "closed_at": _iso(live.closed_at),
             "offline": bool(reg.offline) if reg else False,
             "packages": pkg_json,
+            "documents": documents,
+            # Pages where OCR found no text, for the administrator to check against the paper.
+            "pages_to_check": [
+                {"document_id": d["id"], "pages": d["empty_pages"]}
+                for d in documents
+                if d["empty_pages"]
+            ],
             "routing": routing,
             "masked": not full,
         }
+
+
+def _form_title(doc: Document) -> str:
+    form = (doc.meta or {}).get("form")
+    return "Опис вхідного пакета" if form == "inventory" else "Документ"
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,6 +523,143 @@ def issue_case(
     )
 
 
+# --- mistakes undone ----------------------------------------------------------------------------
+
+
+@use_case(Action.case_annul)
+def annul_case(
+    ctx: Context,
+    *,
+    reason: str,
+    case_id: int | None = None,
+    number: str | None = None,
+    centre: str | None = None,
+) -> Step:
+    """Annul a case registered by mistake (``case annul``): kept, its number never reused."""
+    case = open_case_for_desk(
+        ctx.archive,
+        ctx.events,
+        ctx.principal,
+        Action.case_annul,
+        case_id=case_id,
+        number=number,
+        centre=centre,
+    )
+    with desk_errors(), ctx.archive.db.session() as s:
+        live = s.get(Case, case.id)
+        assert live is not None
+        ev = ops.annul(s, live, ctx.actor, reason)
+        s.flush()
+        step = Step(
+            live.number, live.status.value, ev.kind, ev.at.isoformat(), ops.describe(ev, full=True)
+        )
+    ctx.events.publish(event(ctx.principal, Action.case_annul, case=case.number))
+    return step
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A document filed in another case: from where, to where, the routing-sheet line."""
+
+    document_id: str
+    source: str | None
+    case: str
+    package: str
+    at: str
+    text: str
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def move(
+    archive: Archive,
+    events: Events,
+    p: Principal,
+    dispatcher: Dispatcher | None,
+    action: Action,
+    document_id: str,
+    *,
+    case: str,
+    reason: str,
+    centre: str | None = None,
+    package: PackageKind | None = None,
+    details: dict[str, Any] | None = None,
+) -> Moved:
+    """Move a document to another case (shared by ``document move`` and ``batch reassign``).
+
+    The caller must be an administrator of both cases' centre with full access
+    to both; a document or case out of reach looks exactly like a missing one.
+    """
+    require_desk(archive, events, p, archive.settings.centre, action)
+    with archive.db.session() as s:
+        doc = s.get(Document, document_id)
+        source_id = doc.case_id if doc is not None else None
+    if doc is None:
+        raise NotFound("Документ не знайдено", code="document_not_found")
+    if source_id is not None:
+        try:
+            open_case_for_desk(archive, events, p, action, case_id=source_id)
+        except (Denied, NotFound):
+            raise NotFound("Документ не знайдено", code="document_not_found") from None
+    target = open_case_for_desk(archive, events, p, action, number=case, centre=centre)
+    with desk_errors(), archive.db.session() as s:
+        live = s.get(Document, document_id)
+        to = s.get(Case, target.id)
+        assert live is not None and to is not None
+        src, ev = ops.move_document(s, live, to, p.login, reason, package=package)
+        s.flush()
+        moved = Moved(
+            live.id,
+            src.number if src is not None else None,
+            to.number,
+            str(ev.details.get("package")),
+            ev.at.isoformat(),
+            ops.describe(ev, full=True),
+        )
+    events.publish(
+        event(
+            p,
+            action,
+            document_id=document_id,
+            case=moved.case,
+            details={"from": moved.source, "to": moved.case, **(details or {})},
+        )
+    )
+    if dispatcher is not None:
+        dispatcher.flush_index()
+    else:
+        from ingest.dispatch.base import flush_index_now
+
+        flush_index_now(archive)
+    return moved
+
+
+@use_case(Action.document_move)
+def move_document(
+    ctx: Context,
+    *,
+    document_id: str,
+    case: str,
+    reason: str,
+    centre: str | None = None,
+    package: PackageKind | None = None,
+) -> Moved:
+    """File a document in the right case (``document move``, ``POST /api/documents/{id}/move``)."""
+    return move(
+        ctx.archive,
+        ctx.events,
+        ctx.principal,
+        ctx.dispatcher,
+        Action.document_move,
+        document_id,
+        case=case,
+        reason=reason,
+        centre=centre,
+        package=package,
+    )
+
+
 # --- the journal -----------------------------------------------------------------------------
 
 
@@ -589,16 +761,20 @@ def reserve_numbers(
 
 __all__ = [
     "CaseView",
+    "Moved",
     "NumberBlock",
     "Registered",
     "Step",
     "act",
+    "annul_case",
     "archived_inventory",
     "block_json",
     "case_json",
     "case_scope",
     "find_case",
     "issue_case",
+    "move",
+    "move_document",
     "notify_case",
     "open_case",
     "open_case_for_desk",

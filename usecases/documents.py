@@ -33,14 +33,16 @@ NOT_IN_STORE = "Файл відсутній у сховищі"
 def read_document(ctx: Context, *, document_id: str, reason: str | None = None) -> DocumentView:
     """Metadata, state and the text of every page (masked below full access)."""
     g = access.open_document(ctx, document_id, Action.document_text, reason=reason)
-    return DocumentView.of(g.doc, masked=g.masked, findings=g.findings, case=g.scope.case)
+    return DocumentView.of(g.doc, masked=g.masked, findings=g.masking, case=g.scope.case)
 
 
 @use_case(Action.document_metadata)
 def read_metadata(ctx: Context, *, document_id: str, reason: str | None = None) -> DocumentView:
     """Metadata and state only (no text): what the DPO and the archivist see of any case."""
     g = access.open_document(ctx, document_id, Action.document_metadata, reason=reason)
-    return DocumentView.of(g.doc, with_pages=False, case=g.scope.case)
+    return DocumentView.of(
+        g.doc, with_pages=False, masked=g.masked, findings=g.masking, case=g.scope.case
+    )
 
 
 @use_case(
@@ -163,7 +165,7 @@ def _pdfa(ctx: Context, g: Granted) -> bytes:
 
 def _redacted(ctx: Context, g: Granted) -> Rendered:
     pdf = _pdfa(ctx, g)
-    boxes = disclosure.redaction_boxes(g.doc.pages, g.findings)
+    boxes = disclosure.redaction_boxes(g.doc.pages, g.masking)
     return Rendered(redact.redacted_pdf(pdf, boxes), "application/pdf", f"{g.doc.id}-redacted.pdf")
 
 

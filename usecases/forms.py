@@ -7,6 +7,7 @@ audit entry and leave the PDF at ``dest`` (default: the print directory).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pikepdf
+from sqlalchemy import select
 
 from archive import cases as ops
 from archive.audit import Action
@@ -25,6 +27,14 @@ from usecases.context import Context
 from usecases.errors import NotFound
 from usecases.policy import Level
 from usecases.registry import use_case
+
+
+def ukrainian_datetime(moment: dt.datetime) -> str:
+    """«6 травня 2026 р., 10:30», as on the printed forms (for the adapters' answers)."""
+    from scanner.inventory import ukrainian_datetime as render
+
+    return render(moment)
+
 
 # --- masking ---------------------------------------------------------------------------
 
@@ -96,6 +106,59 @@ def render_cover(archive: Archive, case: Case, package: str, dest: Path, *, full
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Who signs a form: the full name and position of an account, or its login."""
+
+    name: str
+    position: str | None = None
+
+    def line(self) -> str:
+        return f"{self.name}, {self.position}" if self.position else self.name
+
+
+def people(archive: Archive, logins: Sequence[str | None]) -> dict[str, Person]:
+    """The people behind routing-sheet actors (``local:`` console accounts keep their name)."""
+    from archive.users import User
+
+    wanted = {lg for lg in logins if lg}
+    found: dict[str, Person] = {}
+    if wanted:
+        with archive.db.session() as s:
+            for u in s.scalars(select(User).where(User.login.in_(wanted))):
+                found[u.login] = Person(u.full_name or u.login, u.position)
+    for lg in wanted - found.keys():
+        found[lg] = Person(lg.removeprefix("local:"))
+    return found
+
+
+def centre_header(archive: Archive, centre: str) -> tuple[str, list[str]]:
+    """The centre's full name and its address, phone and code, for the forms' header.
+
+    The full name and details are those of the archive's own centre; another
+    centre's forms (a station's case) show the short name only.
+    """
+    desk = archive.settings.desk
+    if centre != archive.settings.centre:
+        return centre, []
+    details = [
+        f"адреса: {desk.centre_address}" if desk.centre_address else "",
+        f"тел. {desk.centre_phone}" if desk.centre_phone else "",
+        f"код: {desk.centre_code}" if desk.centre_code else "",
+    ]
+    return desk.centre_full_name or centre, [d for d in details if d]
+
+
+def expected_result(start: dt.date, working_days: int) -> dt.date:
+    """``working_days`` working days (Monday to Friday) after ``start``."""
+    day, left = start, working_days
+    while left:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
 def render_inventory(
     archive: Archive, case: Case, items: Sequence[ops.Item], administrator: str, dest: Path
 ) -> Path:
@@ -104,15 +167,24 @@ def render_inventory(
     if not items:
         # Cases created by ``ingest --case`` were never registered at the desk.
         raise ops.CaseError("справу не реєстрували в ЦНАП: опису вхідного пакета немає")
+    desk = archive.settings.desk
+    received = ops.local_time(case.registered_at, desk.timezone)
+    who = people(archive, [administrator]).get(administrator, Person(administrator or "—"))
+    name, details = centre_header(archive, case.centre)
     return render_inventory_pdf(
         dest,
         case_number=case.number,
         service=case.service or "—",
         applicant=case.applicant_ref or "—",
-        centre=case.centre,
-        administrator=administrator,
+        centre=name,
+        centre_details=details,
+        administrator=who.name,
+        administrator_position=who.position,
         documents=[(i.title, i.sheets) for i in items],
-        received_at=ops.local_time(case.registered_at, archive.settings.desk.timezone),
+        received_at=received,
+        notify=ops.NOTIFY_UA.get(case.notify_method or "", None),
+        delivery=ops.DELIVERY_UA.get(case.delivery_method or "", None),
+        expected=expected_result(received.date(), desk.result_working_days),
     )
 
 
@@ -133,8 +205,19 @@ def render_routing_sheet(archive: Archive, case: Case, dest: Path, *, full: bool
         live = s.get(Case, case.id)
         assert live is not None
         rows = ops.routing_rows(s, live, archive.settings.desk.timezone, full=full)
+        actors = [ev.actor for ev in ops.events(s, live)]
+    # The "who" column: the person's full name and position, as they sign.
+    known = people(archive, actors)
+    by_short = {lg.removeprefix("local:"): p for lg, p in known.items()}
+    rows = [(at, what, by_short[who].line() if who in by_short else who) for at, what, who in rows]
+    name, details = centre_header(archive, case.centre)
     return render_routing_sheet_pdf(
-        dest, case_number=case.number, events=rows, centre=case.centre, service=case.service
+        dest,
+        case_number=case.number,
+        events=rows,
+        centre=name,
+        service=case.service,
+        centre_details=details,
     )
 
 
@@ -153,8 +236,8 @@ def _case_copy(inventory: Path, dest: Path) -> Path:
 
 
 def administrator_name(case: Case, reg: ops.CaseRegistration | None) -> str:
-    who = (reg.registered_by if reg else None) or "—"
-    return who.removeprefix("local:")
+    """The login of who registered the case (its person is looked up when printing)."""
+    return (reg.registered_by if reg else None) or "—"
 
 
 def render_forms(archive: Archive, case: Case, out_dir: Path, work_dir: Path) -> Forms:
@@ -242,7 +325,9 @@ def print_cover_sheet(
         number=number,
         centre=centre,
     )
-    target = _target(ctx.archive, dest, case, f"титульний-{package.value}")
+    # Named in Ukrainian like the incoming package's sheet printed at registration.
+    what = "титульний-аркуш" if package == PackageKind.input else "титульний-аркуш-вихідний"
+    target = _target(ctx.archive, dest, case, what)
     with desk_errors():
         render_cover(ctx.archive, case, package.value, target, full=True)
     ctx.events.publish(
@@ -291,12 +376,16 @@ def print_inventory(
 
 __all__ = [
     "Forms",
+    "Person",
     "PrintedForm",
     "administrator_name",
+    "centre_header",
     "check_centre",
     "cover_sheet_for",
+    "expected_result",
     "form_path_name",
     "mask_name",
+    "people",
     "print_cover_sheet",
     "print_inventory",
     "print_routing_sheet",
@@ -306,4 +395,5 @@ __all__ = [
     "render_inventory",
     "render_routing_sheet",
     "safe_name",
+    "ukrainian_datetime",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -22,7 +22,7 @@ from ingest.dispatch import Dispatcher, open_dispatcher
 from ingest.dispatch.base import NoWorkers
 from ingest.pipeline import Accepted, NotAFile, accept_file, outcome_for
 from usecases.access import event, require_upload
-from usecases.case_access import case_scope
+from usecases.case_access import case_scope, known_case
 from usecases.context import Context
 from usecases.errors import Denied, Invalid, TooLarge, Unavailable
 from usecases.policy import may_upload_into
@@ -49,14 +49,17 @@ class FileOutcome:
     document_id: str | None
     reason: str | None = None
     code: str | None = None
+    # Warnings for the administrator (pages where OCR found no text).
+    notes: tuple[str, ...] = ()
 
-    def as_json(self) -> dict[str, str | None]:
+    def as_json(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "status": self.status,
             "document_id": self.document_id,
             "reason": self.reason,
             "code": self.code,
+            "notes": list(self.notes),
         }
 
 
@@ -92,6 +95,8 @@ def ingest_files(
     archive = ctx.archive
     require_upload(archive, ctx.events, ctx.principal)
     if case is not None:
+        # A typo must not become a new case: only a registered one is filed into.
+        known_case(archive, ctx.principal, case)
         _require_case(ctx, case)
     for f in files:
         if isinstance(f, Incoming) and not f.name.strip():
@@ -251,7 +256,18 @@ def _finish(
             label, "duplicate", acc.document_id, "Цей файл уже є в архіві", "duplicate"
         )
     seen.add(acc.document_id)
+    if out.status == "archived" and out.document_id:
+        # Nothing is archived silently empty: pages without text are told at once.
+        out = replace(out, notes=_notes(ctx, out.document_id))
     return out
+
+
+def _notes(ctx: Context, document_id: str) -> tuple[str, ...]:
+    from archive.cases import empty_pages_note, pages_without_text
+
+    with ctx.archive.db.session() as s:
+        empty = pages_without_text(s, [document_id]).get(document_id)
+    return (empty_pages_note(empty),) if empty else ()
 
 
 def _queued(label: str, acc: Accepted) -> FileOutcome:

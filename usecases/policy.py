@@ -110,6 +110,8 @@ class Principal:
     # bootstrap users and read the log (it can read the database file anyway).
     local: bool = False
     address: str | None = None
+    # False for an account waiting for an administrator's approval: no reach at all.
+    approved: bool = True
 
     @classmethod
     def of(cls, user: User, address: str | None = None) -> Principal:
@@ -120,6 +122,7 @@ class Principal:
             workplace=user.workplace,
             department=user.department,
             address=address,
+            approved=not user.pending,
         )
 
 
@@ -191,6 +194,8 @@ def decide_document(
 
 def allows(p: Principal, cap: Capability) -> bool:
     """Whether the principal may do something not tied to one document."""
+    if not p.approved:
+        return False
     if p.local and cap in (
         Capability.manage_users,
         Capability.read_audit,
@@ -207,6 +212,8 @@ _NARROWED_WHEN_ARCHIVED = frozenset({Role.administrator, Role.official})
 
 def base_level(p: Principal, d: DocScope) -> Decision:
     """The level a principal has on a document by their role and scope alone."""
+    if not p.approved:
+        return Decision(Level.NONE, "pending_approval")
     decision = _role_level(p, d)
     if d.archival and p.role in _NARROWED_WHEN_ARCHIVED and decision.level > Level.METADATA:
         # Archived documents are the archivists'; the desk and the back office still see that
@@ -216,6 +223,7 @@ def base_level(p: Principal, d: DocScope) -> Decision:
 
 
 def _role_level(p: Principal, d: DocScope) -> Decision:
+    """The level by role and scope, before archival narrowing."""
     in_centre = p.centre is None or d.centre == p.centre
     if p.role == Role.administrator:
         if not in_centre:
@@ -245,9 +253,18 @@ def decide(
     base = base_level(p, d)
     if base.level == Level.FULL:
         return base
-    if p.role in _BREAK_GLASS_ROLES and reason is not None and len(reason.strip()) >= min_reason:
+    if p.approved and p.role in _BREAK_GLASS_ROLES and reason_letters(reason) >= min_reason:
         return Decision(Level.FULL, "break_glass", break_glass=True)
     return base
+
+
+def reason_letters(reason: str | None) -> int:
+    """How many letters a break-glass reason has (digits, dots and blanks do not count).
+
+    "..........", "1234567890" or ten spaces say nothing about why; a reason
+    must be words.
+    """
+    return sum(1 for ch in reason or "" if ch.isalpha())
 
 
 def may_use_break_glass(p: Principal) -> bool:

@@ -6,7 +6,8 @@ and which identifiers the caller typed (so the DPO finds who looked for whom).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -24,10 +25,12 @@ from archive.findings import (
 from archive.models import Document, PackageKind, Source
 from search.base import SearchQuery
 from usecases import disclosure
-from usecases.access import event, require, typed_exposures
+from usecases.access import event, known_names, require, typed_exposures
 from usecases.context import Context
 from usecases.policy import Capability, Level, decide_document, search_scope
 from usecases.registry import use_case
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,27 +79,36 @@ def search(
     """Full-text search (any word form, "exact phrases") in documents the caller may open."""
     archive, p = ctx.archive, ctx.principal
     require(ctx.events, p, Capability.search, Action.search)
+    # Changes of who may see what (a case sent to another department) wait in
+    # the outbox; apply them first so the index agrees with the policy now.
+    _apply_pending(ctx)
     with archive.db.session() as s:
         scope = search_scope(p, s)
+    typed = typed_exposures(archive, text)
+    # Searching by an identifier needs the clearance of the identifier lookup:
+    # only documents the caller may read in full may answer it, else a masked
+    # hit would confirm that the document holds the identifier.
+    by_identifier = any(x.kind != "name" for x in typed)
+    need = Level.FULL if by_identifier else Level.MASKED
     hits: list[SearchHit] = []
     total = 0
+    hidden = 0
     shown: list[Exposure] = []
     if not scope.nothing and scope.document_ids != []:
-        result = archive.index.search(
-            SearchQuery(
-                text=text,
-                case=case,
-                package=package.value if package else None,
-                source=source.value if source else None,
-                date_from=date_from,
-                date_to=date_to,
-                limit=limit,
-                offset=offset,
-                centres=scope.centres,
-                departments=scope.departments,
-                document_ids=scope.document_ids,
-            )
+        query = SearchQuery(
+            text=text,
+            case=case,
+            package=package.value if package else None,
+            source=source.value if source else None,
+            date_from=date_from,
+            date_to=date_to,
+            limit=limit,
+            offset=offset,
+            centres=scope.centres,
+            departments=scope.departments,
+            document_ids=scope.document_ids,
         )
+        result = archive.index.search(query)
         ids = [h.document_id for h in result.hits]
         with archive.db.session() as s:
             docs = {
@@ -114,20 +126,28 @@ def search(
             held = decide_document(p, doc, archive.settings.centre) if doc else None
             decision = held[1] if held else None
             # Re-checked hit by hit: the index may lag behind a re-routed case.
-            if decision is None or not decision.allows(Level.MASKED):
+            if decision is None or not decision.allows(need):
                 dropped += 1
+                if decision is not None and decision.allows(Level.MASKED):
+                    hidden += 1
                 continue
+            assert doc is not None
             snippet = h.snippet
+            stored = found.get(h.document_id, [])
             if decision.level < Level.FULL:
                 snippet = disclosure.mask_snippet(
-                    snippet, [f.value for f in found.get(h.document_id, [])]
+                    snippet, [f.value for f in stored], [*stored, *known_names(doc, stored)]
                 )
             else:
-                shown.extend(disclosure.snippet_exposures(snippet, found.get(h.document_id, [])))
+                shown.extend(disclosure.snippet_exposures(snippet, stored))
             # The case it is seen through, never another holder of the same document.
             seen_in = held[0].case if held else None
             hits.append(SearchHit(h.document_id, seen_in, h.score, snippet, h.page))
-        total = max(result.total - dropped, len(hits))
+        if dropped or by_identifier:
+            # Some of what the index matched may not be opened: count exactly.
+            total = _count_openable(ctx, query, need, result.total)
+        else:
+            total = max(result.total, len(hits))
     filters = {
         "case": case,
         "package": package.value if package else None,
@@ -140,17 +160,63 @@ def search(
             p,
             Action.search,
             documents=[h.document_id for h in hits],
-            identifiers=[*shown, *typed_exposures(archive, text)],
+            identifiers=[*shown, *typed],
             details={
                 "query": text,
                 "filters": {k: v for k, v in filters.items() if v is not None},
                 "total": total,
                 "limit": limit,
                 "offset": offset,
+                **({"by_identifier": True, "withheld": hidden} if by_identifier else {}),
             },
         )
     )
     return SearchResult(total, hits)
+
+
+# Matches re-checked one by one when the index and the policy disagree; past
+# this many the count given is of those checked (never of what may not be opened).
+RECOUNT_LIMIT = 5000
+_RECOUNT_PAGE = 500
+
+
+def _apply_pending(ctx: Context) -> None:
+    """Apply pending index updates (best effort: the outbox keeps what fails)."""
+    from sqlalchemy import exists
+
+    from archive.models import IndexOutbox
+    from ingest.indexing import flush_outbox
+
+    with ctx.archive.db.session() as s:
+        pending = s.scalar(select(exists().where(IndexOutbox.id.isnot(None))))
+    if not pending:
+        return
+    try:
+        flush_outbox(ctx.archive)
+    except Exception:  # the index busy or down: searched as it is, re-checked below
+        log.warning("index updates pending; search re-checks every hit", exc_info=True)
+
+
+def _count_openable(ctx: Context, query: SearchQuery, need: Level, matched: int) -> int:
+    """How many of the index's matches the caller may open at ``need``."""
+    archive, p = ctx.archive, ctx.principal
+    count = 0
+    offset = 0
+    while offset < min(matched, RECOUNT_LIMIT):
+        page = archive.index.search(replace(query, limit=_RECOUNT_PAGE, offset=offset))
+        if not page.hits:
+            break
+        ids = [h.document_id for h in page.hits]
+        with archive.db.session() as s:
+            for doc in s.scalars(
+                select(Document)
+                .where(Document.id.in_(ids))
+                .options(selectinload(Document.case), selectinload(Document.cases))
+            ):
+                if decide_document(p, doc, archive.settings.centre)[1].allows(need):
+                    count += 1
+        offset += len(page.hits)
+    return count
 
 
 @dataclass(frozen=True, slots=True)

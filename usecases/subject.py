@@ -73,6 +73,16 @@ class SubjectReport:
     until: datetime | None
     generated_at: datetime = field(default_factory=utcnow)
     integrity: VerifyReport | None = None
+    # The centres the report covers (the DPO's responsibility); None: every
+    # centre of the archive (one DPO for the region).
+    centres: list[str] | None = None
+
+    @property
+    def coverage(self) -> str:
+        """One sentence saying which centres the report covers."""
+        if self.centres is None:
+            return "Звіт охоплює всі ЦНАП архіву (одна відповідальна особа для регіону)."
+        return "Звіт охоплює лише документи ЦНАП: " + ", ".join(self.centres) + "."
 
 
 def day_start(d: date | None) -> datetime | None:
@@ -90,8 +100,14 @@ def subject_report(
     *,
     since: date | None = None,
     until: date | None = None,
+    centres: Sequence[str] | None = None,
 ) -> SubjectReport:
-    """Every access to documents holding the person's data, and every entry naming it."""
+    """Every access to documents holding the person's data, and every entry naming it.
+
+    ``centres`` limits the report to documents of those centres (a document
+    with no case belongs to the archive's own centre) and to log entries
+    about them; None covers every centre.
+    """
     from pii import mask
 
     key = identifier_key(archive.settings)
@@ -99,15 +115,26 @@ def subject_report(
     refs = [identifier_ref(key, i.kind, i.value) for i in idents]
     with archive.db.session() as s:
         ids = documents_with(s, refs)
-        docs = [
-            {"document_id": d.id, "case": d.case.number if d.case else None}
-            for d in s.scalars(
+        rows_ = list(
+            s.scalars(
                 select(Document)
                 .where(Document.id.in_(ids))
                 .options(selectinload(Document.case))
                 .order_by(Document.created_at)
             )
+        )
+        home = archive.settings.centre
+        outside = {
+            d.id
+            for d in rows_
+            if centres is not None and (d.case.centre if d.case else home) not in centres
+        }
+        docs = [
+            {"document_id": d.id, "case": d.case.number if d.case else None}
+            for d in rows_
+            if d.id not in outside
         ]
+        ids = [i for i in ids if i not in outside]
     entries: list[AuditEntry] = []
     if refs or ids:
         batch = 5000
@@ -122,7 +149,9 @@ def subject_report(
                 offset=offset,
             )
             # The DPO's own look-ups are in the log too, but are not accesses to the documents.
-            entries.extend(r for r in rows if not r.action.startswith("audit."))
+            entries.extend(
+                r for r in rows if not r.action.startswith("audit.") and not _about(r, outside)
+            )
             if len(rows) < batch:
                 break
             offset += batch
@@ -134,7 +163,18 @@ def subject_report(
         entries=entries,
         since=day_start(since),
         until=day_end(until),
+        centres=list(centres) if centres is not None else None,
     )
+
+
+def _about(entry: AuditEntry, outside: set[str]) -> bool:
+    """Whether an entry concerns a document outside the report's centres."""
+    if not outside:
+        return False
+    if entry.document_id is not None:
+        return entry.document_id in outside
+    named = set((entry.documents or "").split())
+    return bool(named) and named <= outside
 
 
 def entries_json(entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
@@ -174,6 +214,8 @@ def report_json(r: SubjectReport) -> dict[str, Any]:
             "to": (r.until - timedelta(days=1)).date().isoformat() if r.until else None,
         },
         "documents": r.documents,
+        "centres": r.centres,
+        "coverage": r.coverage,
         "entries": entries_json(r.entries),
         "generated_at": r.generated_at.isoformat(),
     }
@@ -261,7 +303,7 @@ def report_pdf(r: SubjectReport, centre: str) -> bytes:
             esc(
                 "На ваш запит відповідно до статті 8 Закону України «Про захист персональних "
                 "даних» повідомляємо, хто і коли отримував доступ до документів архіву, що "
-                f"містять ваші персональні дані (ідентифіковано за: {who}), {period}."
+                f"містять ваші персональні дані (ідентифіковано за: {who}), {period}. " + r.coverage
             ),
             body,
         ),

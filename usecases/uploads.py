@@ -35,6 +35,8 @@ from usecases.access import event
 from usecases.case_access import desk_errors, open_case_for_desk, require_desk
 from usecases.context import Context
 from usecases.errors import Conflict, Invalid, NotFound, TooLarge
+from usecases.policy import Principal
+from usecases.probes import hash_probe_visible
 from usecases.registry import use_case
 
 MAX_CHUNK = 16 * 1024 * 1024
@@ -81,8 +83,14 @@ def _part_path(archive: Archive, sha: str) -> Path:
     return d / f"{check_sha256(sha)}.part"
 
 
-def _known_result(archive: Archive, sha: str, kind: str) -> dict[str, Any] | None:
-    """The result for bytes the archive already holds (sent earlier, by anyone)."""
+def _known_result(
+    archive: Archive, sha: str, kind: str, p: Principal | None = None
+) -> dict[str, Any] | None:
+    """The result for bytes the archive already holds (sent earlier, by anyone).
+
+    A document the caller ``p`` may not see is not revealed (issue 9, item 8):
+    the upload then goes on as for unknown bytes.
+    """
     from ingest.batch import batch_report, find_batch
 
     if kind == "batch":
@@ -93,12 +101,12 @@ def _known_result(archive: Archive, sha: str, kind: str) -> dict[str, Any] | Non
         return None
     with archive.db.session() as s:
         doc = s.scalar(select(Document).where(Document.sha256 == sha))
-        if doc is not None:
+        if doc is not None and (p is None or hash_probe_visible(archive, p, doc)):
             return {"document_id": doc.id, "state": doc.state.value}
     return None
 
 
-def _state(archive: Archive, sha: str) -> UploadState:
+def _state(archive: Archive, sha: str, p: Principal | None = None) -> UploadState:
     with archive.db.session() as s:
         row = s.get(StationUpload, sha)
         if row is None:
@@ -108,7 +116,7 @@ def _state(archive: Archive, sha: str) -> UploadState:
             )
         size, state, result, kind = row.size, row.state, row.result, row.kind
     if state != "processed":
-        known = _known_result(archive, sha, kind)
+        known = _known_result(archive, sha, kind, p)
         if known is not None:
             return UploadState(sha, size, size, "processed", known)
     path = _part_path(archive, sha)
@@ -157,7 +165,7 @@ def start_upload(
         raise TooLarge(f"Файл завеликий: дозволено до {archive.settings.ingest.max_file_mb:.0f} МБ")
     if kind == "document" and not case:
         raise Invalid("Для документа потрібен номер справи (case)")
-    known = _known_result(archive, sha, kind)
+    known = _known_result(archive, sha, kind, ctx.principal)
     if known is not None:
         st = UploadState(sha, size, size, "processed", known)
         _log(ctx, Action.station_upload, st, kind=kind)
@@ -179,7 +187,7 @@ def start_upload(
             )
         elif row.size != size:
             raise Conflict("Розмір не збігається з розпочатим завантаженням")
-    st = _state(archive, sha)
+    st = _state(archive, sha, ctx.principal)
     _log(ctx, Action.station_upload, st, kind=kind)
     return st
 
@@ -188,7 +196,7 @@ def start_upload(
 def upload_status(ctx: Context, *, sha256: str) -> UploadState:
     """How many bytes of an upload the archive has (and its result once processed)."""
     _allowed(ctx, Action.station_upload_status)
-    st = _state(ctx.archive, _checked(sha256))
+    st = _state(ctx.archive, _checked(sha256), ctx.principal)
     _log(ctx, Action.station_upload_status, st)
     return st
 
@@ -201,7 +209,7 @@ def append_upload(ctx: Context, *, sha256: str, offset: int, data: bytes) -> Upl
     if len(data) > MAX_CHUNK:
         raise TooLarge("Частина завелика")
     with _lock(sha):
-        current = _state(ctx.archive, sha)
+        current = _state(ctx.archive, sha, ctx.principal)
         if current.state != "processed":
             if offset != current.offset:
                 raise Conflict(
@@ -216,7 +224,7 @@ def append_upload(ctx: Context, *, sha256: str, offset: int, data: bytes) -> Upl
                 f.flush()
                 # The offset we answer must survive a crash of the server.
                 os.fsync(f.fileno())
-            current = _state(ctx.archive, sha)
+            current = _state(ctx.archive, sha, ctx.principal)
     _log(ctx, Action.station_upload_append, current, bytes=len(data))
     return current
 
@@ -228,7 +236,7 @@ def complete_upload(ctx: Context, *, sha256: str) -> UploadState:
     _allowed(ctx, Action.station_upload_complete)
     sha = _checked(sha256)
     with _lock(sha):
-        current = _state(archive, sha)
+        current = _state(archive, sha, ctx.principal)
         if current.state == "processed":
             _log(ctx, Action.station_upload_complete, current)
             return current

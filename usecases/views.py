@@ -12,7 +12,7 @@ from typing import Any
 
 from archive.findings import DocumentFinding
 from archive.models import Document, Page
-from usecases.disclosure import mask_page
+from usecases.disclosure import Finding, KnownName, mask_filename, mask_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +62,20 @@ class DocumentView:
         *,
         with_pages: bool = True,
         masked: bool = False,
-        findings: Iterable[DocumentFinding] = (),
+        findings: Iterable[Finding] = (),
         case: str | None = None,
     ) -> DocumentView:
         """``case``: the case the caller sees it through (a shared document's first case else)."""
         pages: list[PageView] | None = None
+        found = list(findings)
         if with_pages:
-            found = list(findings)
             pages = [
-                page_view(p, masked, [f for f in found if f.page == p.number]) for p in doc.pages
+                page_view(
+                    p,
+                    masked,
+                    [f for f in found if f.page == p.number or isinstance(f, KnownName)],
+                )
+                for p in doc.pages
             ]
         return cls(
             document_id=doc.id,
@@ -79,7 +84,8 @@ class DocumentView:
             package=doc.package.kind.value if doc.package else None,
             source=doc.source.value,
             state=doc.state.value,
-            original_name=doc.original_name,
+            # A file name may carry an identifier or the applicant's name.
+            original_name=mask_filename(doc.original_name, found) if masked else doc.original_name,
             media_type=doc.media_type,
             size=doc.size,
             page_count=doc.page_count,
@@ -117,7 +123,7 @@ class DocumentView:
         return out
 
 
-def page_view(page: Page, masked: bool, stored: Iterable[DocumentFinding]) -> PageView:
+def page_view(page: Page, masked: bool, stored: Iterable[Finding]) -> PageView:
     """A page at the granted level: identifiers masked unless the caller has full access."""
     return PageView(page.number, mask_page(page, stored) if masked else page.text)
 

@@ -32,8 +32,6 @@ def exit_code(exc: ArchiveError) -> int:
 
 
 def message(exc: ArchiveError) -> str:
-    if exc.code == "case_not_found" and exc.details.get("case"):
-        return f"справу № {exc.details['case']} не знайдено"
     return exc.message
 
 

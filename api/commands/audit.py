@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
 from api.commands._users_errors import acting
 from api.commands.base import fail, out, parse_date
@@ -35,10 +36,16 @@ def _emit(data: str | bytes, output: Path | None) -> None:
 
 
 @audit_app.command("verify")
-def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def verify(
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+    witness: Annotated[
+        str | None,
+        typer.Option("--witness", help="Голова журналу з попереднього звіту DPO: НОМЕР:ХЕШ."),
+    ] = None,
+) -> None:
     """Перевірити ланцюжок хешів і печатки; назвати перший пошкоджений запис."""
     with acting() as ctx:
-        report = audit.verify_log(ctx)
+        report = audit.verify_log(ctx, witness=witness)
     if as_json:
         out.print(json.dumps(report.as_json(), ensure_ascii=False), markup=False)
     elif report.ok:
@@ -57,8 +64,12 @@ def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 @audit_app.command("subject")
 def subject(
     identifier: Annotated[str, typer.Argument(help="Ідентифікатор (РНОКПП, паспорт…) або ПІБ.")],
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="З дати (РРРР-ММ-ДД).", metavar="ДАТА")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="До дати (РРРР-ММ-ДД).", metavar="ДАТА")
+    ] = None,
     fmt: Annotated[
         ReportFormat, typer.Option("--format", help="json, csv або pdf.")
     ] = ReportFormat.json,
@@ -79,12 +90,23 @@ def subject(
 def log(
     user: Annotated[str | None, typer.Option("--user", help="Логін.")] = None,
     document: Annotated[str | None, typer.Option("--document", help="Документ.")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="З дати (РРРР-ММ-ДД).", metavar="ДАТА")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="До дати (РРРР-ММ-ДД).", metavar="ДАТА")
+    ] = None,
     action: Annotated[str | None, typer.Option("--action", help="Напр. document.text")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1)] = 1000,
-    fmt: Annotated[ListFormat, typer.Option("--format")] = ListFormat.json,
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Скільки записів показати.", metavar="ЧИСЛО")
+    ] = 1000,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", help="Формат: json або csv.")
+    ] = ListFormat.json,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Записати у файл (типово — на екран).", metavar="ФАЙЛ"),
+    ] = None,
 ) -> None:
     """Записи журналу за користувачем, документом і періодом."""
     since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
@@ -101,14 +123,42 @@ def log(
 
 @audit_app.command("review")
 def review(
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="З дати (РРРР-ММ-ДД).", metavar="ДАТА")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="До дати (РРРР-ММ-ДД).", metavar="ДАТА")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
 ) -> None:
     """Екстрені доступи (break-glass) і відмови — для перевірки."""
     since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     with acting() as ctx:
         found = audit.review(ctx, since=since, until=until)
-    out.print(json.dumps(found.as_json(), ensure_ascii=False), markup=False)
+    data = found.as_json()
+    if as_json:
+        out.print(json.dumps(data, ensure_ascii=False), markup=False)
+        return
+    for title, rows in (
+        ("Екстрені доступи (break-glass)", data["break_glass"]),
+        ("Відмови в доступі", data["denials"]),
+    ):
+        if not rows:
+            out.print(f"{title}: немає.")
+            continue
+        table = Table("№", "коли", "хто", "роль", "дія", "справа", "документ", "мета", title=title)
+        for e in rows:
+            table.add_row(
+                str(e["seq"]),
+                escape(e["at"][:16].replace("T", " ")),
+                escape(e["actor"]),
+                escape(e["role"] or "—"),
+                escape(e["action"]),
+                escape(e["case"] or "—"),
+                escape(e["document_id"] or "—"),
+                escape(e["purpose"] or "—"),
+            )
+        out.print(table)
 
 
 @audit_app.command("seal")

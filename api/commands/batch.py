@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from api.commands._desk_errors import HELD_FOR_REVIEW, cli_errors, context_for, desk_context
 from api.commands.base import out
@@ -112,7 +111,9 @@ def split_files(files: list[Path], as_json: bool, source: str = "cli") -> int:
 
 
 @batch_app.command("held")
-def held(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def held(
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+) -> None:
     """Відкладені частини пачок: сторінки до першого титульного аркуша, нерозпізнані
     титульні аркуші, справи, яких немає в журналі."""
     with desk_context() as ctx:
@@ -123,15 +124,21 @@ def held(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     if not rows:
         out.print("Відкладених сторінок немає.")
         return
-    table = Table("частина", "сторінки", "справа", "причина")
+    from api.commands.case import ua_time
+
+    # One block per part (not a table): file names are long and must stay whole.
     for r in rows:
-        table.add_row(
-            str(r["part_id"]),
-            ",".join(map(str, r["pages"])),
-            escape(r["case"] or "—"),
-            escape(r["reason"] or ""),
+        pages = ", ".join(map(str, r["pages"])) or "—"
+        out.print(
+            f"[bold]Частина {r['part_id']}[/bold]: файл {escape(r.get('file') or '—')}, "
+            f"надійшов {ua_time(r.get('received_local'))}, сторінки {pages}",
+            soft_wrap=True,
         )
-    out.print(table)
+        out.print(f"  справа: {escape(r['case'] or '—')}; причина: {escape(r['reason'] or '—')}")
+    out.print(
+        "Перевірте ці сторінки в паперовій пачці й долучіть: "
+        "cnap-archive batch attach ЧАСТИНА --case НОМЕР"
+    )
 
 
 @batch_app.command("attach")
@@ -140,9 +147,17 @@ def attach(
     case: Annotated[
         str | None, typer.Option("--case", help="Номер справи (типово — з титульного аркуша).")
     ] = None,
-    package: Annotated[PackageKind | None, typer.Option("--package")] = None,
-    centre: Annotated[str | None, typer.Option("--centre")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    package: Annotated[
+        PackageKind | None,
+        typer.Option(
+            "--package",
+            help="Пакет: input (вхідний) або output (результат); типово — з титульного аркуша.",
+        ),
+    ] = None,
+    centre: Annotated[
+        str | None, typer.Option("--centre", help="ЦНАП справи (типово — з титульного аркуша).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
 ) -> None:
     """Долучити відкладену частину пачки до справи."""
     with desk_context() as ctx:
@@ -156,6 +171,36 @@ def attach(
             f"Частину {part} долучено до справи № {escape(data['case'])}: "
             f"{data['document_id']} [{data['status']}]"
         )
+
+
+@batch_app.command("reassign")
+def reassign(
+    part: Annotated[int, typer.Argument(help="Номер частини пачки (зі звіту розкладання).")],
+    case: Annotated[str, typer.Option("--case", help="Номер справи, до якої перенести.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Чому переносите (записується в лист проходження).")
+    ],
+    package: Annotated[
+        PackageKind | None,
+        typer.Option("--package", help="Пакет: input (вхідний) або output (результат)."),
+    ] = None,
+    centre: Annotated[
+        str | None, typer.Option("--centre", help="ЦНАП (типово — налаштований).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+) -> None:
+    """Перенести частину пачки, помилково розкладену до іншої справи."""
+    from api.commands.document import moved_lines
+
+    with desk_context() as ctx:
+        moved = batches.reassign_part(
+            ctx, part_id=part, case=case, reason=reason, centre=centre, package=package
+        )
+    if as_json:
+        out.print(json.dumps(moved.as_json(), ensure_ascii=False), markup=False)
+        return
+    for line in moved_lines(moved):
+        out.print(line)
 
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -100,9 +101,25 @@ def register(
     )
 
 
+_DOC_STATE_UA = {
+    "accepted": "прийнято, чекає обробки",
+    "processing": "обробляється",
+    "archived": "заархівовано",
+    "rejected": "відхилено",
+}
+_PACKAGE_UA = {"input": "вхідний", "output": "вихідний (результат)"}
+
+
+def ua_time(local_iso: str | None) -> str:
+    """``2026-05-06T10:30`` → «6 травня 2026 р., 10:30» (as on the printed forms)."""
+    if not local_iso:
+        return "—"
+    return forms.ukrainian_datetime(dt.datetime.fromisoformat(local_iso))
+
+
 @case_app.command("show")
 def show(case: CaseArg, centre: CentreOpt = None, as_json: JsonOpt = False) -> None:
-    """Показати справу та її проходження (у межах ваших повноважень)."""
+    """Показати справу: відомості, документи, сторінки для перевірки і проходження."""
     with desk_context() as ctx:
         data = cases.show_case(ctx, number=case, centre=centre).as_json()
     if as_json:
@@ -116,13 +133,41 @@ def show(case: CaseArg, centre: CentreOpt = None, as_json: JsonOpt = False) -> N
         ("applicant", "суб’єкт звернення"),
         ("status", "стан"),
         ("department", "суб’єкт надання"),
-        ("registered_local", "зареєстровано"),
+        ("notify", "повідомлення"),
+        ("delivery", "отримання результату"),
     ):
-        value = ops.STATUS_UA.get(data[key], data[key]) if key == "status" else data[key]
+        value = data[key]
+        if key == "status":
+            value = ops.STATUS_UA.get(value, value)
+        elif key == "notify":
+            value = ops.NOTIFY_UA.get(value or "", value)
+        elif key == "delivery":
+            value = ops.DELIVERY_UA.get(value or "", value)
         table.add_row(label, escape(str(value or "—")))
+    table.add_row("зареєстровано", ua_time(data["registered_local"]))
     out.print(table)
+    # One line each (not a table): the id must stay whole to be copied into a command.
+    out.rule("Документи справи")
+    for d in data["documents"]:
+        out.print(
+            f"{escape(d['title'] or '—')} — {_PACKAGE_UA.get(d['package'] or '', 'пакет —')}, "
+            f"сторінок {d['pages'] or '—'}, {_DOC_STATE_UA.get(d['state'], d['state'])}, "
+            f"{ua_time(d['received_local'])}\n  ідентифікатор: {d['id']}",
+            soft_wrap=True,
+        )
+    if not data["documents"]:
+        out.print("Документів у справі ще немає.")
+    if data["pages_to_check"]:
+        out.print(
+            "[yellow]Перевірте сторінки без розпізнаного тексту[/yellow] (фото, порожні "
+            "або надто темні — порівняйте з паперовим оригіналом):"
+        )
+        for row in data["pages_to_check"]:
+            pages = ", ".join(map(str, row["pages"]))
+            out.print(f"  документ {row['document_id']}: сторінки {pages}")
+    out.rule("Проходження справи")
     for row in data["routing"]:
-        out.print(f"{escape(row['at_local'].replace('T', ' '))}  {escape(row['text'])}")
+        out.print(f"{ua_time(row['at_local'])}  {escape(row['text'])}")
 
 
 def _step_lines(step: cases.Step) -> list[str]:
@@ -212,3 +257,18 @@ def inventory(case: CaseArg, output: OutputOpt = None, centre: CentreOpt = None)
     with desk_context() as ctx:
         form = forms.print_inventory(ctx, number=case, centre=centre, dest=output)
     out.print(f"Опис вхідного пакета: {escape(str(form.path))}")
+
+
+@case_app.command("annul")
+def annul(
+    case: CaseArg,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Чому анулюєте (записується в лист проходження).")
+    ],
+    centre: CentreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Анулювати справу, зареєстровану помилково (номер у журналі лишається використаним)."""
+    with desk_context() as ctx:
+        step = cases.annul_case(ctx, number=case, centre=centre, reason=reason)
+    _emit(step.as_json(), as_json, _step_lines(step))

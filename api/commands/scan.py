@@ -26,7 +26,10 @@ def scan(
     source: Annotated[
         str | None, typer.Option("--source", help="Джерело паперу, як його називає драйвер.")
     ] = None,
-    resolution: Annotated[int | None, typer.Option("--resolution", help="dpi.")] = None,
+    resolution: Annotated[
+        int | None,
+        typer.Option("--resolution", help="Роздільність сканування, точок на дюйм.", metavar="DPI"),
+    ] = None,
     mode: Annotated[
         str | None, typer.Option("--mode", help="Gray, Color або Lineart (як у драйвера).")
     ] = None,
@@ -39,7 +42,10 @@ def scan(
     case: Annotated[
         str | None, typer.Option("--case", help="Без поділу: номер справи для всіх сторінок.")
     ] = None,
-    package: Annotated[PackageKind, typer.Option("--package")] = PackageKind.input,
+    package: Annotated[
+        PackageKind,
+        typer.Option("--package", help="Пакет: input (вхідний) або output (результат)."),
+    ] = PackageKind.input,
     to_station: Annotated[
         bool, typer.Option("--to-station", help="Покласти в чергу станції, а не в архів.")
     ] = False,
@@ -49,7 +55,7 @@ def scan(
             "--option", help="Додатковий параметр scanimage, напр. «-x=210».", show_default=False
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
     list_devices: Annotated[bool, typer.Option("--list", help="Показати сканери.")] = False,
 ) -> None:
     """Відсканувати пачку через SANE (scanimage) і заархівувати її."""

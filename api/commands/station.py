@@ -98,7 +98,9 @@ def run(
 
 
 @station_app.command("status")
-def station_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def station_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+) -> None:
     """Що чекає на відправлення, що не прийнято і скільки номерів лишилося."""
     st = _station()
     data = st.status()
@@ -122,7 +124,9 @@ def station_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
 
 
 @station_app.command("sync")
-def station_sync(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def station_sync(
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+) -> None:
     """Один прохід доставки; код 0 — усе доставлено, 3 — щось чекає."""
     st = _station()
     with station_errors():
@@ -148,7 +152,9 @@ def station_sync(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
 @station_app.command("reserve")
 def station_reserve(
     size: Annotated[int | None, typer.Option("--size", help="Скільки номерів.")] = None,
-    year: Annotated[int | None, typer.Option("--year")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Рік номерів (типово — поточний).", metavar="РІК")
+    ] = None,
 ) -> None:
     """Зарезервувати номери справ для роботи без зв’язку."""
     st = _station()
@@ -161,12 +167,24 @@ def station_reserve(
 @station_app.command("register")
 def station_register(
     service: Annotated[str, typer.Option("--service", help="Адміністративна послуга.")],
-    applicant: Annotated[str | None, typer.Option("--applicant")] = None,
+    applicant: Annotated[
+        str | None, typer.Option("--applicant", help="Суб’єкт звернення (ПІБ або назва).")
+    ] = None,
     item: Annotated[list[str] | None, typer.Option("--item", help="«Назва:аркушів».")] = None,
-    notify: Annotated[str, typer.Option("--notify")] = "none",
-    contact: Annotated[str | None, typer.Option("--contact")] = None,
-    delivery: Annotated[str, typer.Option("--delivery")] = "in_person",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    notify: Annotated[
+        str,
+        typer.Option(
+            "--notify",
+            help="Як повідомити про результат: sms, email, phone, post, diia, in_person, none.",
+        ),
+    ] = "none",
+    contact: Annotated[
+        str | None, typer.Option("--contact", help="Телефон, e-mail або адреса для повідомлення.")
+    ] = None,
+    delivery: Annotated[
+        str, typer.Option("--delivery", help="Як отримати результат: in_person, post, email, diia.")
+    ] = "in_person",
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
 ) -> None:
     """Зареєструвати справу на станції (без зв’язку — номер із резерву)."""
     from archive.cases import Item
@@ -202,7 +220,10 @@ def station_add(
     case: Annotated[
         str | None, typer.Option("--case", help="Документ справи (без поділу).")
     ] = None,
-    package: Annotated[PackageKind, typer.Option("--package")] = PackageKind.input,
+    package: Annotated[
+        PackageKind,
+        typer.Option("--package", help="Пакет: input (вхідний) або output (результат)."),
+    ] = PackageKind.input,
 ) -> None:
     """Покласти скановані пачки (або документ справи) в чергу станції."""
     st = _station()

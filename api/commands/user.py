@@ -46,6 +46,14 @@ def add(
     oidc_subject: Annotated[
         str | None, typer.Option("--oidc-subject", help="Ідентифікатор (sub) в OpenID Connect.")
     ] = None,
+    full_name: Annotated[
+        str | None,
+        typer.Option("--name", help="Прізвище, ім’я, по батькові (друкується на формах)."),
+    ] = None,
+    position: Annotated[
+        str | None,
+        typer.Option("--position", help="Посада (друкується на формах), напр. «адміністратор»."),
+    ] = None,
 ) -> None:
     """Додати користувача; пароль читається зі стандартного входу."""
     password = _password()
@@ -61,12 +69,17 @@ def add(
             workplace=workplace,
             department=department,
             oidc_subject=oidc_subject,
+            full_name=full_name,
+            position=position,
         )
-    out.print(f"Додано користувача {escape(made.login)} ({made.role.value})")
+    state = " — очікує схвалення адміністратора ЦНАП" if made.pending else ""
+    out.print(f"Додано користувача {escape(made.login)} ({made.role.value}){state}")
 
 
 @user_app.command("list")
-def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+) -> None:
     """Перелік користувачів."""
     with acting() as ctx:
         found = users.list_users(ctx)
@@ -93,3 +106,26 @@ def disable(login: Annotated[str, typer.Argument(help="Логін.")]) -> None:
     with acting() as ctx:
         gone = users.disable_user(ctx, login=login)
     out.print(f"Користувача {escape(gone.login)} вимкнено")
+
+
+@user_app.command("approve")
+def approve(login: Annotated[str, typer.Argument(help="Логін.")]) -> None:
+    """Схвалити обліковий запис, створений сисадміном (лише адміністратор того ЦНАП)."""
+    with acting() as ctx:
+        done = users.approve_user(ctx, login=login)
+    out.print(f"Обліковий запис {escape(done.login)} схвалено")
+
+
+@user_app.command("bind-oidc")
+def bind_oidc(
+    login: Annotated[str, typer.Argument(help="Логін.")],
+    subject: Annotated[str, typer.Argument(help="Ідентифікатор (sub) в OpenID Connect.")],
+    issuer: Annotated[
+        str | None, typer.Option("--issuer", help="Постачальник (типово — налаштований).")
+    ] = None,
+) -> None:
+    """Прив'язати обліковий запис до ідентичності OpenID Connect (лише один раз)."""
+    with acting() as ctx:
+        done = users.bind_oidc_subject(ctx, login=login, subject=subject, issuer=issuer)
+    state = " (очікує схвалення адміністратора)" if done.pending else ""
+    out.print(f"Обліковий запис {escape(done.login)} прив'язано{state}")

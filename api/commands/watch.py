@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -50,10 +50,13 @@ def watch(
     with desk_context(dispatcher=True, recover=True) as ctx:
         hotfolder.open_hot_folder(ctx)
 
+        went: dict[str, str] = {}
+
         def handle(path: Path) -> Handled:
             got = hotfolder.take_hot_folder_file(ctx, path=path, split=split)
             if got.retry is not None:
                 raise Retry(got.retry)
+            went[path.name] = where_it_went(got.report)
             text = got.message if got.report is None else plain(report_lines(got.report))
             return Handled(got.ok, text or "", note=got.note)
 
@@ -64,7 +67,10 @@ def watch(
                 "failed": "[red]помилка[/red]",
                 "retry": "[yellow]повтор пізніше[/yellow]",
             }
-            out.print(f"{labels.get(ev.kind, ev.kind)}: {escape(ev.name)}")
+            line = f"{labels.get(ev.kind, ev.kind)}: {escape(ev.name)}"
+            if ev.kind == "done" and ev.name in went:
+                line += f" → {escape(went.pop(ev.name))}"
+            out.print(line)
 
         folder = HotFolder(
             directory,
@@ -84,4 +90,21 @@ def watch(
             folder.run(stop_on_signals())
 
 
-__all__ = ["stop_on_signals", "watch"]
+def where_it_went(report: dict[str, Any] | None) -> str:
+    """Which case(s) a file went to, for the administrator watching the folder."""
+    if report is None:
+        return "без справи (номер не вказано)"
+    parts = report.get("parts") or []
+    cases = list(dict.fromkeys(p["case"] for p in parts if p["state"] == "attached" and p["case"]))
+    held = sum(1 for p in parts if p["state"] == "held")
+    text = (
+        ("справа № " if len(cases) == 1 else "справи № ") + ", ".join(cases)
+        if cases
+        else "до жодної справи"
+    )
+    if held:
+        text += f"; відкладено для перевірки частин: {held} (cnap-archive batch held)"
+    return text
+
+
+__all__ = ["stop_on_signals", "watch", "where_it_went"]

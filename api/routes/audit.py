@@ -101,8 +101,14 @@ def review(
 
 
 @router.get("/verify", response_model=VerifyOut, summary="Перевірити цілісність журналу")
-def verify(ctx: UserContext) -> Any:
-    return audit.verify_log(ctx).as_json()
+def verify(
+    ctx: UserContext,
+    witness: Annotated[
+        str | None,
+        Query(max_length=200, description="Голова журналу з попереднього звіту: НОМЕР:ХЕШ"),
+    ] = None,
+) -> Any:
+    return audit.verify_log(ctx, witness=witness).as_json()
 
 
 @router.post("/seal", summary="Запечатати поточну голову журналу в архівному сховищі")

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from api.deps import ContextDep
 from archive import cases as ops
 from archive.models import PackageKind
-from usecases import cases, forms
+from usecases import batches, cases, forms
 from usecases.forms import PrintedForm
 
 router = APIRouter(tags=["cases"])
@@ -65,6 +65,26 @@ class IssueIn(BaseModel):
     document: str | None = Field(default=None, max_length=200)
     name: str | None = Field(default=None, max_length=200)
     method: ops.Delivery = ops.Delivery.in_person
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=5, max_length=500)
+
+
+class MoveIn(BaseModel):
+    case: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=5, max_length=500)
+    package: PackageKind | None = None
+    centre: str | None = Field(default=None, max_length=200)
+
+
+class MovedOut(BaseModel):
+    document_id: str
+    source: str | None
+    case: str
+    package: str
+    at: str
+    text: str
 
 
 class BlockIn(BaseModel):
@@ -231,3 +251,48 @@ def reserve(body: BlockIn, ctx: ContextDep) -> Any:
         ctx, code=body.workplace_code, size=body.size, centre=body.centre, year=body.year
     )
     return block.as_json()
+
+
+@router.post(
+    "/api/cases/{case_id}/annul",
+    response_model=StepOut,
+    summary="Анулювати справу, зареєстровану помилково (номер не використовується повторно)",
+)
+def annul(case_id: int, body: ReasonIn, ctx: ContextDep) -> Any:
+    return cases.annul_case(ctx, case_id=case_id, reason=body.reason).as_json()
+
+
+@router.post(
+    "/api/documents/{document_id}/move",
+    response_model=MovedOut,
+    tags=["documents"],
+    summary="Перенести документ до іншої справи (помилково долучений)",
+)
+def move_document(document_id: str, body: MoveIn, ctx: ContextDep) -> Any:
+    moved = cases.move_document(
+        ctx,
+        document_id=document_id,
+        case=body.case,
+        reason=body.reason,
+        centre=body.centre,
+        package=body.package,
+    )
+    return moved.as_json()
+
+
+@router.post(
+    "/api/batches/parts/{part_id}/reassign",
+    response_model=MovedOut,
+    tags=["batches"],
+    summary="Перенести частину пачки, помилково розкладену до іншої справи",
+)
+def reassign_part(part_id: int, body: MoveIn, ctx: ContextDep) -> Any:
+    moved = batches.reassign_part(
+        ctx,
+        part_id=part_id,
+        case=body.case,
+        reason=body.reason,
+        centre=body.centre,
+        package=body.package,
+    )
+    return moved.as_json()

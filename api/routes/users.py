@@ -24,6 +24,9 @@ class UserIn(BaseModel):
     workplace: str | None = Field(default=None, max_length=200)
     department: str | None = Field(default=None, max_length=200)
     oidc_subject: str | None = Field(default=None, max_length=255)
+    # Printed on the forms the person signs (inventory, routing sheet, hand-over).
+    full_name: str | None = Field(default=None, max_length=200)
+    position: str | None = Field(default=None, max_length=200)
 
     @field_validator("login", mode="before")
     @classmethod
@@ -45,3 +48,28 @@ def create(body: UserIn, ctx: UserContext) -> Any:
 @router.post("/{login}/disable", response_model=UserOut, summary="Вимкнути користувача")
 def disable(login: str, ctx: UserContext) -> Any:
     return accounts.disable_user(ctx, login=login).as_json()
+
+
+class SubjectIn(BaseModel):
+    subject: str = Field(min_length=1, max_length=255)
+    issuer: str | None = Field(default=None, max_length=500)
+
+
+@router.post(
+    "/{login}/approve",
+    response_model=UserOut,
+    summary="Схвалити обліковий запис (адміністратор ЦНАП — друга особа)",
+)
+def approve(login: str, ctx: UserContext) -> Any:
+    return accounts.approve_user(ctx, login=login).as_json()
+
+
+@router.post(
+    "/{login}/oidc-subject",
+    response_model=UserOut,
+    summary="Прив'язати обліковий запис до ідентичності OpenID Connect (один раз)",
+)
+def bind_oidc(login: str, body: SubjectIn, ctx: UserContext) -> Any:
+    return accounts.bind_oidc_subject(
+        ctx, login=login, subject=body.subject, issuer=body.issuer
+    ).as_json()

@@ -176,5 +176,16 @@ def run_worker(settings: Settings, concurrency: int | None = None) -> None:
             ]
         )
     finally:
+        _seal_at_shutdown(archive)
         jobs.close()
         archive.close()
+
+
+def _seal_at_shutdown(archive: Archive) -> None:
+    # The worker's last entries are covered by a seal, as the API server's are.
+    try:
+        from archive.audit import open_audit_log
+
+        open_audit_log(archive.db, archive.settings).seal(archive.store)
+    except Exception:
+        log.error("sealing the access log at shutdown failed", exc_info=True)

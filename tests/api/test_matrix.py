@@ -47,6 +47,9 @@ MATRIX: dict[tuple[str, str], set[str] | tuple[str, int]] = {
     ("GET", "/api/users"): {S},
     ("POST", "/api/users"): {S},
     ("POST", "/api/users/{login}/disable"): {S},
+    # Issue 9: an account made by the sysadmin waits for an administrator of its centre.
+    ("POST", "/api/users/{login}/approve"): {A},
+    ("POST", "/api/users/{login}/oidc-subject"): {S},
     ("GET", "/api/health"): (PUBLIC, 200),
     # The desk (tests/desk): registration and desk steps are the administrator's; reading a
     # case follows its documents' levels (metadata: routing sheet; full: the inventory).
@@ -135,6 +138,11 @@ def call(world: World, method: str, path: str, headers: dict[str, str], role: st
     if path == "/api/users/{login}/disable":
         url = url.replace("{login}", "official_b_victim")
         _ensure_victim(world)
+    if path in ("/api/users/{login}/approve", "/api/users/{login}/oidc-subject"):
+        login = _fresh_account(world, pending=path.endswith("/approve"))
+        url = url.replace("{login}", login)
+        if path.endswith("/oidc-subject"):
+            return http.post(url, json={"subject": f"sub-{login}"}, headers=headers).status_code
     if path == "/api/auth/logout" and role:
         # Logging out revokes the token: use a fresh one for this call.
         headers = {"Authorization": f"Bearer {world.login(role)}"}
@@ -321,6 +329,16 @@ def _call_retention(world: World, method: str, path: str, headers: dict[str, str
     return http.post(url, json=body, headers=headers).status_code
 
 
+def _fresh_account(world: World, *, pending: bool) -> str:
+    from archive.users import Role, add_user
+
+    login = f"acct-{next(_counter)}"
+    with world.archive.db.session() as s:
+        add_user(s, login, Role.official, password_hash=None, department="x",
+                 centre=world.archive.settings.centre, pending=pending)  # fmt: skip
+    return login
+
+
 def _ensure_victim(world: World) -> None:
     from archive.users import Role, add_user, get_user
 
@@ -344,6 +362,14 @@ def test_role_endpoint_matrix(world: World, role: str | None) -> None:
         elif role in rule:
             expected_ok = status in (200, 201, 202, 204, 302)
             want = "2xx"
+        elif (role == S and path.startswith("/api/cases/")) or (role, method, path) == (
+            S,
+            "GET",
+            "/api/cases",
+        ):
+            # Issue 9: a case outside the caller's scope answers exactly like a missing one.
+            expected_ok = status == 404
+            want = "404"
         else:
             expected_ok = status == 403
             want = "403"

@@ -112,9 +112,10 @@ def test_register_and_read(desk: Desk) -> None:
     view, logged = desk.call(cases.find_case, ADMIN_WP, number=number)
     assert logged == [(Action.case_find, Outcome.allowed)]
     assert not view.full and view.as_json()["applicant"] == "Ш. Т. Г."
-    # Another centre's administrator and the sysadmin: refused, and the refusal is logged.
+    # Another centre's administrator and the sysadmin: refused, and the refusal is logged;
+    # issue 9: a case outside the caller's scope is NotFound, exactly like a missing one.
     for p in (OTHER_ADMIN, SYSADMIN):
-        logged = desk.refused(cases.show_case, p, Denied, case_id=done.case.id)
+        logged = desk.refused(cases.show_case, p, NotFound, case_id=done.case.id)
         assert logged == [(Action.case_read, Outcome.denied)]
     assert desk.refused(cases.show_case, ADMIN, NotFound, number="2099/99999") == []
 

@@ -54,7 +54,7 @@ def test_ingest_accepts_queues_and_logs_once(world: World, tmp_path: Path) -> No
         world.ctx("admin", dispatcher=disp),
         files=[a, tmp_path / "missing.pdf", Incoming("скан.pdf", io.BytesIO(b"%PDF-1.7 third"))],
         source=Source.scanner,
-        case="2026/0100",
+        case="2026/0001",
         package=PackageKind.output,
         wait=False,
         on_outcome=seen.append,
@@ -66,7 +66,7 @@ def test_ingest_accepts_queues_and_logs_once(world: World, tmp_path: Path) -> No
     assert disp.submitted == ids
     (entry,) = world.since(start)
     assert (entry["action"], entry["actor"], entry["case"]) == ("document.upload", "admin",
-                                                                "2026/0100")  # fmt: skip
+                                                                "2026/0001")  # fmt: skip
     assert entry["documents"] == ids and entry["document_id"] is None
     assert entry["details"] == {"files": 3, "package": "output", "source": "scanner"}
 
@@ -122,7 +122,7 @@ def test_command_line_ingest_is_audited(tmp_path: Path) -> None:
     try:
         result = CliRunner().invoke(
             app,
-            ["ingest", str(junk), "--json", "--case", "2026/7", "--source", "sharing"],
+            ["ingest", str(junk), "--json", "--source", "sharing"],
             env={"CNAP_DATA_DIR": str(data), "CNAP_CENTRE": HOME},
         )
     finally:
@@ -143,3 +143,20 @@ def test_command_line_ingest_is_audited(tmp_path: Path) -> None:
     assert uploads[0]["documents"] == [outcome["document_id"]]
     assert uploads[0]["actor"].startswith("local:") and uploads[0]["address"].startswith("cli:")
     assert uploads[0]["details"]["source"] == "sharing"
+
+
+def test_an_unknown_case_is_refused_not_made_up(world: World) -> None:
+    from usecases.errors import NotFound
+
+    stream = io.BytesIO(b"%PDF-1.7 never read")
+    with pytest.raises(NotFound) as refused:
+        ingest_files(
+            world.ctx("admin", dispatcher=Recording()),
+            files=[Incoming("x.pdf", stream)],
+            source=Source.upload,
+            case="2026/001",
+        )
+    assert refused.value.details["suggestions"][0] == "2026/0001"
+    # Another centre's case is not suggested (nor is its existence told).
+    assert "2026/0002" not in refused.value.message
+    assert stream.tell() == 0
