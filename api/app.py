@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import IO
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
@@ -55,8 +58,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        archive = Archive(settings)
+        mine, writer_lock = index_role(settings)
+        archive = Archive(mine)
         archive.init()
+        if writer_lock is not None:
+            _ = archive.index  # the writer creates the index the readers open
         dispatcher = open_dispatcher(archive)
         app.state.archive = archive
         app.state.dispatcher = dispatcher
@@ -79,6 +85,8 @@ def create_app(
             await asyncio.to_thread(_seal_and_purge, app, False)
             await asyncio.to_thread(dispatcher.close)
             archive.close()
+            if writer_lock is not None:
+                writer_lock.close()
 
     app = FastAPI(
         title="cnap-archive",
@@ -116,6 +124,29 @@ def create_app(
     app.include_router(metadata_routes.router)
     app.include_router(retention.router, responses=problems.responses(404, 409))
     return app
+
+
+def index_role(settings: Settings) -> tuple[Settings, IO[bytes] | None]:
+    """The settings of this server process and, for the index writer, the lock it holds.
+
+    With the embedded index (Tantivy) one process may write: of several server
+    workers the first to take ``<data_dir>/index-writer.lock`` writes the index
+    and applies the outbox; the others open it read-only and see its commits
+    on their next search. When the writer dies its lock goes with it and the
+    worker started in its place takes it. Elasticsearch needs no election.
+    """
+    url = settings.resolved_index_url
+    if urlsplit(url).scheme.lower() != "tantivy" or "readonly=" in url:
+        return settings, None
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(settings.data_dir / "index-writer.lock", "a+b")  # noqa: SIM115 - held for life
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        sep = "&" if "?" in url else "?"
+        return settings.model_copy(update={"index_url": f"{url}{sep}readonly=1"}), None
+    return settings, lock
 
 
 async def _flush_index_periodically(dispatcher: Dispatcher) -> None:

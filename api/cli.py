@@ -356,13 +356,36 @@ def serve(
         str, typer.Option("--host", help="Адреса, на якій слухати.", metavar="АДРЕСА")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Порт.", metavar="ПОРТ")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            metavar="N",
+            help="Робочих процесів (типово: CNAP_SERVER__WORKERS або кількість ядер).",
+        ),
+    ] = None,
 ) -> None:
     """Запустити HTTP API (і веб-документацію OpenAPI на /docs)."""
     import uvicorn
 
     from api.app import create_app
 
-    uvicorn.run(create_app(state.settings), host=host, port=port, log_config=None)
+    count = workers or state.settings.server.worker_count
+    if count <= 1:
+        uvicorn.run(create_app(state.settings), host=host, port=port, log_config=None)
+        return
+    # Each worker process builds its own app from the environment: pass on the
+    # data directory chosen on the command line.
+    os.environ["CNAP_DATA_DIR"] = str(state.settings.data_dir)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        workers=count,
+        host=host,
+        port=port,
+        log_config=None,
+    )
 
 
 @app.command()

@@ -262,6 +262,24 @@ def findings_for(s: Session, document_id: str, page: int | None = None) -> list[
     return list(s.scalars(q.order_by(DocumentFinding.page, DocumentFinding.char_start)))
 
 
+def findings_for_documents(
+    s: Session, document_ids: Iterable[str]
+) -> dict[str, list[DocumentFinding]]:
+    """The findings of several documents in one query (search hits: no query per hit)."""
+    ids = list(dict.fromkeys(document_ids))
+    out: dict[str, list[DocumentFinding]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    q = (
+        select(DocumentFinding)
+        .where(DocumentFinding.document_id.in_(ids))
+        .order_by(DocumentFinding.document_id, DocumentFinding.page, DocumentFinding.char_start)
+    )
+    for f in s.scalars(q):
+        out[f.document_id].append(f)
+    return out
+
+
 def documents_with(s: Session, refs: Iterable[str]) -> list[str]:
     """Ids of the documents holding any of the identifiers (by ``ref``)."""
     refs = list(refs)

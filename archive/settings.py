@@ -31,6 +31,18 @@ class IngestSettings(BaseModel):
     max_attempts: int = 3
 
 
+class ServerSettings(BaseModel):
+    """The HTTP server (``cnap-archive serve``)."""
+
+    # Worker processes; 0 means one per CPU core. With the embedded index one
+    # of them writes it and the others search it read-only (docs/performance.md).
+    workers: int = 0
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or (os.cpu_count() or 1)
+
+
 class RetentionSettings(BaseModel):
     """Default retention periods (filled in by the retention rules)."""
 
@@ -236,6 +248,7 @@ class Settings(BaseSettings):
     station: StationSettings = Field(default_factory=StationSettings)
     sharing: SharingSettings = Field(default_factory=SharingSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     def model_post_init(self, __context: object) -> None:
         self.data_dir = self.data_dir.expanduser().absolute()

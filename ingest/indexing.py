@@ -82,7 +82,10 @@ def flush_outbox(archive: Archive) -> int:
     """Apply pending index updates; returns how many were applied.
 
     An index outage leaves the rows in place, so it only delays searchability.
+    A process that opened the index read-only leaves them to the writer.
     """
+    if getattr(archive.index, "readonly", False):
+        return 0
     done = 0
     while True:
         with archive.db.session() as s:

@@ -30,7 +30,7 @@ from archive.models import utcnow
 from archive.settings import SecuritySettings
 from archive.users import ApiToken, Role, User, get_user
 from backends import Archive
-from usecases import access, throttle
+from usecases import access, throttle, tokencache
 from usecases.context import Context
 from usecases.errors import NotFound, RateLimited, Unauthenticated, Unavailable
 from usecases.oidc import OidcClient, OidcError, sign, unsign
@@ -125,12 +125,20 @@ def issue_token(db: Database, user_id: int, minutes: int, via: str = "password")
 
 
 def resolve_token(db: Database, token: str) -> User | None:
-    """The user a valid, unexpired, unrevoked token belongs to (if still enabled)."""
+    """The user a valid, unexpired, unrevoked token belongs to (if still enabled).
+
+    Answers from a short-lived in-process cache (usecases.tokencache: revocation
+    takes effect within TOKEN_CACHE_SECONDS in other processes, at once here).
+    """
+    digest = token_digest(token)
+    cached = tokencache.get(db.url, digest)
+    if cached is not None:
+        return cached
     with db.session() as s:
         row = s.execute(
             select(ApiToken, User)
             .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == token_digest(token))
+            .where(ApiToken.token_hash == digest)
         ).first()
         if row is None:
             return None
@@ -138,14 +146,17 @@ def resolve_token(db: Database, token: str) -> User | None:
         if tok.revoked or tok.expires_at <= utcnow() or user.disabled:
             return None
         s.expunge(user)
-        return user
+    tokencache.put(db.url, digest, user, tok.expires_at)
+    return user
 
 
 def revoke_token(db: Database, token: str) -> None:
+    digest = token_digest(token)
     with db.session() as s:
-        tok = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+        tok = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
         if tok is not None:
             tok.revoked = True
+    tokencache.forget(db.url, digest)
 
 
 def authenticate(db: Database, login: str, password: str) -> User | None:

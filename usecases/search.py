@@ -15,7 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from archive.audit import Action, Exposure
-from archive.findings import classify, documents_with, findings_for, identifier_key, identifier_ref
+from archive.findings import (
+    classify,
+    documents_with,
+    findings_for_documents,
+    identifier_key,
+    identifier_ref,
+)
 from archive.models import Document, PackageKind, Source
 from search.base import SearchQuery
 from usecases import disclosure
@@ -113,7 +119,7 @@ def search(
                     .options(selectinload(Document.case), selectinload(Document.cases))
                 )
             }
-            found = {i: findings_for(s, i) for i in ids}
+            found = findings_for_documents(s, ids)
         dropped = 0
         for h in result.hits:
             doc = docs.get(h.document_id)
@@ -261,11 +267,12 @@ def lookup_identifier(ctx: Context, *, value: str) -> IdentifierLookup:
                 .options(selectinload(Document.case), selectinload(Document.cases))
             )
         )
+        stored = findings_for_documents(s, [d.id for d in docs])
         for doc in docs:
             through, decision = decide_document(p, doc, archive.settings.centre)
             if decision.level < Level.FULL:
                 continue
-            rows = [f for f in findings_for(s, doc.id) if f.ref in refs]
+            rows = [f for f in stored[doc.id] if f.ref in refs]
             shown.extend(disclosure.exposures(rows))
             out.append(
                 IdentifierDocument(

@@ -16,7 +16,7 @@ from typing import Any
 from archive import users as accounts
 from archive.audit import Action
 from archive.users import Role, User
-from usecases import access
+from usecases import access, tokencache
 from usecases.context import Context
 from usecases.errors import Conflict, Denied, Invalid, NotFound
 from usecases.passwords import WeakPassword, hash_password
@@ -200,6 +200,7 @@ def disable_user(ctx: Context, *, login: str) -> UserView:
             view = UserView.of(accounts.disable_user(s, target))
     except accounts.UnknownUser as exc:
         raise NotFound(NO_SUCH_USER, code="unknown_user") from exc
+    tokencache.forget(ctx.archive.db.url)  # this process refuses the tokens at once
     ctx.events.publish(
         access.event(ctx.principal, Action.user_disable, details={"login": view.login})
     )
@@ -264,6 +265,7 @@ def approve_user(ctx: Context, *, login: str) -> UserView:
         user.approved_by = p.login
         user.approved_at = utcnow()
         view = UserView.of(user)
+    tokencache.forget(ctx.archive.db.url)  # the account's tokens carry the approval at once
     ctx.events.publish(
         access.event(p, Action.user_approve, details={"login": view.login, "role": view.role.value})
     )

@@ -82,7 +82,15 @@ class LocalDispatcher:
                 break
             except Exception:
                 time.sleep(RETRY_DELAY)
-        self.flush_index()
+        # Index writes are batched: while other documents are still in work the
+        # last of them to finish applies the whole outbox in one commit (and the
+        # periodic flush bounds the wait); alone, a document is flushed at once.
+        with self._lock:
+            busy = any(
+                not fut.done() for doc_id, fut in self._inflight.items() if doc_id != document_id
+            )
+        if not busy:
+            self.flush_index()
 
     def flush_index(self) -> None:
         """Apply pending index updates; an index failure only delays searchability."""

@@ -148,6 +148,10 @@ def _run(
             pdf_in = work_dir / "input.pdf"
         if facts.owner_encrypted:
             notes.append(DECRYPTED_NOTE)
+        if not _pages_without_text(pdf_in):
+            born = _run_born_digital(pdf_in, output_pdf, notes, work_dir)
+            if born is not None:
+                return born
     else:
         raise OcrFailed(f"Непідтримуваний тип вхідного файлу: {kind}", "bad_input")
 
@@ -190,6 +194,29 @@ def _run(
         claim = inputs.pdfa_claim(pdf)
     pages = textlayer.extract_pages(output_pdf, _read_page_texts(text_dir))
     return OcrResult(pdfa_path=output_pdf, pages=pages, is_pdfa=claim == "2B", notes=notes)
+
+
+def _run_born_digital(
+    pdf_in: Path, output_pdf: Path, notes: list[str], work_dir: Path
+) -> OcrResult | None:
+    """Every page has text: no OCR and no re-rasterising, only the PDF/A structures.
+
+    pikepdf declares and repairs PDF/A-2b and validates what it wrote (what
+    OCRmyPDF's internal backend does, without its page pipeline around it).
+    None when the file cannot become PDF/A that way: the full path decides.
+    """
+    from ocrmypdf.pdfa import speculative_pdfa_conversion
+
+    produced = work_dir / "born-digital.pdf"
+    try:
+        speculative_pdfa_conversion(pdf_in, produced, "pdfa-2")
+    except Exception:  # PdfaError and pikepdf's errors: leave it to OCRmyPDF
+        log.debug("born-digital PDF/A shortcut not taken", exc_info=True)
+        return None
+    output_pdf.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(produced, output_pdf)
+    pages = textlayer.extract_pages(output_pdf, {})
+    return OcrResult(pdfa_path=output_pdf, pages=pages, is_pdfa=True, notes=notes)
 
 
 def _ghostscript_safe_with_text() -> bool:

@@ -1,0 +1,35 @@
+"""Born-digital PDFs skip OCR entirely: PDF/A from the file itself, text from its layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+
+from ingest.ocr import OcrOptions, run_ocr
+from ingest.ocr import stage as ocr_stage
+from tests.synthetic import born_digital_pdf, cer, ukrainian_lines
+
+
+def test_text_only_pdf_never_reaches_ocrmypdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_ocr(*_a: Any, **_k: Any) -> None:
+        raise AssertionError("OCRmyPDF was called for a born-digital PDF")
+
+    monkeypatch.setattr(ocr_stage, "_ocrmypdf", no_ocr)
+    lines = [ukrainian_lines(31, 10), ukrainian_lines(32, 10)]
+    source = born_digital_pdf(lines, tmp_path / "digital.pdf")
+    result = run_ocr(
+        source, "pdf", tmp_path / "out.pdf", options=OcrOptions(), work_dir=tmp_path / "w"
+    )
+    assert [p.number for p in result.pages] == [1, 2]
+    for page, expected in zip(result.pages, lines, strict=True):
+        assert page.ocr is False and page.words
+        assert cer("\n".join(expected), page.text) < 0.005
+    assert result.is_pdfa
+    with pikepdf.open(result.pdfa_path) as pdf:
+        meta = pdf.open_metadata()
+        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"
