@@ -78,7 +78,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     finally:
         archive.close()
 
-
 MakeContext = Callable[..., Context]
 
 
