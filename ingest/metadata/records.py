@@ -180,8 +180,6 @@ def correct_type(
     store_fields(
         s, identifier_key(archive.settings), document_id, new_type, extract(pages, new_type)
     )
-    # The index filters by type and date: give it the corrected ones.
-    s.add(IndexOutbox(document_id=document_id, op="upsert"))
     return row
 
 
