@@ -238,10 +238,27 @@ def search(
     date_to: Annotated[
         str | None, typer.Option("--to", help="До дати (РРРР-ММ-ДД).", metavar="ДАТА")
     ] = None,
+    doc_type: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--type",
+            help="Лише документи типу (код, назва або група зі словника; можна кілька).",
+            metavar="ТИП",
+        ),
+    ] = None,
+    doc_from: Annotated[
+        str | None,
+        typer.Option("--doc-from", help="Дата документа (видачі) з (РРРР-ММ-ДД).", metavar="ДАТА"),
+    ] = None,
+    doc_to: Annotated[
+        str | None,
+        typer.Option("--doc-to", help="Дата документа (видачі) до (РРРР-ММ-ДД).", metavar="ДАТА"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
 ) -> None:
     """Повнотекстовий пошук з урахуванням словоформ."""
     since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    doc_since, doc_until = parse_date(doc_from, "--doc-from"), parse_date(doc_to, "--doc-to")
     with operator_context() as ctx:
         result = run(
             find.search,
@@ -253,6 +270,9 @@ def search(
             source=source,
             date_from=since,
             date_to=until,
+            types=doc_type or (),
+            doc_date_from=doc_since,
+            doc_date_to=doc_until,
         )
     if as_json:
         out.print(json.dumps(result.as_json(), ensure_ascii=False), markup=False)

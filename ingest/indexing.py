@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.metadata_models import DocumentMetadata, MetadataField
 from archive.models import (
     Case,
     CaseDocument,
@@ -19,6 +21,7 @@ from archive.models import (
     utcnow,
 )
 from backends import Archive
+from ingest.metadata.vocabulary import group_of
 from search.base import IndexDoc
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,7 @@ def index_doc(s: Session, doc: Document, centre: str) -> IndexDoc:
     A document with no case belongs to the centre that archived it.
     """
     pkg = s.get(Package, doc.package_id) if doc.package_id else None
+    meta = s.get(DocumentMetadata, doc.id)
     return IndexDoc(
         document_id=doc.id,
         case=doc.case.number if doc.case else None,
@@ -42,7 +46,24 @@ def index_doc(s: Session, doc: Document, centre: str) -> IndexDoc:
         department=doc.case.department if doc.case else None,
         title=doc.original_name,
         also_held_by=_also_held_by(s, doc),
+        doc_type=meta.type if meta else None,
+        doc_type_group=group_of(meta.type) if meta else None,
+        doc_date=_issue_date(s, doc.id),
     )
+
+
+def _issue_date(s: Session, document_id: str) -> date | None:
+    """The document's own date: the first issue date read from it (ISO in the table)."""
+    value = s.scalar(
+        select(MetadataField.value)
+        .where(MetadataField.document_id == document_id, MetadataField.name == "issue_date")
+        .order_by(MetadataField.page, MetadataField.char_start, MetadataField.id)
+        .limit(1)
+    )
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _also_held_by(s: Session, doc: Document) -> list[tuple[str, str, str | None]]:

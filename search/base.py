@@ -24,6 +24,11 @@ class IndexDoc:
     # Further cases holding the same document: (number, centre, department). The
     # index filters on every holder; who is shown which case is the policy's call.
     also_held_by: list[tuple[str, str, str | None]] = field(default_factory=list)
+    # What the document is (metadata extraction): the vocabulary code, its group,
+    # and the document's own date (its issue date), not when it was archived.
+    doc_type: str | None = None
+    doc_type_group: str | None = None
+    doc_date: date | None = None
 
 
 @dataclass(slots=True)
@@ -40,6 +45,11 @@ class SearchQuery:
     source: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # Document type codes (any of them) and the document's own date (whole days,
+    # inclusive); a document with no type or no date never matches these filters.
+    doc_types: Sequence[str] | None = None
+    doc_date_from: date | None = None
+    doc_date_to: date | None = None
     limit: int = 10
     offset: int = 0
     # Access scope (filled in by the access policy, never by the user):

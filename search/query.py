@@ -4,10 +4,16 @@ Syntax: words in any inflection, all required; ``"exact phrases"`` in double
 quotes (straight, typographic or «guillemets»), also required. Everything else
 is plain text: ``: ( ) * + - AND OR`` have no special meaning, and a quote left
 open is ignored (its words count as ordinary words). Parsing never fails.
+
+One filter is written in the text: ``type:<code|label|group>`` (``тип:`` too),
+the value a word or a "quoted label". :func:`split_type_filters` takes them
+out; the caller resolves the values to type codes (the vocabulary belongs to
+metadata extraction, not to the index) and passes them as ``doc_types``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,6 +24,8 @@ MAX_CLAUSES = 32  # words + phrases; bounds the work a single request can cause
 MAX_PHRASE_WORDS = 32
 
 _QUOTES = str.maketrans(dict.fromkeys("“”„«»‟″＂", '"'))
+# ``type:`` at the start of a word, then a "quoted value" or one word.
+_TYPE_FILTER = re.compile(r'(?<!\S)(?:type|тип):(?:"([^"]*)"|(\S+))', re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +94,17 @@ def parse_query(text: str, analyzer: UkrainianAnalyzer | None = None) -> ParsedQ
     phrases = phrases[:budget]
     words = words[: max(0, budget - len(phrases))]
     return ParsedQuery(tuple(words), tuple(phrases))
+
+
+def split_type_filters(text: str) -> tuple[str, list[str]]:
+    """The text without its ``type:`` filters, and the filters' values as typed."""
+    values: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        value = (match.group(1) if match.group(1) is not None else match.group(2)).strip()
+        if value:
+            values.append(value)
+        return " "
+
+    rest = _TYPE_FILTER.sub(take, text[:MAX_QUERY_CHARS].translate(_QUOTES))
+    return " ".join(rest.split()), values

@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema or the stored-text format changes (the index is derived
 # data: a mismatch asks for a rebuild instead of guessing).
-FORMAT_VERSION = 1
+# 2: doc_type, doc_type_group and doc_date (metadata extraction).
+FORMAT_VERSION = 2
 META_FILE = "cnap-search.json"
 DEFAULT_TIMEZONE = "Europe/Kyiv"
 
@@ -80,9 +81,12 @@ def _build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     for name, stored in (("document_id", True), ("case", True)):
         builder.add_text_field(name, stored=stored, tokenizer_name="raw", index_option="basic")
-    for name in ("package", "source", "centre", "department"):
+    for name in ("package", "source", "centre", "department", "doc_type", "doc_type_group"):
         builder.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
     builder.add_date_field("archived_at", stored=False, indexed=False, fast=True)
+    # The document's own date (its issue date) as midnight UTC of that day: a
+    # calendar date, no time zone to convert.
+    builder.add_date_field("doc_date", stored=False, indexed=True, fast=True)
     for name in ("body", "title"):
         builder.add_text_field(
             name, stored=False, tokenizer_name="whitespace", index_option="position"
@@ -130,6 +134,14 @@ def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+# Tantivy's dates are nanoseconds in an i64; a date read outside is not indexed.
+_MIN_DAY, _MAX_DAY = date(1678, 1, 1), date(2262, 1, 1)
+
+
+def _calendar_day(day: date) -> datetime:
+    return datetime.combine(day, dtime.min, tzinfo=UTC)
 
 
 class TantivyIndex:
@@ -195,12 +207,25 @@ class TantivyIndex:
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise IndexError_(f"unreadable {meta_path}: {exc}") from exc
-            if meta.get("format") != FORMAT_VERSION:
+            found = meta.get("format")
+            if isinstance(found, int) and found < FORMAT_VERSION and not self.readonly:
+                # An index of an older schema cannot take the new fields, and it
+                # is derived data: start it afresh instead of refusing to open,
+                # so `cnap-archive reindex` (which needs a writable index) works.
+                log.warning(
+                    "search index at %s has the older format %s; emptied for format %s: "
+                    "rebuild it (cnap-archive reindex)",
+                    self.path,
+                    found,
+                    FORMAT_VERSION,
+                )
+                shutil.rmtree(self.path)
+            elif found != FORMAT_VERSION:
                 raise IndexError_(
                     f"search index at {self.path} has format {meta.get('format')}, "
                     f"this version needs {FORMAT_VERSION}: rebuild the index"
                 )
-            if meta.get("analyzer") != self._analyzer.version:
+            elif meta.get("analyzer") != self._analyzer.version:
                 log.warning(
                     "search index at %s was built with analyzer %s, now %s; "
                     "rebuild it for consistent results",
@@ -277,7 +302,15 @@ class TantivyIndex:
         title = normalize(doc.title) if doc.title else ""
         tdoc = tantivy.Document()
         tdoc.add_text("document_id", doc.document_id)
-        for name in ("case", "package", "source", "centre", "department"):
+        for name in (
+            "case",
+            "package",
+            "source",
+            "centre",
+            "department",
+            "doc_type",
+            "doc_type_group",
+        ):
             value = getattr(doc, name)
             if value is not None:
                 tdoc.add_text(name, value)
@@ -287,6 +320,8 @@ class TantivyIndex:
             if department is not None:
                 tdoc.add_text("department", department)
         tdoc.add_date("archived_at", _utc(doc.archived_at))
+        if doc.doc_date is not None and _MIN_DAY <= doc.doc_date <= _MAX_DAY:
+            tdoc.add_date("doc_date", _calendar_day(doc.doc_date))
         analyze = self._analyzer.analyze_normalized
         for page in pages:
             terms = analyze(page)
@@ -459,6 +494,20 @@ class TantivyIndex:
         ):
             if values is not None:
                 filters.append(Query.term_set_query(schema, name, sorted(set(values))))
+        if query.doc_types is not None:
+            filters.append(Query.term_set_query(schema, "doc_type", sorted(set(query.doc_types))))
+        if query.doc_date_from is not None or query.doc_date_to is not None:
+            filters.append(
+                Query.range_query(
+                    schema,
+                    "doc_date",
+                    tantivy.FieldType.Date,
+                    lower_bound=_calendar_day(query.doc_date_from) if query.doc_date_from else None,
+                    upper_bound=_calendar_day(query.doc_date_to) if query.doc_date_to else None,
+                    include_lower=True,
+                    include_upper=True,
+                )
+            )
         if query.date_from is not None or query.date_to is not None:
             lower = self._day_start(query.date_from) if query.date_from else None
             upper = self._day_start(query.date_to + timedelta(days=1)) if query.date_to else None
@@ -480,10 +529,12 @@ class TantivyIndex:
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Ranked search with filters; see docs/search.md for the query syntax."""
-        scopes = (query.centres, query.departments, query.document_ids)
+        scopes = (query.centres, query.departments, query.document_ids, query.doc_types)
         if any(scope is not None and len(scope) == 0 for scope in scopes):
             return SearchResult(total=0)  # an empty scope sees nothing
         if query.date_from and query.date_to and query.date_from > query.date_to:
+            return SearchResult(total=0)
+        if query.doc_date_from and query.doc_date_to and query.doc_date_from > query.doc_date_to:
             return SearchResult(total=0)
         parsed = parse_query(query.text, self._analyzer)
         clauses = [(Occur.Must, Query.const_score_query(f, 0.0)) for f in self._filters(query)]

@@ -24,9 +24,12 @@ from sqlalchemy import select
 from archive import cases as ops
 from archive.audit import Action, Events
 from archive.journal import JournalBlock, JournalError, check_code, local_year, reserve_block
+from archive.metadata_models import DocumentMetadata
 from archive.models import Case, DocState, Document, Package, PackageKind, Source, utcnow
 from backends import Archive
 from ingest.dispatch import Dispatcher
+from ingest.metadata import label
+from ingest.metadata.inventory import check_inventory
 from usecases.access import event
 from usecases.case_access import (
     case_scope,
@@ -106,6 +109,12 @@ def case_json(archive: Archive, case: Case, *, full: bool) -> dict[str, Any]:
         )
         empty = ops.pages_without_text(s, [d.id for d in case_docs if d.state == DocState.archived])
         kinds = {pkg.id: pkg.kind.value for pkg in packages}
+        rows = s.execute(
+            select(DocumentMetadata.document_id, DocumentMetadata.type).where(
+                DocumentMetadata.document_id.in_([d.id for d in case_docs])
+            )
+        )
+        types: dict[str, str] = {doc_id: code for doc_id, code in rows}
         documents = [
             {
                 "id": d.id,
@@ -117,9 +126,13 @@ def case_json(archive: Archive, case: Case, *, full: bool) -> dict[str, Any]:
                 "received_at": _iso(d.created_at),
                 "received_local": ops.local_time(d.created_at, tz).isoformat(timespec="minutes"),
                 "empty_pages": empty.get(d.id, []),
+                # What the document is (metadata extraction); None until classified.
+                "type": label(types[d.id]) if d.id in types else None,
+                "type_code": types.get(d.id),
             }
             for d in case_docs
         ]
+        checked = _inventory_check(packages, case_docs, types, full=full)
         routing = [
             {
                 "at": _iso(ev.at),
@@ -158,8 +171,53 @@ def case_json(archive: Archive, case: Case, *, full: bool) -> dict[str, Any]:
                 if d["empty_pages"]
             ],
             "routing": routing,
+            # Listed in the inventory but not scanned, or scanned but not listed
+            # (None when no package has an inventory).
+            "inventory_check": checked,
             "masked": not full,
         }
+
+
+def _inventory_check(
+    packages: Sequence[Package],
+    case_docs: Sequence[Document],
+    types: dict[str, str],
+    *,
+    full: bool,
+) -> dict[str, Any] | None:
+    """The packages' inventories against the types of their scanned documents."""
+    listed = [pkg for pkg in packages if pkg.inventory]
+    if not listed:
+        return None
+    missing: list[dict[str, Any]] = []
+    extra: list[dict[str, Any]] = []
+    unclassified: list[str] = []
+    for pkg in listed:
+        scanned = [
+            (d.id, types.get(d.id))
+            for d in case_docs
+            # The printed inventory archived with the case is the list, not a listed item.
+            if d.package_id == pkg.id and d.state != DocState.rejected and not _is_form(d)
+        ]
+        titles = [str(row.get("title") or "") for row in pkg.inventory]
+        result = check_inventory(titles, scanned)
+        for m in result.missing:
+            # Titles are written by hand and may name people: below full access,
+            # the type they were read as instead.
+            shown = m.title if full else (label(m.types[0]) if len(m.types) == 1 else "Документ")
+            missing.append(
+                {"package": pkg.kind.value, "title": shown, "types": [t.value for t in m.types]}
+            )
+        extra += [
+            {"package": pkg.kind.value, "document_id": i, "type": label(types[i])}
+            for i in result.extra
+        ]
+        unclassified += result.unclassified
+    return {"missing": missing, "extra": extra, "unclassified": unclassified}
+
+
+def _is_form(doc: Document) -> bool:
+    return bool((doc.meta or {}).get("form"))
 
 
 def _form_title(doc: Document) -> str:

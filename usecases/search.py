@@ -7,6 +7,7 @@ and which identifiers the caller typed (so the DPO finds who looked for whom).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -23,10 +24,13 @@ from archive.findings import (
     identifier_ref,
 )
 from archive.models import Document, PackageKind, Source
+from ingest.metadata.vocabulary import resolve_types
 from search.base import SearchQuery
+from search.query import split_type_filters
 from usecases import disclosure
 from usecases.access import event, known_names, require, typed_exposures
 from usecases.context import Context
+from usecases.errors import Invalid
 from usecases.policy import Capability, Level, decide_document, search_scope
 from usecases.registry import use_case
 
@@ -75,10 +79,20 @@ def search(
     source: Source | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    types: Sequence[str] = (),
+    doc_date_from: date | None = None,
+    doc_date_to: date | None = None,
 ) -> SearchResult:
-    """Full-text search (any word form, "exact phrases") in documents the caller may open."""
+    """Full-text search (any word form, "exact phrases") in documents the caller may open.
+
+    ``types`` (and ``type:<…>`` in the text) name document types by code, label
+    or group; a document of any of them matches. ``doc_date_from``/``doc_date_to``
+    bound the document's own (issue) date, whole days.
+    """
     archive, p = ctx.archive, ctx.principal
     require(ctx.events, p, Capability.search, Action.search)
+    words, typed_types = split_type_filters(text)
+    doc_types = _type_codes([*types, *typed_types])
     # Changes of who may see what (a case sent to another department) wait in
     # the outbox; apply them first so the index agrees with the policy now.
     _apply_pending(ctx)
@@ -96,12 +110,15 @@ def search(
     shown: list[Exposure] = []
     if not scope.nothing and scope.document_ids != []:
         query = SearchQuery(
-            text=text,
+            text=words,
             case=case,
             package=package.value if package else None,
             source=source.value if source else None,
             date_from=date_from,
             date_to=date_to,
+            doc_types=doc_types,
+            doc_date_from=doc_date_from,
+            doc_date_to=doc_date_to,
             limit=limit,
             offset=offset,
             centres=scope.centres,
@@ -154,6 +171,9 @@ def search(
         "source": source.value if source else None,
         "from": date_from.isoformat() if date_from else None,
         "to": date_to.isoformat() if date_to else None,
+        "type": doc_types,
+        "doc_from": doc_date_from.isoformat() if doc_date_from else None,
+        "doc_to": doc_date_to.isoformat() if doc_date_to else None,
     }
     ctx.events.publish(
         event(
@@ -172,6 +192,22 @@ def search(
         )
     )
     return SearchResult(total, hits)
+
+
+def _type_codes(values: Sequence[str]) -> list[str] | None:
+    """Type codes the filters name (None: no type filter); an unknown name is refused."""
+    if not values:
+        return None
+    codes: set[str] = set()
+    for value in values:
+        found = resolve_types(value)
+        if not found:
+            raise Invalid(
+                "Невідомий тип документа: вкажіть код, назву або групу зі словника типів.",
+                code="unknown_type",
+            )
+        codes.update(t.value for t in found)
+    return sorted(codes)
 
 
 # Matches re-checked one by one when the index and the policy disagree; past

@@ -149,8 +149,10 @@ def show(case: CaseArg, centre: CentreOpt = None, as_json: JsonOpt = False) -> N
     # One line each (not a table): the id must stay whole to be copied into a command.
     out.rule("Документи справи")
     for d in data["documents"]:
+        kind = f" [{escape(d['type'])}]" if d.get("type") else ""
         out.print(
-            f"{escape(d['title'] or '—')} — {_PACKAGE_UA.get(d['package'] or '', 'пакет —')}, "
+            f"{escape(d['title'] or '—')}{kind} — "
+            f"{_PACKAGE_UA.get(d['package'] or '', 'пакет —')}, "
             f"сторінок {d['pages'] or '—'}, {_DOC_STATE_UA.get(d['state'], d['state'])}, "
             f"{ua_time(d['received_local'])}\n  ідентифікатор: {d['id']}",
             soft_wrap=True,
@@ -165,6 +167,13 @@ def show(case: CaseArg, centre: CentreOpt = None, as_json: JsonOpt = False) -> N
         for row in data["pages_to_check"]:
             pages = ", ".join(map(str, row["pages"]))
             out.print(f"  документ {row['document_id']}: сторінки {pages}")
+    check = data.get("inventory_check")
+    if check and (check["missing"] or check["extra"]):
+        out.print("[yellow]Звірка з описом пакета[/yellow] (за типами документів):")
+        for row in check["missing"]:
+            out.print(f"  немає в скані: {escape(row['title'])}")
+        for row in check["extra"]:
+            out.print(f"  немає в описі: {escape(row['type'])} ({row['document_id']})")
     out.rule("Проходження справи")
     for row in data["routing"]:
         out.print(f"{ua_time(row['at_local'])}  {escape(row['text'])}")

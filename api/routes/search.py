@@ -33,6 +33,12 @@ def search(
     source: Source | None = None,
     date_from: Annotated[date | None, Query(alias="from", ge=EARLIEST, le=LATEST)] = None,
     date_to: Annotated[date | None, Query(alias="to", ge=EARLIEST, le=LATEST)] = None,
+    doc_type: Annotated[
+        list[str] | None,
+        Query(alias="type", max_length=200, description="Тип документа: код, назва або група"),
+    ] = None,
+    doc_from: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
+    doc_to: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
 ) -> Any:
     return find.search(
         ctx,
@@ -44,6 +50,9 @@ def search(
         source=source,
         date_from=date_from,
         date_to=date_to,
+        types=doc_type or (),
+        doc_date_from=doc_from,
+        doc_date_to=doc_to,
     ).as_json()
 
 

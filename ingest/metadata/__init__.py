@@ -2,7 +2,8 @@
 
 Public API::
 
-    DocType, VOCABULARY, label, parse_type, type_from_meta   (vocabulary)
+    DocType, VOCABULARY, label, parse_type, type_from_meta,  (vocabulary)
+    group_of, types_in_group, resolve_types
     Model, Prediction, train, seed_samples                   (classifier)
     Field, extract                                           (fields on OCR text)
     extract_metadata(archive, document_id, pages)            (the ingest hook)
@@ -29,9 +30,12 @@ from ingest.metadata.vocabulary import (
     VOCABULARY,
     DocType,
     TypeInfo,
+    group_of,
     label,
     parse_type,
+    resolve_types,
     type_from_meta,
+    types_in_group,
 )
 
 __all__ = [
@@ -52,12 +56,15 @@ __all__ = [
     "extract",
     "extract_metadata",
     "field_kind",
+    "group_of",
     "label",
     "metadata_of",
     "parse_type",
     "reclassify",
+    "resolve_types",
     "retrain",
     "seed_samples",
     "train",
     "type_from_meta",
+    "types_in_group",
 ]

@@ -171,6 +171,25 @@ def label(code: str) -> str:
         return code
 
 
+def group_of(code: str) -> str | None:
+    """The group of a type code (None when unknown)."""
+    try:
+        return VOCABULARY[DocType(code)].group
+    except ValueError:
+        return None
+
+
+def types_in_group(group: str) -> list[DocType]:
+    """Every type of a group (empty when no type is in it)."""
+    return [info.code for info in VOCABULARY.values() if info.group == group.strip().casefold()]
+
+
+def resolve_types(value: str) -> list[DocType]:
+    """What a filter ``type:<value>`` names: one type (code, label, Diia name) or a group."""
+    found = parse_type(value)
+    return [found] if found is not None else types_in_group(value)
+
+
 def parse_type(value: str) -> DocType | None:
     """A type from a code, a Diia type name or a Ukrainian label (case-insensitive)."""
     v = value.strip()

@@ -239,10 +239,16 @@ class ElasticIndex:
 
     def search(self, query_: SearchQuery) -> SearchResult:
         """Ranked search with filters; same syntax and semantics as the Tantivy index."""
-        scopes = (query_.centres, query_.departments, query_.document_ids)
+        scopes = (query_.centres, query_.departments, query_.document_ids, query_.doc_types)
         if any(scope is not None and len(scope) == 0 for scope in scopes):
             return SearchResult(total=0)  # an empty scope sees nothing
         if query_.date_from and query_.date_to and query_.date_from > query_.date_to:
+            return SearchResult(total=0)
+        if (
+            query_.doc_date_from
+            and query_.doc_date_to
+            and query_.doc_date_from > query_.doc_date_to
+        ):
             return SearchResult(total=0)
         parsed = parse_query(query_.text, self._analyzer)
         request = query.search_request(query_, parsed, self.target.timezone, self.target.shards)

@@ -18,7 +18,8 @@ from search.morphology import UkrainianAnalyzer, normalize
 
 # Bump when the mapping or the document layout changes: an index of another
 # format asks for a rebuild instead of being misread.
-FORMAT_VERSION = 1
+# 2: doc_type, doc_type_group and doc_date (metadata extraction).
+FORMAT_VERSION = 2
 MAX_RESULT_WINDOW = 200_000  # above the API's offset+limit cap (100,000 + 1,000)
 TEMPLATE_PRIORITY = 200
 # Documents deleted while a rebuild runs leave a tombstone; searches skip them.
@@ -43,6 +44,10 @@ def mappings(analyzer_version: str) -> dict[str, Any]:
             "centre": keyword,
             "department": keyword,
             "archived_at": {"type": "date"},
+            "doc_type": keyword,
+            "doc_type_group": keyword,
+            # The document's own date (a calendar day, no time zone).
+            "doc_date": {"type": "date", "format": "strict_date"},
             "body": lemmas,
             "title": lemmas,
             "stored": {"type": "object", "enabled": False},
@@ -93,6 +98,8 @@ def document_source(doc: IndexDoc, analyzer: UkrainianAnalyzer) -> dict[str, Any
         ("source", doc.source),
         ("centre", doc.centre),
         ("department", doc.department),
+        ("doc_type", doc.doc_type),
+        ("doc_type_group", doc.doc_type_group),
     ):
         if value is not None:
             source[name] = value
@@ -105,6 +112,8 @@ def document_source(doc: IndexDoc, analyzer: UkrainianAnalyzer) -> dict[str, Any
             values = have if isinstance(have, list) else ([have] if have is not None else [])
             if extra not in values:
                 source[name] = [*values, extra]
+    if doc.doc_date is not None:
+        source["doc_date"] = doc.doc_date.isoformat()
     if title:
         source["title"] = " ".join(analyze(title))
         stored["title"] = title

@@ -74,6 +74,15 @@ def filters(query: SearchQuery, tz: ZoneInfo) -> list[dict[str, Any]]:
                 for i in range(0, len(unique), _TERMS_CHUNK)
             ]
             out.append(parts[0] if len(parts) == 1 else {"bool": {"should": parts}})
+    if query.doc_types is not None:
+        out.append({"terms": {"doc_type": sorted(set(query.doc_types))}})
+    if query.doc_date_from is not None or query.doc_date_to is not None:
+        days: dict[str, str] = {}
+        if query.doc_date_from is not None:
+            days["gte"] = query.doc_date_from.isoformat()
+        if query.doc_date_to is not None:
+            days["lte"] = query.doc_date_to.isoformat()
+        out.append({"range": {"doc_date": days}})
     if query.date_from is not None or query.date_to is not None:
         bounds: dict[str, str] = {}
         if query.date_from is not None:

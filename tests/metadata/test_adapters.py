@@ -82,3 +82,50 @@ def test_http_show_and_correct(tmp_path: Path) -> None:
         r = http.put(f"/api/metadata/documents/{doc}/type", json={"type": "other"}, headers=admin)
         assert r.status_code == 200 and r.json()["source"] == "correction"
         assert http.get(f"/api/metadata/documents/{'0' * 32}", headers=admin).status_code == 404
+
+
+def test_search_by_type_and_document_date_cli_and_http(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", centre=CENTRE)
+    app = create_app(settings)
+    with TestClient(app) as http:
+        archive: Archive = app.state.archive
+        with archive.db.session() as s:
+            add_user(s, "admin", Role.administrator, password_hash=hash_password("a" * 20),
+                     centre=CENTRE)  # fmt: skip
+        spec = specimen(DocType.certificate_income, 3)
+        doc = put_document(archive, spec.text)
+        other = put_document(archive, specimen(DocType.decision, 3).text)
+        extract_metadata(archive, doc)
+        extract_metadata(archive, other)
+        r = http.post("/api/auth/token", data={"username": "admin", "password": "a" * 20})
+        admin = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        day = spec.fields["issue_date"]
+
+        def found(**params: object) -> list[str]:
+            r = http.get("/api/search", params={"q": "", **params}, headers=admin)
+            assert r.status_code == 200, r.text
+            return [h["document_id"] for h in r.json()["hits"]]
+
+        assert found(type="certificate") == [doc]
+        assert found(q="type:decision") == [other]
+        assert sorted(found(type=["decision", "Довідка про доходи"])) == sorted([doc, other])
+        assert found(type="certificate_income", doc_from=day, doc_to=day) == [doc]
+        assert found(type="certificate_income", doc_from="2199-01-01") == []
+        r = http.get("/api/search", params={"q": "", "type": "nope"}, headers=admin)
+        assert r.status_code == 422
+    shown = json.loads(
+        cli(
+            settings.data_dir,
+            "search",
+            "",
+            "--type",
+            "certificate",
+            "--doc-from",
+            day,
+            "--doc-to",
+            day,
+            "--json",
+        ).stdout
+    )
+    assert [h["document_id"] for h in shown["hits"]] == [doc]
+    assert "--doc-from" in cli(settings.data_dir, "search", "--help").stdout

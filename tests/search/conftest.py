@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -71,6 +71,9 @@ def make_doc(
     centre: str | None = "centre-1",
     department: str | None = "dept-1",
     title: str | None = None,
+    doc_type: str | None = None,
+    doc_type_group: str | None = None,
+    doc_date: date | None = None,
 ) -> IndexDoc:
     """An IndexDoc with defaults for what a test does not care about."""
     return IndexDoc(
@@ -83,4 +86,7 @@ def make_doc(
         centre=centre,
         department=department,
         title=title,
+        doc_type=doc_type,
+        doc_type_group=doc_type_group,
+        doc_date=doc_date,
     )

@@ -288,6 +288,68 @@ def test_access_scope(filtered: SearchIndex, kwargs: dict[str, Any], expected: l
     assert sorted(ids(filtered, "", **kwargs)) == expected  # listing obeys the scope too
 
 
+@pytest.fixture
+def typed(index: SearchIndex) -> SearchIndex:
+    index.upsert(
+        [
+            make_doc(
+                "app",
+                "Заява про надання послуги",
+                doc_type="application",
+                doc_type_group="application",
+                doc_date=date(2026, 3, 1),
+            ),
+            make_doc(
+                "idp",
+                "Довідка ВПО",
+                doc_type="certificate_idp",
+                doc_type_group="certificate",
+                doc_date=date(2026, 3, 10),
+            ),
+            make_doc(
+                "income",
+                "Довідка про доходи",
+                doc_type="certificate_income",
+                doc_type_group="certificate",
+                doc_date=date(2025, 12, 31),
+            ),
+            make_doc(
+                "undated", "Довідка", doc_type="certificate_other", doc_type_group="certificate"
+            ),
+            make_doc("untyped", "Довідка і заява", doc_date=date(2026, 3, 1)),
+        ]
+    )
+    return index
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({}, ["app", "idp", "income", "undated", "untyped"]),
+        ({"doc_types": ["application"]}, ["app"]),
+        ({"doc_types": ["certificate_idp", "certificate_income"]}, ["idp", "income"]),
+        ({"doc_types": []}, []),
+        ({"doc_types": ["nothing"]}, []),
+        ({"doc_date_from": date(2026, 3, 1)}, ["app", "idp", "untyped"]),
+        ({"doc_date_to": date(2026, 3, 1)}, ["app", "income", "untyped"]),
+        ({"doc_date_from": date(2026, 3, 1), "doc_date_to": date(2026, 3, 1)}, ["app", "untyped"]),
+        ({"doc_date_from": date(2026, 3, 2), "doc_date_to": date(2026, 3, 9)}, []),
+        ({"doc_date_from": date(2026, 4, 1), "doc_date_to": date(2026, 3, 1)}, []),
+        (
+            {"doc_types": ["application", "certificate_idp"], "doc_date_to": date(2026, 3, 5)},
+            ["app"],
+        ),
+    ],
+)
+def test_document_type_and_date_filters(
+    typed: SearchIndex, kwargs: dict[str, Any], expected: list[str]
+) -> None:
+    assert sorted(ids(typed, "", **kwargs)) == expected  # listing
+    words = [d for d in expected if d != "app"]
+    assert sorted(ids(typed, "довідка", **kwargs)) == words  # and with words
+    assert run(typed, "", **kwargs).total == len(expected)
+
+
 def test_date_filter_uses_kyiv_calendar_days(index: SearchIndex) -> None:
     # 23:30 in Kyiv on 5 March is 21:30 UTC; 00:30 in Kyiv on 6 March is 22:30 UTC on 5 March.
     index.upsert(

@@ -22,6 +22,7 @@ from elasticsearch import Elasticsearch
 from search import IndexError_, SearchQuery, UnsupportedIndexURL, open_index
 from search.base import IndexDoc
 from search.elastic_index import DEFAULT_ALIAS, ElasticIndex
+from search.elastic_index.mapping import FORMAT_VERSION
 from tests.search.conftest import make_doc
 
 SECRET_TEXT = "Конфіденційний зміст сторінки"
@@ -314,7 +315,7 @@ def test_server_errors_do_not_quote_text_or_query(
         index=f"{name}-00000000000000000001",
         aliases={name: {"is_write_index": True}},
         mappings={
-            "_meta": {"format": 1},
+            "_meta": {"format": FORMAT_VERSION},
             "properties": {"body": {"type": "integer"}, "archived_at": {"type": "integer"}},
         },
     )

@@ -237,3 +237,19 @@ def test_rebuild_is_one_commit_readers_never_see_it_half_done(tmp_path: Path) ->
         assert writer.rebuild(docs()) == 5
         assert seen == [3] * 5
         assert reader.count() == 5
+
+
+def test_older_format_is_emptied_for_a_rebuild(tmp_path: Path) -> None:
+    with TantivyIndex(tmp_path / "idx") as index:
+        index.upsert([make_doc("a", "Заява")])
+    meta = tmp_path / "idx" / META_FILE
+    data = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**data, "format": 1}))
+    # A read-only opener cannot start it afresh: it still asks for a rebuild.
+    with pytest.raises(IndexError_, match="rebuild"):
+        TantivyIndex(tmp_path / "idx", readonly=True)
+    with TantivyIndex(tmp_path / "idx") as index:
+        assert index.count() == 0
+        assert index.rebuild([make_doc("b", "Заява")]) == 1
+        assert [h.document_id for h in index.search(SearchQuery("заява")).hits] == ["b"]
+    assert json.loads(meta.read_text())["format"] > 1
