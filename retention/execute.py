@@ -28,6 +28,7 @@ from archive.cases import CaseRegistration
 from archive.findings import DocumentFinding
 from archive.models import (
     Case,
+    CaseDocument,
     CaseEvent,
     CaseStatus,
     Document,
@@ -444,6 +445,29 @@ class Applier:
         return step
 
     def _destroy(self, s: Session, case: Case, docs: list[Document], plan: Plan) -> dict[str, Any]:
+        # A document another case still holds (the same bytes handed in twice) is not
+        # destroyed: this case only lets go of it, and the other keeps it whole.
+        all_ids = [d.id for d in docs]
+        others = {
+            doc_id: (case_id, package_id)
+            for doc_id, case_id, package_id in s.execute(
+                select(
+                    CaseDocument.document_id, CaseDocument.case_id, CaseDocument.package_id
+                ).where(
+                    CaseDocument.document_id.in_(all_ids), CaseDocument.case_id != case.id
+                )
+            )
+        }
+        if others:
+            s.execute(
+                delete(CaseDocument).where(
+                    CaseDocument.case_id == case.id, CaseDocument.document_id.in_(list(others))
+                )
+            )
+            for d in docs:
+                if d.id in others and d.case_id == case.id:
+                    d.case_id, d.package_id = others[d.id]
+            docs = [d for d in docs if d.id not in others]
         ids = [d.id for d in docs]
         pages = 0
         if ids:
@@ -453,6 +477,8 @@ class Applier:
             )
             s.execute(delete(DocumentFinding).where(DocumentFinding.document_id.in_(ids)))
             s.execute(delete(Page).where(Page.document_id.in_(ids)))
+            # Every case holding a destroyed document lets go of it (issue 9, item 3).
+            s.execute(delete(CaseDocument).where(CaseDocument.document_id.in_(ids)))
             for d in docs:
                 s.add(IndexOutbox(document_id=d.id, op="delete"))
             s.execute(delete(Document).where(Document.id.in_(ids)))
