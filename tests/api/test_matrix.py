@@ -69,6 +69,10 @@ MATRIX: dict[tuple[str, str], set[str] | tuple[str, int]] = {
     ("POST", "/api/uploads/{sha256}/complete"): {A},
     ("GET", "/api/batches/held"): {A},
     ("POST", "/api/batches/parts/{part_id}/attach"): {A},
+    # Undoing the desk's mistakes (issue 10): an administrator of the centre.
+    ("POST", "/api/cases/{case_id}/annul"): {A},
+    ("POST", "/api/batches/parts/{part_id}/reassign"): {A},
+    ("POST", "/api/documents/{document_id}/move"): {A},
     # Metadata extraction (tests/metadata): the type and dates at metadata level; correcting
     # the type needs the content; retraining is the administrator's.
     ("GET", "/api/metadata/types"): {A, OF, R, D, S},
@@ -144,6 +148,11 @@ def call(world: World, method: str, path: str, headers: dict[str, str], role: st
         return _call_retention(world, method, path, headers)
     if path.startswith("/api/sharing/requests/"):
         url = path.replace("{request_id}", _sharing_request(world))
+    if path == "/api/documents/{document_id}/move":
+        target = _desk_case(world)[1]
+        url = path.replace("{document_id}", _movable_document(world))
+        body = {"case": target, "reason": "долучено не до тієї справи"}
+        return http.post(url, json=body, headers=headers).status_code
     if path == "/api/users/{login}/disable":
         url = url.replace("{login}", "official_b_victim")
         _ensure_victim(world)
@@ -241,6 +250,26 @@ def _held_part(world: World) -> int:
     return report.held[0].part_id
 
 
+def _attached_part(world: World) -> int:
+    """A held part attached to a fresh case (then to be re-assigned)."""
+    from ingest.batch import attach_part
+
+    part = _held_part(world)
+    _case_id, number = _desk_case(world)
+    attach_part(world.archive, part, case_number=number, centre=world.archive.settings.centre,
+                actor="admin", dispatcher=world.app.state.dispatcher, wait=True)  # fmt: skip
+    return part
+
+
+def _movable_document(world: World) -> str:
+    """A document of a fresh case of the home centre (then to be moved)."""
+    from tests.api.helpers import application, make_document
+
+    _case_id, number = _desk_case(world)
+    return make_document(world.archive, application(f"перенесення {next(_counter)}"), case=number,
+                         department="ДМС").id  # fmt: skip
+
+
 def _call_desk(
     world: World, method: str, path: str, headers: dict[str, str], role: str | None
 ) -> int:
@@ -260,10 +289,19 @@ def _call_desk(
         else:
             r = http.post(url, headers=headers)
         return r.status_code
+    if path.endswith("/reassign"):
+        # A part filed into the wrong case, moved to the right one.
+        part = _attached_part(world) if role == "admin" else 1
+        body = {"case": number, "reason": "розділено не так"}
+        r = http.post(url.replace("{part_id}", str(part)), json=body, headers=headers)
+        return r.status_code
     if "{part_id}" in path:
         part = _held_part(world) if role == "admin" else 1
         r = http.post(url.replace("{part_id}", str(part)), json={"case": number}, headers=headers)
         return r.status_code
+    if path.endswith("/annul"):
+        body = {"reason": "зареєстровано помилково"}
+        return http.post(url, json=body, headers=headers).status_code
     bodies: dict[str, dict[str, object]] = {
         "/api/cases": {"service": "Реєстрація місця проживання", "applicant": "Іваненко Іван"},
         "/api/cases/{case_id}/send": {"department": "ДМС"},
@@ -407,7 +445,11 @@ def test_role_endpoint_matrix(world: World, role: str | None) -> None:
         elif role in rule:
             expected_ok = status in (200, 201, 202, 204, 302)
             want = "2xx"
-        elif (role == S and path.startswith("/api/cases/")) or (role, method, path) == (
+        elif (role == S and path.startswith(("/api/cases/", "/api/sharing/requests/"))) or (
+            role,
+            method,
+            path,
+        ) == (
             S,
             "GET",
             "/api/cases",
