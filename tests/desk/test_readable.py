@@ -103,4 +103,5 @@ def test_audit_review_is_a_table_unless_json(desk: Desk) -> None:
     assert table.returncode == 0, table.stderr
     assert "Відмови в доступі" in table.stdout and "{" not in table.stdout
     data = desk.json("audit", "review", login="dpo")
-    assert set(data) == {"break_glass", "denials"}
+    # The review also carries the log's head, the witness the DPO keeps (issue 9, item 1).
+    assert set(data) == {"break_glass", "denials", "head_seq", "head_hash", "log_ok"}
