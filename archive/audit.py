@@ -683,11 +683,14 @@ class AuditLog:
             return {}, None
         found: dict[str, bytes] = {}
         claims: dict[tuple[int, str], str] = {}
-        for name, body in store.list_records(self.seal_prefix):
-            # On S3 every version is listed: a second, different body is a replacement.
+        listed = list(store.list_records(self.seal_prefix))
+        for name, body in listed:
+            # On S3 every version is listed: a second, different body is a replacement
+            # (said first, whichever version the listing happens to give first).
             if name in found and found[name] != body:
                 return claims, f"печатку {name} у сховищі замінено"
             found[name] = body
+        for name, body in listed:
             try:
                 data = json.loads(body)
                 seq, head, kind = int(data["seq"]), str(data["head_hash"]), str(data["kind"])
