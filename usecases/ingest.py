@@ -238,9 +238,7 @@ def _finish(
 ) -> FileOutcome:
     try:
         # With a broker: somebody must be consuming the queue, or we would wait forever.
-        require_workers = getattr(dispatcher, "require_workers", None)
-        if require_workers is not None:
-            require_workers()
+        dispatcher.require_workers()
         dispatcher.wait([acc.document_id])
     except NoWorkers as exc:
         raise Unavailable(

@@ -36,6 +36,9 @@ class Dispatcher(Protocol):
     def flush_index(self) -> None:
         """Apply pending index updates now; an index outage only postpones them (no error)."""
 
+    def require_workers(self) -> None:
+        """Raise NoWorkers when nothing consumes the queue (operators never wait in silence)."""
+
     def close(self) -> None:
         """Stop accepting work and release the workers."""
 

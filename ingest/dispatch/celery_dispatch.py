@@ -97,8 +97,11 @@ class CeleryDispatcher:
         while True:
             try:
                 replies = self.app.control.ping(timeout=WORKER_PING_SECONDS)
-            except Exception as exc:
-                raise NoWorkers("broker unavailable") from exc
+            except Exception:
+                # The broker itself is out: that is an outage, which ``wait`` rides out
+                # (tasks are sent again), not a missing worker.
+                log.warning("broker did not answer the worker ping; waiting as usual")
+                return
             if replies:
                 self._workers_seen = time.monotonic()
                 return

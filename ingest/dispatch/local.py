@@ -92,6 +92,10 @@ class LocalDispatcher:
         if not busy:
             self.flush_index()
 
+    def require_workers(self) -> None:
+        # The workers are this process's own pool: they exist as long as it does.
+        return None
+
     def flush_index(self) -> None:
         """Apply pending index updates; an index failure only delays searchability."""
         # One flush at a time from this process's threads: each would send the same rows.
