@@ -33,6 +33,9 @@ class Recorder:
     def flush_index(self) -> None:
         return None
 
+    def require_workers(self) -> None:
+        return None
+
     def close(self) -> None:
         return None
 

@@ -59,6 +59,10 @@ class Inline:
     def flush_index(self) -> None:
         flush_outbox(self.archive)
 
+    def require_workers(self) -> None:
+        # Work runs inline, in this process: there is always a worker.
+        return None
+
     def close(self) -> None:
         pass
 
