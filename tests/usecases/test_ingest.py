@@ -39,6 +39,12 @@ class Recording:
     def wait(self, document_ids: Iterable[str], timeout: float | None = None) -> None:
         pass
 
+    def flush_index(self) -> None:
+        pass
+
+    def require_workers(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
