@@ -16,10 +16,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.commands import audit_app, user_app
-from api.commands._uc import operator_context, run
 from api.commands.base import err, fail, open_archive, out, parse_date, state
 from api.commands.batch import batch_app
 from api.commands.case import case_app
+from api.commands.context import operator_context
 from api.commands.document import document_app
 from api.commands.mail import mail as mail_command
 from api.commands.metadata import metadata_app
@@ -112,7 +112,7 @@ def main_options(
 def init() -> None:
     """Створити або оновити базу, сховище й індекс (можна запускати повторно)."""
     with operator_context() as ctx:
-        done = run(maintenance.init_archive, ctx)
+        done = maintenance.init_archive(ctx)
     out.print(f"Архів готовий: {done.data_dir}")
 
 
@@ -171,8 +171,7 @@ def ingest(
             else:
                 _print_outcome(outcome.as_json())
 
-        result = run(
-            ingest_files,
+        result = ingest_files(
             ctx,
             files=files,
             case=case,
@@ -260,8 +259,7 @@ def search(
     since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     doc_since, doc_until = parse_date(doc_from, "--doc-from"), parse_date(doc_to, "--doc-to")
     with operator_context() as ctx:
-        result = run(
-            find.search,
+        result = find.search(
             ctx,
             text=query,
             limit=limit,
@@ -323,7 +321,7 @@ def show(
 ) -> None:
     """Показати документ: метадані, стан і текст сторінок (у межах ваших повноважень)."""
     with operator_context() as ctx:
-        view = run(documents.show_document, ctx, document_id=document_id, reason=reason)
+        view = documents.show_document(ctx, document_id=document_id, reason=reason)
     if view.metadata_only:
         err.print("Вам доступні лише метадані цього документа; текст не показано.")
     elif view.masked:
@@ -351,7 +349,7 @@ def status(
 ) -> None:
     """Стан архіву: документи в обробці й оновлення індексу, що ще чекають."""
     with operator_context() as ctx:
-        state = run(maintenance.archive_status, ctx)
+        state = maintenance.archive_status(ctx)
     if as_json:
         print(json.dumps(state.as_json(), ensure_ascii=False))
         return
@@ -366,7 +364,7 @@ def status(
 def reindex() -> None:
     """Перебудувати пошуковий індекс з бази даних і сховища."""
     with operator_context() as ctx:
-        done = run(maintenance.rebuild_index, ctx)
+        done = maintenance.rebuild_index(ctx)
     out.print(f"Проіндексовано документів: {done.documents}")
 
 

@@ -11,8 +11,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.commands._users_errors import acting
 from api.commands.base import fail, out, parse_date
+from api.commands.context import operator_context
 from usecases import audit
 from usecases.audit import ReportFormat
 
@@ -44,7 +44,7 @@ def verify(
     ] = None,
 ) -> None:
     """Перевірити ланцюжок хешів і печатки; назвати перший пошкоджений запис."""
-    with acting() as ctx:
+    with operator_context() as ctx:
         report = audit.verify_log(ctx, witness=witness)
     if as_json:
         out.print(json.dumps(report.as_json(), ensure_ascii=False), markup=False)
@@ -79,7 +79,7 @@ def subject(
     since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     if fmt == ReportFormat.pdf and output is None:
         fail(PDF_TO_FILE)
-    with acting() as ctx:
+    with operator_context() as ctx:
         answer = audit.subject_access(ctx, query=identifier, since=since, until=until, fmt=fmt)
     _emit(answer.body if fmt == ReportFormat.pdf else answer.body.decode(), output)
     if output is not None:
@@ -110,7 +110,7 @@ def log(
 ) -> None:
     """Записи журналу за користувачем, документом і періодом."""
     since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
-    with acting() as ctx:
+    with operator_context() as ctx:
         found = audit.read_entries(
             ctx, user=user, document=document, since=since, until=until, action=action,
             limit=limit,
@@ -133,7 +133,7 @@ def review(
 ) -> None:
     """Екстрені доступи (break-glass) і відмови — для перевірки."""
     since, until = parse_date(date_from, "--from"), parse_date(date_to, "--to")
-    with acting() as ctx:
+    with operator_context() as ctx:
         found = audit.review(ctx, since=since, until=until)
     data = found.as_json()
     if as_json:
@@ -164,7 +164,7 @@ def review(
 @audit_app.command("seal")
 def seal() -> None:
     """Запечатати голову журналу в архівному сховищі (для cron)."""
-    with acting() as ctx:
+    with operator_context() as ctx:
         made = audit.seal_log(ctx)
     out.print(f"Запечатано запис {made.seq}")
 
@@ -172,6 +172,6 @@ def seal() -> None:
 @audit_app.command("purge")
 def purge() -> None:
     """Видалити записи, строк зберігання яких минув (після печатки межі)."""
-    with acting() as ctx:
+    with operator_context() as ctx:
         removed = audit.purge_log(ctx)
     out.print(f"Видалено записів: {removed}")

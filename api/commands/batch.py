@@ -10,8 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from api.commands._desk_errors import HELD_FOR_REVIEW, cli_errors, context_for, desk_context
 from api.commands.base import out
+from api.commands.context import context_for, operator_context
+from api.exit_codes import ExitCode
 from archive.models import PackageKind
 from backends import Archive
 from ingest.dispatch import open_dispatcher
@@ -79,16 +80,15 @@ def batch_exit_code(outcomes: list[batches.BatchOutcome]) -> int:
     if any(o.rejected for o in outcomes):
         return 1
     if any(o.status == "review" for o in outcomes):
-        return HELD_FOR_REVIEW
+        return ExitCode.held
     return 0
 
 
 def _split(ctx: Context, files: list[Path], as_json: bool, source: str) -> int:
     done: list[batches.BatchOutcome] = []
-    with cli_errors():
-        for path in files:
-            done.append(batches.upload_batch(ctx, path=path, source=source))
-            print_batch(done[-1], as_json)
+    for path in files:
+        done.append(batches.upload_batch(ctx, path=path, source=source))
+        print_batch(done[-1], as_json)
     return batch_exit_code(done)
 
 
@@ -106,7 +106,7 @@ def ingest_split(
 
 def split_files(files: list[Path], as_json: bool, source: str = "cli") -> int:
     """``ingest --split``: each file is a batch; opens the archive itself, returns the exit code."""
-    with desk_context(dispatcher=True, recover=True) as ctx:
+    with operator_context(dispatcher=True, recover=True) as ctx:
         return _split(ctx, files, as_json, source)
 
 
@@ -116,7 +116,7 @@ def held(
 ) -> None:
     """Відкладені частини пачок: сторінки до першого титульного аркуша, нерозпізнані
     титульні аркуші, справи, яких немає в журналі."""
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         rows = batches.list_held_parts(ctx)
     if as_json:
         out.print(json.dumps(rows, ensure_ascii=False), markup=False)
@@ -160,7 +160,7 @@ def attach(
     as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
 ) -> None:
     """Долучити відкладену частину пачки до справи."""
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         data = batches.attach_held_part(
             ctx, part_id=part, case=case, centre=centre, package=package, wait=True
         )
@@ -192,7 +192,7 @@ def reassign(
     """Перенести частину пачки, помилково розкладену до іншої справи."""
     from api.commands.document import moved_lines
 
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         moved = batches.reassign_part(
             ctx, part_id=part, case=case, reason=reason, centre=centre, package=package
         )

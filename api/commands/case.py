@@ -11,8 +11,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.commands._desk_errors import desk_context
 from api.commands.base import out
+from api.commands.context import operator_context
 from archive import cases as ops
 from archive.models import PackageKind
 from usecases import cases, forms
@@ -74,7 +74,7 @@ def register(
     as_json: JsonOpt = False,
 ) -> None:
     """Зареєструвати справу: номер з журналу, титульний аркуш і опис вхідного пакета (PDF)."""
-    with desk_context(dispatcher=True) as ctx:
+    with operator_context(dispatcher=True) as ctx:
         done = cases.register_case(
             ctx,
             service=service,
@@ -120,7 +120,7 @@ def ua_time(local_iso: str | None) -> str:
 @case_app.command("show")
 def show(case: CaseArg, centre: CentreOpt = None, as_json: JsonOpt = False) -> None:
     """Показати справу: відомості, документи, сторінки для перевірки і проходження."""
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         data = cases.show_case(ctx, number=case, centre=centre).as_json()
     if as_json:
         out.print(json.dumps(data, ensure_ascii=False), markup=False)
@@ -191,7 +191,7 @@ def send(
     as_json: JsonOpt = False,
 ) -> None:
     """Передати справу суб’єкту надання послуги (запис у листі проходження)."""
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         step = cases.send_case(ctx, number=case, centre=centre, department=to)
     _emit(step.as_json(), as_json, _step_lines(step))
 
@@ -205,7 +205,7 @@ def notify(
     as_json: JsonOpt = False,
 ) -> None:
     """Записати, як заявника повідомлено про результат."""
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         step = cases.notify_case(ctx, number=case, centre=centre, method=method, note=note)
     _emit(step.as_json(), as_json, _step_lines(step))
 
@@ -228,7 +228,7 @@ def issue(
     as_json: JsonOpt = False,
 ) -> None:
     """Записати видачу результату: кому, коли, за яким документом."""
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         step = cases.issue_case(
             ctx, number=case, centre=centre, to=to, document=document, name=name, method=method
         )
@@ -238,7 +238,7 @@ def issue(
 @case_app.command("routing-sheet")
 def routing_sheet(case: CaseArg, output: OutputOpt = None, centre: CentreOpt = None) -> None:
     """Надрукувати лист про проходження справи (PDF)."""
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         form = forms.print_routing_sheet(ctx, number=case, centre=centre, dest=output)
     out.print(f"Лист про проходження справи: {escape(str(form.path))}")
 
@@ -253,7 +253,7 @@ def cover_sheet(
     centre: CentreOpt = None,
 ) -> None:
     """Надрукувати титульний аркуш пакета справи (типово — вихідного, для результату)."""
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         form = forms.print_cover_sheet(
             ctx, number=case, centre=centre, package=package, dest=output
         )
@@ -263,7 +263,7 @@ def cover_sheet(
 @case_app.command("inventory")
 def inventory(case: CaseArg, output: OutputOpt = None, centre: CentreOpt = None) -> None:
     """Надрукувати опис вхідного пакета ще раз (два примірники)."""
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         form = forms.print_inventory(ctx, number=case, centre=centre, dest=output)
     out.print(f"Опис вхідного пакета: {escape(str(form.path))}")
 
@@ -278,6 +278,6 @@ def annul(
     as_json: JsonOpt = False,
 ) -> None:
     """Анулювати справу, зареєстровану помилково (номер у журналі лишається використаним)."""
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         step = cases.annul_case(ctx, number=case, centre=centre, reason=reason)
     _emit(step.as_json(), as_json, _step_lines(step))

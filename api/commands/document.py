@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from api.commands._desk_errors import desk_context
 from api.commands.base import out
+from api.commands.context import operator_context
 from archive.models import PackageKind
 from usecases import cases
 
@@ -44,7 +44,7 @@ def move(
     as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
 ) -> None:
     """Перенести документ, помилково долучений до іншої справи (адміністратор ЦНАП)."""
-    with desk_context() as ctx:
+    with operator_context() as ctx:
         moved = cases.move_document(
             ctx, document_id=document_id, case=case, reason=reason, centre=centre, package=package
         )

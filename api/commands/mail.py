@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from api.commands._uc import operator_context, run
 from api.commands.base import out
+from api.commands.context import operator_context
 from usecases.mail import MailRun, take_mail
 
 _STATE_UA = {"archived": "[green]прийнято[/green]", "held": "[yellow]відкладено[/yellow]"}
@@ -31,7 +31,7 @@ def mail(
     """Прийняти документи з поштової скриньки ЦНАП (PDF, JPEG, PNG, TIFF у вкладеннях)."""
     while True:
         with operator_context() as ctx:
-            result = run(take_mail, ctx, limit=limit)
+            result = take_mail(ctx, limit=limit)
             poll = ctx.archive.settings.mail.poll_seconds
         _print(result, as_json)
         if not watch:

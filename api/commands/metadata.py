@@ -10,8 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.commands._uc import operator_context, run
 from api.commands.base import out
+from api.commands.context import operator_context
 from usecases import metadata as uc
 from usecases.context import Context
 
@@ -33,9 +33,9 @@ ReasonOpt = Annotated[
 
 
 def _run(call: Callable[[Context], T]) -> T:
-    """Call one use case as the operator; its error becomes one line and an exit code."""
+    """Call one use case as the operator (its error goes to the one command-line handler)."""
     with operator_context() as ctx:
-        return run(call, ctx)
+        return call(ctx)
 
 
 def _print_view(view: uc.MetadataView, as_json: bool) -> None:

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from api.commands.base import fail, open_archive, operator, out, parse_date
+from api.commands.base import fail, out, parse_date
+from api.commands.context import operator_context
 from usecases import retention as uc
-from usecases.context import Context, events_for
+from usecases.context import Context
 from usecases.errors import ArchiveError
 
 retention_app = typer.Typer(
@@ -34,16 +35,14 @@ PlanArg = Annotated[int, typer.Argument(help="Номер плану.")]
 
 @contextmanager
 def _ctx() -> Iterator[Context]:
-    archive = open_archive()
-    try:
-        yield Context(archive, operator(archive), events_for(archive))
-    except ArchiveError as exc:
-        # A refused rules file names each of its problems (line and reason) first.
-        for line in exc.details.get("problems", []):
-            out.print(escape(str(line)))
-        raise
-    finally:
-        archive.close()
+    with operator_context() as ctx:
+        try:
+            yield ctx
+        except ArchiveError as exc:
+            # A refused rules file names each of its problems (line and reason) first.
+            for line in exc.details.get("problems", []):
+                out.print(escape(str(line)))
+            raise
 
 
 def _json(data: Any) -> None:

@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from api.commands._desk_errors import desk_context
 from api.commands.base import err, fail, out, state
 from api.commands.batch import batch_exit_code, print_batch
+from api.commands.context import operator_context
 from archive.models import PackageKind
 from usecases import hotfolder
 
@@ -101,7 +101,7 @@ def scan(
             item = Station(state.settings).add_scan(batch, case=case, package=package.value)
             out.print(f"У черзі станції: № {item.id} ({len(result.pages)} стор.)")
             return
-        with desk_context(dispatcher=True, recover=True) as ctx:
+        with operator_context(dispatcher=True, recover=True) as ctx:
             done = hotfolder.archive_scan(ctx, path=batch, split=split, case=case, package=package)
     if done.batch is not None:
         print_batch(done.batch, as_json)

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from api.commands._uc import operator_context, run
 from api.commands.base import out
+from api.commands.context import operator_context
 from usecases import sharing
 
 sharing_app = typer.Typer(help="Документи, якими громадяни діляться з Дії.", no_args_is_help=True)
@@ -27,9 +27,9 @@ def request(
 ) -> None:
     """Запросити документи з Дії: посилання, QR-код (PNG) і аркуш для друку (PDF)."""
     with operator_context() as ctx:
-        view = run(sharing.request_sharing, ctx, case=case)
-        png = run(sharing.sharing_sheet, ctx, request_id=view.request_id, kind="png")
-        pdf = run(sharing.sharing_sheet, ctx, request_id=view.request_id, kind="pdf")
+        view = sharing.request_sharing(ctx, case=case)
+        png = sharing.sharing_sheet(ctx, request_id=view.request_id, kind="png")
+        pdf = sharing.sharing_sheet(ctx, request_id=view.request_id, kind="pdf")
         folder = dest or ctx.archive.settings.print_dir
     folder.mkdir(parents=True, exist_ok=True)
     (folder / png.filename).write_bytes(png.content)
@@ -56,7 +56,7 @@ def show(
 ) -> None:
     """Підпис і метадані документа, отриманого з Дії."""
     with operator_context() as ctx:
-        view = run(sharing.document_sharing, ctx, document_id=document_id, reason=reason)
+        view = sharing.document_sharing(ctx, document_id=document_id, reason=reason)
     if as_json:
         out.print(json.dumps(view.as_json(), ensure_ascii=False), markup=False)
         return

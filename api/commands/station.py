@@ -8,15 +8,17 @@ central archive); exit code 4 means no connection to it (try again later),
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from api.commands._desk_errors import station_errors
 from api.commands.base import err, fail, out, state
 from api.commands.watch import stop_on_signals
+from api.exit_codes import ExitCode
 from archive.models import PackageKind
 from station.agent import Station
 
@@ -25,6 +27,25 @@ station_app = typer.Typer(
     "Без підкоманди — запустити агента (те саме, що «station run»).",
     invoke_without_command=True,
 )
+
+
+@contextmanager
+def station_errors() -> Iterator[None]:
+    """The agent's own errors (it talks to the central archive over HTTP): one line, a code."""
+    from archive.cases import CaseError
+    from station.agent import LinkDown, NotConfigured, Refused
+    from station.spool import NoNumbers
+
+    try:
+        yield
+    except NotConfigured as exc:
+        fail(str(exc))
+    except LinkDown as exc:
+        fail(
+            f"немає зв’язку з центральним архівом ({exc}); спробуйте пізніше", ExitCode.unavailable
+        )
+    except (Refused, NoNumbers, CaseError) as exc:
+        fail(str(exc), ExitCode.refused)
 
 
 def _station() -> Station:

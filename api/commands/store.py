@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from api.commands._users_errors import acting
 from api.commands.base import out
+from api.commands.context import operator_context
 from usecases.store_gc import DEFAULT_GRACE_HOURS, collect_garbage
 
 store_app = typer.Typer(help="Сховище об'єктів: обслуговування.", no_args_is_help=True)
@@ -39,7 +39,7 @@ def gc(
     as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
 ) -> None:
     """Прибрати покинуті завантаження станцій і об'єкти, на які не посилається жоден запис."""
-    with acting() as ctx:
+    with operator_context() as ctx:
         report = collect_garbage(ctx, apply=apply, older_than_hours=older_than)
     if as_json:
         out.print(json.dumps(report.as_json(), ensure_ascii=False), markup=False)

@@ -11,8 +11,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from api.commands._users_errors import acting
 from api.commands.base import fail, out
+from api.commands.context import operator_context
 from archive.users import Role
 from usecases import users
 
@@ -59,7 +59,7 @@ def add(
     password = _password()
     if not password and not oidc_subject:
         fail("пароль не задано (подайте його на стандартний вхід)")
-    with acting() as ctx:
+    with operator_context() as ctx:
         made = users.add_user(
             ctx,
             login=login,
@@ -81,7 +81,7 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
 ) -> None:
     """Перелік користувачів."""
-    with acting() as ctx:
+    with operator_context() as ctx:
         found = users.list_users(ctx)
     if as_json:
         rows = [{k: u.as_json()[k] for k in LIST_FIELDS} for u in found]
@@ -103,7 +103,7 @@ def list_(
 @user_app.command("disable")
 def disable(login: Annotated[str, typer.Argument(help="Логін.")]) -> None:
     """Вимкнути користувача (його токени відкликаються одразу)."""
-    with acting() as ctx:
+    with operator_context() as ctx:
         gone = users.disable_user(ctx, login=login)
     out.print(f"Користувача {escape(gone.login)} вимкнено")
 
@@ -111,7 +111,7 @@ def disable(login: Annotated[str, typer.Argument(help="Логін.")]) -> None:
 @user_app.command("approve")
 def approve(login: Annotated[str, typer.Argument(help="Логін.")]) -> None:
     """Схвалити обліковий запис, створений сисадміном (лише адміністратор того ЦНАП)."""
-    with acting() as ctx:
+    with operator_context() as ctx:
         done = users.approve_user(ctx, login=login)
     out.print(f"Обліковий запис {escape(done.login)} схвалено")
 
@@ -125,7 +125,7 @@ def bind_oidc(
     ] = None,
 ) -> None:
     """Прив'язати обліковий запис до ідентичності OpenID Connect (лише один раз)."""
-    with acting() as ctx:
+    with operator_context() as ctx:
         done = users.bind_oidc_subject(ctx, login=login, subject=subject, issuer=issuer)
     state = " (очікує схвалення адміністратора)" if done.pending else ""
     out.print(f"Обліковий запис {escape(done.login)} прив'язано{state}")

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from api.commands._desk_errors import desk_context
 from api.commands.base import err, out, state
 from api.commands.batch import plain, report_lines
+from api.commands.context import operator_context
 from usecases import hotfolder
 
 
@@ -47,7 +47,7 @@ def watch(
     from scanner.hotfolder import Event, Handled, HotFolder, Retry
 
     cfg = state.settings.desk
-    with desk_context(dispatcher=True, recover=True) as ctx:
+    with operator_context(dispatcher=True, recover=True) as ctx:
         hotfolder.open_hot_folder(ctx)
 
         went: dict[str, str] = {}
