@@ -12,6 +12,14 @@ from rich.markup import escape
 
 from api.commands.base import out
 from api.commands.context import context_for, operator_context
+from api.commands.document import (
+    CentreOpt,
+    JsonOpt,
+    PackageOpt,
+    ReasonOpt,
+    ToCaseOpt,
+    print_moved,
+)
 from api.exit_codes import ExitCode
 from archive.models import PackageKind
 from backends import Archive
@@ -176,31 +184,18 @@ def attach(
 @batch_app.command("reassign")
 def reassign(
     part: Annotated[int, typer.Argument(help="Номер частини пачки (зі звіту розкладання).")],
-    case: Annotated[str, typer.Option("--case", help="Номер справи, до якої перенести.")],
-    reason: Annotated[
-        str, typer.Option("--reason", help="Чому переносите (записується в лист проходження).")
-    ],
-    package: Annotated[
-        PackageKind | None,
-        typer.Option("--package", help="Пакет: input (вхідний) або output (результат)."),
-    ] = None,
-    centre: Annotated[
-        str | None, typer.Option("--centre", help="ЦНАП (типово — налаштований).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+    case: ToCaseOpt,
+    reason: ReasonOpt,
+    package: PackageOpt = None,
+    centre: CentreOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Перенести частину пачки, помилково розкладену до іншої справи."""
-    from api.commands.document import moved_lines
-
     with operator_context() as ctx:
         moved = batches.reassign_part(
             ctx, part_id=part, case=case, reason=reason, centre=centre, package=package
         )
-    if as_json:
-        out.print(json.dumps(moved.as_json(), ensure_ascii=False), markup=False)
-        return
-    for line in moved_lines(moved):
-        out.print(line)
+    print_moved(moved, as_json)
 
 
 __all__ = [

@@ -18,38 +18,44 @@ document_app = typer.Typer(
 )
 
 
-def moved_lines(moved: cases.Moved) -> list[str]:
+# The options of a move, shared by ``document move`` and ``batch reassign`` (one shape).
+ToCaseOpt = Annotated[str, typer.Option("--case", help="Номер справи, до якої перенести.")]
+ReasonOpt = Annotated[
+    str, typer.Option("--reason", help="Чому переносите (записується в лист проходження).")
+]
+PackageOpt = Annotated[
+    PackageKind | None,
+    typer.Option("--package", help="Пакет: input (вхідний) або output (результат)."),
+]
+CentreOpt = Annotated[str | None, typer.Option("--centre", help="ЦНАП (типово — налаштований).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")]
+
+
+def print_moved(moved: cases.Moved, as_json: bool) -> None:
+    """What a move did: its JSON, or two lines for the operator."""
+    if as_json:
+        out.print(json.dumps(moved.as_json(), ensure_ascii=False), markup=False)
+        return
     source = f"зі справи № {escape(moved.source)} " if moved.source else ""
-    return [
+    out.print(
         f"Документ {moved.document_id} перенесено {source}до справи № "
-        f"[bold]{escape(moved.case)}[/bold]",
-        "  записано в листах проходження обох справ і в журналі доступу",
-    ]
+        f"[bold]{escape(moved.case)}[/bold]"
+    )
+    out.print("  записано в листах проходження обох справ і в журналі доступу")
 
 
 @document_app.command("move")
 def move(
     document_id: Annotated[str, typer.Argument(help="Ідентифікатор документа.")],
-    case: Annotated[str, typer.Option("--case", help="Номер справи, до якої перенести.")],
-    reason: Annotated[
-        str, typer.Option("--reason", help="Чому переносите (записується в лист проходження).")
-    ],
-    package: Annotated[
-        PackageKind | None,
-        typer.Option("--package", help="Пакет: input (вхідний) або output (результат)."),
-    ] = None,
-    centre: Annotated[
-        str | None, typer.Option("--centre", help="ЦНАП (типово — налаштований).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+    case: ToCaseOpt,
+    reason: ReasonOpt,
+    package: PackageOpt = None,
+    centre: CentreOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Перенести документ, помилково долучений до іншої справи (адміністратор ЦНАП)."""
     with operator_context() as ctx:
         moved = cases.move_document(
             ctx, document_id=document_id, case=case, reason=reason, centre=centre, package=package
         )
-    if as_json:
-        out.print(json.dumps(moved.as_json(), ensure_ascii=False), markup=False)
-        return
-    for line in moved_lines(moved):
-        out.print(line)
+    print_moved(moved, as_json)

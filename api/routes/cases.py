@@ -77,6 +77,15 @@ class MoveIn(BaseModel):
     package: PackageKind | None = None
     centre: str | None = Field(default=None, max_length=200)
 
+    def target(self) -> dict[str, Any]:
+        """Where to move: the keywords the move use cases share."""
+        return {
+            "case": self.case,
+            "reason": self.reason,
+            "centre": self.centre,
+            "package": self.package,
+        }
+
 
 class MovedOut(BaseModel):
     document_id: str
@@ -269,15 +278,7 @@ def annul(case_id: int, body: ReasonIn, ctx: ContextDep) -> Any:
     summary="Перенести документ до іншої справи (помилково долучений)",
 )
 def move_document(document_id: str, body: MoveIn, ctx: ContextDep) -> Any:
-    moved = cases.move_document(
-        ctx,
-        document_id=document_id,
-        case=body.case,
-        reason=body.reason,
-        centre=body.centre,
-        package=body.package,
-    )
-    return moved.as_json()
+    return cases.move_document(ctx, document_id=document_id, **body.target()).as_json()
 
 
 @router.post(
@@ -287,12 +288,4 @@ def move_document(document_id: str, body: MoveIn, ctx: ContextDep) -> Any:
     summary="Перенести частину пачки, помилково розкладену до іншої справи",
 )
 def reassign_part(part_id: int, body: MoveIn, ctx: ContextDep) -> Any:
-    moved = batches.reassign_part(
-        ctx,
-        part_id=part_id,
-        case=body.case,
-        reason=body.reason,
-        centre=body.centre,
-        package=body.package,
-    )
-    return moved.as_json()
+    return batches.reassign_part(ctx, part_id=part_id, **body.target()).as_json()
