@@ -46,10 +46,12 @@ TABS = (
 )
 
 
-def _page(request: Request, template: str, ctx: Context, status: int = 200, **values: Any) -> Response:
+def _page(
+    request: Request, template: str, ctx: Context, status: int = 200, **values: Any
+) -> Response:
     # Tabs only to the screens the person's menu has (the sysadmin: fixity alone).
     menu = set(nav.screens(request, ctx.principal).paths())
-    tabs = [(p, label) for p, label in TABS if ("/fixity" if p == "/fixity" else "/retention") in menu]
+    tabs = [(p, t) for p, t in TABS if ("/fixity" if p == "/fixity" else "/retention") in menu]
     return page(request, template, status, who=ctx.principal, tabs=tabs, **values)
 
 
@@ -64,9 +66,7 @@ def _as_of(text: str, errors: dict[str, str], name: str = "as_of") -> date | Non
 # --- plans --------------------------------------------------------------------------------
 
 
-def _plans_page(
-    request: Request, ctx: Context, status: int = 200, **extra: Any
-) -> Response:
+def _plans_page(request: Request, ctx: Context, status: int = 200, **extra: Any) -> Response:
     plans = uc.list_plans(ctx)
     return _page(
         request,
@@ -165,7 +165,7 @@ STEPS = {
 
 
 async def _decision(request: Request, number: int, step: str) -> Response:
-    """ЕК approval or ЕПК agreement: the form, then a page that asks once more, then the use case."""
+    """ЕК approval or ЕПК agreement: the form, a page that asks once more, the use case."""
     f = await forms.posted(request)
     name, what = STEPS[step]
     v = {name: " ".join(f.get(name, 300).split()), "date": f.get("date", 10).strip()}
@@ -320,9 +320,7 @@ async def release(request: Request) -> Response:
         _check_reason(v, errors)
         if not errors:
             try:
-                await run_in_threadpool(
-                    uc.release_hold, ctx, case=v["case"], reason=v["reason"]
-                )
+                await run_in_threadpool(uc.release_hold, ctx, case=v["case"], reason=v["reason"])
             except (NotFound, Conflict) as exc:
                 return _holds_page(request, ctx, 409, problem=exc.message)
             return RedirectResponse("/retention/holds?done=released", status_code=303)
