@@ -206,6 +206,18 @@ def test_archivist_plans_approves_agrees_applies_and_holds(small: Small, tmp_pat
             browser.close()
 
 
+def _tab_to(page: Any, text: str, limit: int = 40) -> None:
+    """Focus ``text`` with the Tab key only, as a keyboard user (after a redirect to
+    ``#decisions`` the browser starts from that section, which is what a person wants)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == text:
+            outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+            assert outline == "solid"  # the focus is visible
+            return
+    pytest.fail(f"{text!r} is not reachable with Tab")
+
+
 def _flow(browser: Any, base: str, small: Small, tmp: Path) -> None:
     from tests.web import test_browser as tb
 
@@ -260,10 +272,13 @@ def _flow(browser: Any, base: str, small: Small, tmp: Path) -> None:
     page.screenshot(path=str(tb.screenshots_dir() / "44-retention-plan.png"), full_page=True)
     tb.check(page, "44-retention-plan")
 
-    page.get_by_role("button", name="Виконати план…").click()
-    assert "Знищення незворотне" in page.locator("main").inner_text()
+    # Execution by the keyboard alone: the skip link, then Tab to each button and Enter.
+    _tab_to(page, "Виконати план…")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Знищення незворотне")
     tb.check(page, "45-retention-confirm-apply")
-    page.get_by_role("button", name=f"Так, виконати план № {number}").click()
+    _tab_to(page, f"Так, виконати план № {number}")
+    page.keyboard.press("Enter")
     page.wait_for_selector("text=План виконано")
     assert "знищити за актом: 1" in page.locator("main").inner_text()
     tb.check(page, "46-retention-applied")
