@@ -19,7 +19,7 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from api.web import forms, nav
+from api.web import forms, nav, session
 from api.web.render import WebRoute, page
 from usecases import retention as uc
 from usecases.context import Context
@@ -298,7 +298,8 @@ async def place(request: Request) -> Response:
 
 def holds_again(request: Request, keep: dict[str, str]) -> Response:
     """The hold form as the person left it before signing in again (nothing placed yet)."""
-    ctx = forms.page_context(request, back="/retention/holds")
+    # Just signed in: the person is on the request, the new cookie not yet.
+    ctx = session.context(request, request.state.who)
     return _holds_page(
         request,
         ctx,

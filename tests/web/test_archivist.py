@@ -129,6 +129,25 @@ def test_pages_open_with_headers(small: Small) -> None:
     assert "Номенклатура справ" in rules and "приклад" in rules.lower()
 
 
+def test_expired_session_keeps_the_hold_form(small: Small) -> None:
+    c = TestClient(small.app)
+    form = c.get("/login")
+    typed = {"target": small.held, "reason": "Лист прокуратури № 77/1"}
+    r = c.post("/retention/holds", data={"csrf": csrf_of(form.text), **typed})
+    assert r.status_code == 401 and "Сесія завершилася" in r.text
+    assert f'name="keep.target" value="{small.held}"' in r.text
+    keep = {f"keep.{k}": v for k, v in typed.items()}
+    again = c.post(
+        "/login",
+        data={"login": "arch", "password": PASSWORD, "csrf": csrf_of(r.text),
+              "back": "/retention/holds", **keep},
+    )  # fmt: skip
+    assert again.status_code == 200 and "Ви знову увійшли" in again.text
+    assert f'value="{small.held}"' in again.text and "Лист прокуратури № 77/1" in again.text
+    # Nothing was placed on the person's behalf.
+    assert "Чинних утримань немає" in again.text
+
+
 def test_form_errors_beside_the_fields(small: Small) -> None:
     http = small.web("arch")
     r = _post(http, "/retention/plans", {"as_of": "31.02.2028"}, "/retention")
@@ -269,8 +288,17 @@ def _flow(browser: Any, base: str, small: Small, tmp: Path) -> None:
     page.get_by_role("button", name="Погодити…").click()
     page.get_by_role("button", name="Так, записати погодження ЕПК").click()
     page.wait_for_url(re.compile(r".*\?done=agreed"))
-    page.screenshot(path=str(tb.screenshots_dir() / "44-retention-plan.png"), full_page=True)
     tb.check(page, "44-retention-plan")
+    # Readable on a tablet: nothing wider than the screen.
+    page.set_viewport_size(tb.TABLET)
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('main *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), wide
+    tb.check(page, "44-retention-plan-tablet")
+    page.set_viewport_size(tb.DESKTOP)
 
     # Execution by the keyboard alone: the skip link, then Tab to each button and Enter.
     _tab_to(page, "Виконати план…")
