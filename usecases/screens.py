@@ -33,8 +33,9 @@ CATALOGUE: tuple[tuple[Screen, Capability | None], ...] = (
     (Screen("register", "/cases/new", "Зареєструвати справу"), Capability.upload),
     (Screen("scans", "/scans", "Скановані пачки"), Capability.upload),
     (Screen("search", "/search", "Пошук документів"), Capability.search),
-    # Retention plans, holds, acts: the retention branch fills this slot.
-    (Screen("retention", "/retention", "Зберігання та передавання"), None),
+    # Retention plans, holds, acts, rules (the archivist); fixity also for the sysadmin.
+    (Screen("retention", "/retention", "Зберігання та передавання"), Capability.manage_retention),
+    (Screen("fixity", "/fixity", "Цілісність сховища"), Capability.check_fixity),
     (Screen("log", "/log", "Журнал доступу"), Capability.read_audit),
     (Screen("review", "/log/review", "На перевірку"), Capability.read_audit),
     (Screen("verify", "/log/verify", "Перевірка журналу"), Capability.verify_audit),

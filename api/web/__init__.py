@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import admin, desk, documents, dpo, oidc, pages, scans, search
+from api.web import admin, desk, documents, dpo, oidc, pages, retention, scans, search
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages.router)
@@ -19,6 +19,7 @@ router.include_router(admin.router)
 router.include_router(desk.router)
 router.include_router(scans.router)
 router.include_router(dpo.router)
+router.include_router(retention.router)
 router.include_router(oidc.router)
 
 __all__ = ["router"]

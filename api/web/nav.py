@@ -109,3 +109,57 @@ LABELS["action"] = {
     "index.rebuild": "перебудова індексу",
     "system.health": "стан сервісів",
 }
+LABELS["action"].update(
+    {
+        "retention.rules_load": "завантаження номенклатури і правил",
+        "retention.rules_show": "перегляд номенклатури і правил",
+        "retention.plan": "перегляд того, що настало",
+        "retention.draft": "складання проєкту плану",
+        "retention.plans": "перегляд планів",
+        "retention.plan_read": "перегляд плану",
+        "retention.approve": "затвердження ЕК",
+        "retention.agree": "погодження ЕПК",
+        "retention.apply": "виконання плану",
+        "retention.transfer": "передавання на архівне зберігання",
+        "retention.destroy": "знищення",
+        "retention.export": "передавання до державного архіву",
+        "retention.review": "перегляд архіваріусом",
+        "retention.act": "акт про вилучення для знищення",
+        "retention.hold": "установлення утримання",
+        "retention.release": "зняття утримання",
+        "retention.holds": "перегляд утримань",
+        "retention.todo": "невитребувані результати",
+        "fixity.check": "перевірка цілісності",
+        "fixity.results": "результати перевірок цілісності",
+    }
+)
+# Retention: what a rule does, where a plan stands, what became of a line.
+LABELS["ret_action"] = {
+    "notify": "надіслати результат поштою",
+    "transfer": "передати на архівне зберігання",
+    "review": "переглянути архіваріусу",
+    "dispose": "знищити за актом",
+    "export": "передати до державного архіву",
+}
+LABELS["plan_state"] = {
+    "drafted": "проєкт",
+    "approved": "затверджено ЕК",
+    "agreed": "погоджено ЕПК",
+    "applying": "виконується (не завершено)",
+    "applied": "виконано",
+}
+LABELS["item_state"] = {
+    "pending": "очікує",
+    "done": "виконано",
+    "skipped": "пропущено: утримання",
+}
+LABELS["blocked"] = {"hold": "справа під утриманням"}
+LABELS["clock"] = {
+    "closed": "з 1 січня року після закриття справи",
+    "result_ready": "від дня, коли результат був готовий",
+}
+LABELS["fixity"] = {
+    "ok": "цілі",
+    "corrupt": "пошкоджені",
+    "missing": "відсутні",
+}

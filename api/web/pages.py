@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.web import desk, documents, dpo, forms, oidc, search, session
+from api.web import desk, documents, dpo, forms, oidc, retention, search, session
 from api.web.render import HERE, WebRoute, page, secured
 from usecases import auth
 from usecases.errors import Unauthenticated
@@ -108,6 +108,8 @@ def _restore(request: Request, back: str, keep: dict[str, str], p: Principal) ->
         return dpo.log_again(request, keep)
     if back == "/cases/new":
         return desk.register_again(request, keep)
+    if back == "/retention/holds":
+        return retention.holds_again(request, keep)
     if back.startswith("/documents/") and back.endswith("/break-glass"):
         return documents.glass_form_again(request, p, back.split("/")[2], keep)
     return RedirectResponse(back, status_code=303)

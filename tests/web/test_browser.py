@@ -218,9 +218,9 @@ def test_masked_and_break_glass_screens(browser: Any, base_url: str, world: Worl
 EXPECTED = {
     "administrator": {"/", "/desk", "/cases/new", "/scans", "/search"},
     "official": {"/", "/search"},
-    "archivist": {"/", "/search"},
+    "archivist": {"/", "/search", "/retention", "/fixity"},
     "dpo": {"/", "/log", "/log/review", "/log/verify"},
-    "sysadmin": {"/", "/log/verify", "/users", "/health"},
+    "sysadmin": {"/", "/fixity", "/log/verify", "/users", "/health"},
 }
 
 
