@@ -33,12 +33,17 @@ CATALOGUE: tuple[tuple[Screen, Capability | None], ...] = (
     (Screen("register", "/cases/new", "Зареєструвати справу"), Capability.upload),
     (Screen("scans", "/scans", "Скановані пачки"), Capability.upload),
     (Screen("search", "/search", "Пошук документів"), Capability.search),
+    (Screen("department", "/department", "Справи мого відділу"), Capability.department_cases),
     # Retention plans, holds, acts: the retention branch fills this slot.
     (Screen("retention", "/retention", "Зберігання та передавання"), None),
     (Screen("log", "/log", "Журнал доступу"), Capability.read_audit),
     (Screen("review", "/log/review", "На перевірку"), Capability.read_audit),
     (Screen("verify", "/log/verify", "Перевірка журналу"), Capability.verify_audit),
     (Screen("users", "/users", "Користувачі"), Capability.manage_users),
+    (
+        Screen("approvals", "/users/pending", "Схвалення облікових записів"),
+        Capability.approve_users,
+    ),
     (Screen("health", "/health", "Стан сервісів"), Capability.maintain),
 )
 
