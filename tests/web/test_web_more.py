@@ -154,6 +154,16 @@ def test_search_rejects_a_type_outside_the_vocabulary(world: World) -> None:
                                 "doc_from": "31.02.2026"})  # fmt: skip
     assert r.status_code == 422
     assert 'id="type-error"' in r.text and 'id="doc_from-error"' in r.text
+    # The filters reach the same use case as the API (its access-log entry names them).
+    head = world.head()
+    r = c.post("/search", data={"csrf": tok, "q": "заява", "type": "application",
+                                "doc_from": "01.01.2020", "doc_to": "31.12.2026"})  # fmt: skip
+    assert r.status_code == 200 and 'value="application" selected' in r.text
+    entry = [e for e in world.audit_tail(head) if e["action"] == "search"][-1]
+    details = entry["details"]
+    assert isinstance(details, dict)
+    assert details["filters"] == {"type": ["application"], "doc_from": "2020-01-01",
+                                  "doc_to": "2026-12-31"}  # fmt: skip
 
 
 # --- in the browser --------------------------------------------------------------------
@@ -185,6 +195,13 @@ def strict_check(page: Any, name: str) -> None:
     assert not violations, f"{name}: {violations}"
 
 
+def switch_user(page: Any, base_url: str, login: str) -> None:
+    """Sign out (the button in the header), then in as someone else."""
+    page.get_by_role("button", name="Вийти").click()
+    page.wait_for_url(f"{base_url}/login**")
+    browser_sign_in(page, base_url, login)
+
+
 def _post_form(page: Any, action: str, fields: dict[str, str]) -> None:
     """Submit a form the page does not offer (as a crafted request would), with its CSRF."""
     page.evaluate(
@@ -207,11 +224,11 @@ def _post_form(page: Any, action: str, fields: dict[str, str]) -> None:
 def test_browser_approval_by_a_second_person(browser: Any, base_url: str) -> None:
     page = browser.new_page()
     browser_sign_in(page, base_url, "sysadmin")
-    page.get_by_role("link", name="Користувачі").click()
+    page.get_by_role("link", name="Користувачі").first.click()
     page.get_by_label("Логін", exact=True).fill("olena.koval")
     page.get_by_label("Прізвище, ім’я та по батькові").fill("Коваль Олена Петрівна")
-    page.get_by_label("Посада").fill("головний спеціаліст")
-    page.get_by_label("Роль").select_option("official")
+    page.get_by_label("Посада", exact=True).fill("головний спеціаліст")
+    page.get_by_label("Роль", exact=True).select_option("official")
     page.get_by_label("Підрозділ").fill("ДМС")
     page.get_by_label("Пароль", exact=True).fill(PASSWORD)
     page.get_by_label("Пароль ще раз").fill(PASSWORD)
@@ -229,8 +246,8 @@ def test_browser_approval_by_a_second_person(browser: Any, base_url: str) -> Non
     strict_check(page, "31-users-approve-refused")
 
     # The centre's administrator approves it from their own screen.
-    browser_sign_in(page, base_url, "admin")
-    page.get_by_role("link", name="Схвалення облікових записів").click()
+    switch_user(page, base_url, "admin")
+    page.get_by_role("link", name="Схвалення облікових записів").first.click()
     strict_check(page, "32-approvals")
     page.screenshot(path=str(DOCS_IMG / "web-approvals.png"), full_page=True)
     page.get_by_role("button", name="Схвалити olena.koval").click()
@@ -238,8 +255,8 @@ def test_browser_approval_by_a_second_person(browser: Any, base_url: str) -> Non
     assert page.locator("tr", has_text="olena.koval").count() == 0
     strict_check(page, "33-approved")
     # Now the official has their screens.
-    browser_sign_in(page, base_url, "olena.koval")
-    assert page.get_by_role("link", name="Справи мого відділу").count() == 1
+    switch_user(page, base_url, "olena.koval")
+    assert page.get_by_role("link", name="Справи мого відділу").count() >= 1
 
 
 @pytest.mark.browser
@@ -265,7 +282,7 @@ def test_browser_bind_subject(browser: Any, base_url: str) -> None:
 def test_browser_department_cases(browser: Any, base_url: str, routed: dict[str, str]) -> None:
     page = browser.new_page()
     browser_sign_in(page, base_url, "official")
-    page.get_by_role("link", name="Справи мого відділу").click()
+    page.get_by_role("link", name="Справи мого відділу").first.click()
     page.wait_for_selector("h1")
     text = page.locator("main").inner_text()
     assert "2026/0001" in text and "2026/0004" in text and "2026/0005" not in text
@@ -274,6 +291,20 @@ def test_browser_department_cases(browser: Any, base_url: str, routed: dict[str,
     page.get_by_role("link", name="№ 2026/0001").click()
     page.wait_for_selector("main h1")
     assert "2026/0001" in page.locator("main h1").inner_text()
+
+
+@pytest.mark.browser
+@browser_tests
+def test_browser_masked_fields(
+    browser: Any, base_url: str, world: World, routed: dict[str, str]
+) -> None:
+    page = browser.new_page()
+    browser_sign_in(page, base_url, "admin_wp")  # the centre's documents, masked
+    page.goto(f"{base_url}/documents/{routed['land']}")
+    panel = page.locator("section.doc-meta")
+    assert "(приховано)" in panel.inner_text() and NAME not in panel.inner_text()
+    strict_check(page, "39-document-metadata-masked")
+    panel.screenshot(path=str(DOCS_IMG / "web-metadata-masked.png"))
 
 
 @pytest.mark.browser
@@ -288,13 +319,14 @@ def test_browser_correct_type_then_search_by_it(
     panel = page.locator("section.doc-meta")
     assert "Тип і реквізити документа" in panel.inner_text()
     strict_check(page, "36-document-metadata")
+    panel.screenshot(path=str(DOCS_IMG / "web-metadata.png"))
     page.get_by_label("Виправити тип").select_option("certificate_income")
     page.get_by_role("button", name="Зберегти тип").click()
     page.wait_for_selector(".notice.ok")
     assert "Довідка про доходи" in panel.inner_text()
     assert "виправлено вручну" in panel.inner_text()
     strict_check(page, "37-document-type-corrected")
-    panel.screenshot(path=str(DOCS_IMG / "web-metadata.png"))
+    panel.screenshot(path=str(DOCS_IMG / "web-metadata-corrected.png"))
 
     # Search by the corrected type: only that document; by "заява": the other one.
     page.goto(f"{base_url}/search")
