@@ -166,6 +166,26 @@ def test_search_rejects_a_type_outside_the_vocabulary(world: World) -> None:
                                   "doc_to": "2026-12-31"}  # fmt: skip
 
 
+def test_the_new_screens_are_light_and_have_no_inline_code(
+    world: World, routed: dict[str, str]
+) -> None:
+    doc = world.docs["home"].id
+    screens = {
+        "admin": ["/users/pending"],
+        "official": ["/department", f"/documents/{doc}", "/search"],
+        "sysadmin": ["/users"],
+    }
+    for login, paths in screens.items():
+        c = _client(world, login)
+        for path in paths:
+            r = c.get(path)
+            assert r.status_code == 200, (login, path)
+            assert len(r.content) < 300_000 and r.headers["cache-control"] == "no-store"
+            html = r.text
+            assert "<script>" not in html and "style=" not in html and "<style" not in html
+            assert " on" + "click=" not in html and "javascript:" not in html
+
+
 # --- in the browser --------------------------------------------------------------------
 
 HAVE_CHROMIUM = Path("/usr/bin/chromium").exists()
