@@ -20,7 +20,9 @@ from tests.api.conftest import DEPT_B, PASSWORD, World
 from tests.api.helpers import NAME, application, make_document
 from tests.web.conftest import csrf_of, screenshots_dir, sign_in
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+# The pictures for docs/web.md are written beside the others (ignored by git) and
+# copied to docs/img by hand, so a test run never changes the tracked tree.
+DOCS_IMG = screenshots_dir()
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +136,28 @@ def test_official_sees_the_cases_of_their_department_only(
     theirs = _client(world, "official_b").get("/department").text
     assert "№ 2026/0005" in theirs and "2026/0001" not in theirs
     assert _client(world, "admin").get("/department").status_code == 403
+
+
+def test_a_case_sent_to_another_department_moves_between_the_lists(world: World) -> None:
+    made = make_document(world.archive, application("переслана"), case="2026/0006",
+                         department="ДМС")  # fmt: skip
+    assert "№ 2026/0006" in _client(world, "official").get("/department").text
+    with world.archive.db.session() as s:
+        from archive.models import Case
+
+        case_id = s.query(Case.id).filter(Case.number == "2026/0006").scalar()
+    admin = _client(world, "admin")
+    page = admin.get(f"/cases/{case_id}").text
+    r = admin.post(f"/cases/{case_id}/send", data={"csrf": csrf_of(page),
+                                                  "department": DEPT_B},
+                   follow_redirects=False)  # fmt: skip
+    assert r.status_code in (200, 303), r.text
+    assert "2026/0006" not in _client(world, "official").get("/department").text
+    theirs = _client(world, "official_b").get("/department").text
+    assert "№ 2026/0006" in theirs and f"/cases/{case_id}" in theirs
+    assert _client(world, "official_b").get(f"/cases/{case_id}").status_code == 200
+    assert _client(world, "official").get(f"/cases/{case_id}").status_code == 404
+    assert made.case == "2026/0006"
 
 
 def test_masked_fields_stay_masked(world: World, routed: dict[str, str]) -> None:
