@@ -69,6 +69,11 @@ class Capability(enum.StrEnum):
     manage_retention = "manage_retention"
     uncollected_results = "uncollected_results"
     check_fixity = "check_fixity"
+    # Approving accounts a sysadmin created (the second person); the approval itself
+    # checks the centre and that the approver is someone else (usecases/users.py).
+    approve_users = "approve_users"
+    # The back office's list of the cases routed to the official's department.
+    department_cases = "department_cases"
 
 
 _CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -83,6 +88,8 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.manage_retention: frozenset({Role.archivist}),
     Capability.uncollected_results: frozenset({Role.administrator}),
     Capability.check_fixity: frozenset({Role.archivist, Role.sysadmin}),
+    Capability.approve_users: frozenset({Role.administrator}),
+    Capability.department_cases: frozenset({Role.official}),
 }
 
 # What each kind of read needs.

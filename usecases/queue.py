@@ -18,11 +18,11 @@ from sqlalchemy import or_, select
 
 from archive.audit import Action
 from archive.models import Case, CaseStatus, Document, Package, PackageKind, utcnow
-from usecases.access import event
+from usecases.access import event, require
 from usecases.case_access import case_scope, require_desk
 from usecases.context import Context
 from usecases.forms import mask_name
-from usecases.policy import Level, decide
+from usecases.policy import Capability, Level, decide
 from usecases.registry import use_case
 
 LIMIT = 200
@@ -181,4 +181,74 @@ def desk_queue(ctx: Context, *, now: dt.datetime | None = None) -> DeskQueue:
     return out
 
 
-__all__ = ["DeskQueue", "QueueRow", "desk_queue"]
+@dataclass(frozen=True, slots=True)
+class DepartmentCases:
+    """The cases routed to the caller's department, newest first."""
+
+    department: str
+    # Sent to the department and not yet answered.
+    open: list[QueueRow] = field(default_factory=list)
+    # The result is back, issued, or the case closed.
+    done: list[QueueRow] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "department": self.department,
+            "open": [r.as_json() for r in self.open],
+            "done": [r.as_json() for r in self.done],
+        }
+
+
+_OPEN = (CaseStatus.registered, CaseStatus.sent)
+# Archived cases are the archivists' (the official sees only that they exist), and an
+# annulled case was registered by mistake: neither belongs on the official's list.
+_HIDDEN = (CaseStatus.archived, CaseStatus.annulled)
+
+
+@use_case(Action.case_list)
+def department_cases(ctx: Context) -> DepartmentCases:
+    """The official's "cases of my department": those the desk routed to it (``case.list``).
+
+    The department is the one the routing sheet records (the case's current
+    department); every row is decided by the policy like the case page.
+    """
+    p = ctx.principal
+    require(ctx.events, p, Capability.department_cases, Action.case_list)
+    centre = p.centre or ctx.archive.settings.centre
+    department = p.department or ""
+    out = DepartmentCases(department)
+    with ctx.archive.db.session() as s:
+        cases = s.scalars(
+            select(Case)
+            .where(
+                Case.centre == centre,
+                Case.department == department,
+                Case.status.not_in(_HIDDEN),
+            )
+            .order_by(Case.registered_at.desc(), Case.id.desc())
+            .limit(LIMIT * 2)
+        )
+        for c in cases:
+            decision = decide(p, case_scope(c))
+            if not decision.allows(Level.METADATA):
+                continue
+            full = decision.level >= Level.FULL
+            row = QueueRow(
+                case_id=c.id,
+                number=c.number,
+                service=c.service,
+                applicant=c.applicant_ref if full else mask_name(c.applicant_ref),
+                status=c.status.value,
+                department=c.department,
+                registered_at=c.registered_at,
+            )
+            group = out.open if c.status in _OPEN else out.done
+            if len(group) < LIMIT:
+                group.append(row)
+    ctx.events.publish(
+        event(p, Action.case_list, details={"open": len(out.open), "done": len(out.done)})
+    )
+    return out
+
+
+__all__ = ["DepartmentCases", "DeskQueue", "QueueRow", "department_cases", "desk_queue"]

@@ -33,6 +33,7 @@ CATALOGUE: tuple[tuple[Screen, Capability | None], ...] = (
     (Screen("register", "/cases/new", "Зареєструвати справу"), Capability.upload),
     (Screen("scans", "/scans", "Скановані пачки"), Capability.upload),
     (Screen("search", "/search", "Пошук документів"), Capability.search),
+    (Screen("department", "/department", "Справи мого відділу"), Capability.department_cases),
     # Retention plans, holds, acts, rules (the archivist); fixity also for the sysadmin.
     (Screen("retention", "/retention", "Зберігання та передавання"), Capability.manage_retention),
     (Screen("fixity", "/fixity", "Цілісність сховища"), Capability.check_fixity),
@@ -40,6 +41,10 @@ CATALOGUE: tuple[tuple[Screen, Capability | None], ...] = (
     (Screen("review", "/log/review", "На перевірку"), Capability.read_audit),
     (Screen("verify", "/log/verify", "Перевірка журналу"), Capability.verify_audit),
     (Screen("users", "/users", "Користувачі"), Capability.manage_users),
+    (
+        Screen("approvals", "/users/pending", "Схвалення облікових записів"),
+        Capability.approve_users,
+    ),
     (Screen("health", "/health", "Стан сервісів"), Capability.maintain),
 )
 

@@ -79,12 +79,17 @@ class UserView:
     # Printed on the forms the person signs.
     full_name: str | None = None
     position: str | None = None
+    # Whether the account signs in through OpenID Connect, and with which provider
+    # (the pages show it; the subject itself stays out of every answer).
+    oidc_bound: bool = False
+    oidc_issuer: str | None = None
 
     @classmethod
     def of(cls, u: User) -> UserView:
         return cls(
             u.login, u.role, u.centre, u.workplace, u.department, u.disabled, u.created_at,
-            bool(u.pending), u.full_name, u.position,
+            bool(u.pending), u.full_name, u.position, u.oidc_subject is not None,
+            u.oidc_issuer if u.oidc_subject is not None else None,
         )  # fmt: skip
 
     def as_json(self) -> dict[str, Any]:
@@ -186,6 +191,27 @@ def list_users(ctx: Context) -> list[UserView]:
     ctx.events.publish(access.event(ctx.principal, Action.user_list))
     with ctx.archive.db.session() as s:
         return [UserView.of(u) for u in accounts.list_users(s)]
+
+
+@use_case(Action.user_list)
+def pending_users(ctx: Context) -> list[UserView]:
+    """Accounts waiting for approval that the caller may approve: those of their centre.
+
+    For the centre's administrators (the second person of :func:`approve_user`);
+    the local console sees every centre's. Logged as ``user.list`` (counts only).
+    """
+    p = ctx.principal
+    access.require(ctx.events, p, Capability.approve_users, Action.user_list)
+    with ctx.archive.db.session() as s:
+        rows = [
+            UserView.of(u)
+            for u in accounts.list_users(s)
+            if u.pending and not u.disabled and (p.local or u.centre == p.centre)
+        ]
+    ctx.events.publish(
+        access.event(p, Action.user_list, details={"pending": True, "count": len(rows)})
+    )
+    return rows
 
 
 @use_case(Action.user_disable)

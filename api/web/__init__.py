@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import admin, desk, documents, dpo, oidc, pages, retention, scans, search
+from api.web import admin, desk, documents, dpo, office, oidc, pages, retention, scans, search
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages.router)
@@ -17,6 +17,7 @@ router.include_router(search.router)
 router.include_router(documents.router)
 router.include_router(admin.router)
 router.include_router(desk.router)
+router.include_router(office.router)
 router.include_router(scans.router)
 router.include_router(dpo.router)
 router.include_router(retention.router)

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from api.web import forms
-from api.web.render import WebRoute, page
+from api.web import forms, nav
+from api.web.render import WebRoute, error_page, page
 from archive.users import Role
 from usecases import audit, health, users
 from usecases.context import Context
-from usecases.errors import Conflict, Invalid, NotFound
+from usecases.errors import ArchiveError, Conflict, Denied, Invalid, NotFound
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -33,13 +33,20 @@ DONE = {
     ),
     "disabled": "Обліковий запис вимкнено; його сесії більше не діють.",
     "sealed": "Печатку журналу записано до архівного сховища.",
+    "approved": "Обліковий запис схвалено: людина отримала доступ своєї ролі.",
+    "bound": (
+        "Вхід через OpenID Connect прив’язано. Обліковий запис, що читає документи, "
+        "знову очікує схвалення адміністратором ЦНАП."
+    ),
 }
+BIND_FIELDS = ("bind_login", "issuer", "subject")
 
 
 def _users_page(request: Request, ctx: Context, status: int = 200, **extra: Any) -> Response:
     accounts = users.list_users(ctx)
     done = DONE.get(request.query_params.get("done", ""))
     v = extra.pop("v", None) or {k: "" for k in USER_FIELDS}
+    b = extra.pop("b", None) or {k: "" for k in BIND_FIELDS}
     return page(
         request,
         "users.html",
@@ -49,7 +56,23 @@ def _users_page(request: Request, ctx: Context, status: int = 200, **extra: Any)
         accounts=accounts,
         done=done,
         v=v,
+        b=b,
         roles=list(Role),
+        **extra,
+    )
+
+
+def _pending_page(request: Request, ctx: Context, status: int = 200, **extra: Any) -> Response:
+    accounts = users.pending_users(ctx)
+    done = DONE.get(request.query_params.get("done", ""))
+    return page(
+        request,
+        "approvals.html",
+        status,
+        title="Схвалення облікових записів",
+        who=ctx.principal,
+        accounts=accounts,
+        done=done,
         **extra,
     )
 
@@ -128,6 +151,77 @@ async def disable(request: Request) -> Response:
     except NotFound as exc:
         return _users_page(request, ctx, 404, problem=exc.message)
     return RedirectResponse("/users?done=disabled", status_code=303)
+
+
+@router.get("/users/pending")
+def pending_list(request: Request) -> Response:
+    ctx = forms.page_context(request, back="/users/pending")
+    return _pending_page(request, ctx)
+
+
+def _refusal(request: Request, ctx: Context, exc: ArchiveError, status: int) -> Response:
+    """A refused approval, said on the page the person came from (as far as they may see it)."""
+    paths = nav.screens(request, ctx.principal).paths()
+    if "/users/pending" in paths:
+        return _pending_page(request, ctx, status, problem=exc.message)
+    if "/users" in paths:
+        return _users_page(request, ctx, status, problem=exc.message)
+    return error_page(request, status, exc.message, ctx.principal)
+
+
+@router.post("/users/approve")
+async def approve(request: Request) -> Response:
+    """The second person: an administrator of the account's centre approves it."""
+    f = await forms.posted(request)
+    login = f.get("login", 100)
+    ctx = forms.page_context(request, back="/users/pending")
+    if not f.csrf_ok:
+        return _refusal(request, ctx, Invalid(forms.STALE), 400)
+    try:
+        await run_in_threadpool(users.approve_user, ctx, login=login)
+    except Denied as exc:
+        # Said in full: the approver must be another person, an administrator of that centre.
+        return _refusal(request, ctx, exc, 403)
+    except (Conflict, NotFound) as exc:
+        return _refusal(request, ctx, exc, 409 if isinstance(exc, Conflict) else 404)
+    return RedirectResponse("/users/pending?done=approved", status_code=303)
+
+
+@router.post("/users/oidc")
+async def bind_oidc(request: Request) -> Response:
+    """Bind an account to its identity-provider subject (issuer + sub), once."""
+    f = await forms.posted(request)
+    b = {k: f.get(k, 500).strip() for k in BIND_FIELDS}
+    ctx = forms.page_context(request, back="/users")
+    if not f.csrf_ok:
+        return _users_page(request, ctx, 400, b=b, notice=forms.STALE)
+    errors: dict[str, str] = {}
+    if not b["bind_login"]:
+        errors["bind_login"] = "Оберіть обліковий запис."
+    if not b["subject"]:
+        errors["subject"] = "Введіть ідентифікатор (sub), який надає постачальник ідентичності."
+    elif len(b["subject"]) > 255:
+        errors["subject"] = "Не більше 255 символів."
+    if len(b["issuer"]) > 500:
+        errors["issuer"] = "Не більше 500 символів."
+    if errors:
+        return _users_page(request, ctx, 422, b=b, errors=errors)
+    try:
+        await run_in_threadpool(
+            users.bind_oidc_subject,
+            ctx,
+            login=b["bind_login"],
+            subject=b["subject"],
+            issuer=b["issuer"] or None,
+        )
+    except NotFound as exc:
+        return _users_page(request, ctx, 404, b=b, errors={"bind_login": exc.message})
+    except Conflict as exc:
+        field = "subject" if exc.code == "subject_taken" else "bind_login"
+        return _users_page(request, ctx, 409, b=b, errors={field: exc.message})
+    except Invalid as exc:
+        return _users_page(request, ctx, 422, b=b, errors={"subject": exc.message})
+    return RedirectResponse("/users?done=bound", status_code=303)
 
 
 @router.get("/health")

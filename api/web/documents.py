@@ -20,8 +20,9 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from api.web import forms, nav, session
 from api.web.render import WebRoute, page
 from search.query import parse_query
-from usecases import documents
-from usecases.errors import Denied
+from usecases import documents, metadata
+from usecases.context import Context
+from usecases.errors import ArchiveError, Denied, Invalid
 from usecases.policy import Principal
 from usecases.views import DocumentView, Rendered, Stored
 
@@ -56,17 +57,39 @@ def _viewer(
     except Denied:
         # The one error this page answers itself: a refusal offers the break-glass step.
         return _refused(request, document_id, status=403)
-    return _render(request, doc, number, q, glass or reason is not None)
+    done = TYPE_CORRECTED if request.query_params.get("done") == "type" else None
+    return _render(request, ctx, doc, number, q, glass or reason is not None, reason, done=done)
 
 
-def _render(request: Request, doc: DocumentView, number: int, q: str, glass: bool) -> Response:
+TYPE_CORRECTED = "Тип документа виправлено; виправлення збережено для навчання класифікатора."
+
+
+def _render(
+    request: Request,
+    ctx: Context,
+    doc: DocumentView,
+    number: int,
+    q: str,
+    glass: bool,
+    reason: str | None,
+    status: int = 200,
+    **extra: object,
+) -> Response:
     who = request.state.who
     pages = doc.pages or []
     number = min(max(number, 1), max(len(pages), 1))
     text = next((p.text for p in pages if p.number == number), "")
+    try:
+        # Its own use case (and its own access-log entry): personal fields masked per policy.
+        meta: metadata.MetadataView | None = metadata.show_metadata(
+            ctx, document_id=doc.document_id, reason=reason
+        )
+    except ArchiveError:
+        meta = None
     return page(
         request,
         "document.html",
+        status,
         title=f"Документ {doc.document_id[:8]}",
         who=who,
         doc=doc,
@@ -76,6 +99,9 @@ def _render(request: Request, doc: DocumentView, number: int, q: str, glass: boo
         glass=glass,
         has_pdf=doc.pdfa_sha256 is not None and doc.state == "archived",
         offer_glass=nav.screens(request, who).break_glass,
+        meta=meta,
+        types=metadata.list_document_types(ctx) if meta is not None else [],
+        **extra,
     )
 
 
@@ -157,7 +183,7 @@ async def break_glass(request: Request, document_id: DocId) -> Response:
         doc = documents.show_document(ctx, document_id=document_id, reason=reason)
     except Denied:
         return _refused(request, document_id, 403, reason=reason)
-    resp = _render(request, doc, 1, "", glass=True)
+    resp = _render(request, ctx, doc, 1, "", True, reason)
     session.set_cookie(
         request,
         resp,
@@ -167,6 +193,36 @@ async def break_glass(request: Request, document_id: DocId) -> Response:
         path=f"/documents/{document_id}",
     )
     return resp
+
+
+@router.post("/documents/{document_id}/type")
+async def correct_type(request: Request, document_id: DocId) -> Response:
+    """A person corrects the document's type; the use case keeps it as training data."""
+    f = await forms.posted(request)
+    kind = f.get("type", 64).strip()
+    back = f"/documents/{document_id}"
+    ctx = forms.page_context(request, back=back)
+    reason = session.glass_reason(request, document_id)
+    if not f.csrf_ok:
+        return RedirectResponse(back, status_code=303)
+    error = None if kind else "Оберіть тип зі списку."
+    if error is None:
+        try:
+            metadata.correct_document_type(ctx, document_id=document_id, type=kind, reason=reason)
+        except Invalid:
+            error = "Оберіть тип зі списку."
+        except Denied:
+            return _refused(request, document_id, status=403)
+        else:
+            return RedirectResponse(f"{back}?done=type", status_code=303)
+    try:
+        doc = documents.show_document(ctx, document_id=document_id, reason=reason)
+    except Denied:
+        return _refused(request, document_id, status=403)
+    return _render(
+        request, ctx, doc, 1, "", reason is not None, reason, 422,
+        errors={"type": error}, chosen=kind,
+    )  # fmt: skip
 
 
 @router.get("/documents/{document_id}/pages/{number}/image")

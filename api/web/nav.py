@@ -52,6 +52,20 @@ LABELS["notify"] = dict(desk.NOTIFY_UA)
 LABELS["delivery"] = dict(desk.DELIVERY_UA)
 LABELS["recipient"] = {"applicant": "заявнику особисто", "representative": "представнику"}
 LABELS["package_title"] = dict(desk.PACKAGE_UA)
+LABELS["field"] = {
+    "issue_date": "Дата видачі",
+    "valid_until": "Дійсний до",
+    "series": "Серія",
+    "number": "Номер",
+    "issuer": "Орган, що видав",
+    "service": "Послуга",
+    "applicant": "Заявник",
+}
+LABELS["meta_source"] = {
+    "model": "визначено автоматично",
+    "correction": "виправлено вручну",
+    "meta": "з метаданих поширення",
+}
 LABELS["outcome"] = {"allowed": "дозволено", "denied": "відмовлено", "failed": "збій"}
 LABELS["file_status"] = {
     "archived": "заархівовано",
@@ -88,6 +102,10 @@ LABELS["action"] = {
     "user.add": "створення користувача",
     "user.disable": "вимкнення користувача",
     "user.list": "перегляд користувачів",
+    "user.approve": "схвалення облікового запису",
+    "user.bind_oidc": "прив’язування OpenID Connect",
+    "document.fields": "перегляд реквізитів",
+    "document.type_correct": "виправлення типу документа",
     "audit.read": "читання журналу",
     "audit.subject": "звіт для суб’єкта даних",
     "audit.verify": "перевірка журналу",

@@ -11,17 +11,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from api.web import forms
+from api.web import forms, session
 from api.web.render import WebRoute, page
 from archive.models import PackageKind, Source
+from usecases import metadata
 from usecases import search as find
+from usecases.context import Context
 from usecases.policy import Principal
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 PER_PAGE = 20
 MAX_OFFSET = 100_000
-FIELDS = ("q", "case", "package", "source", "date_from", "date_to")
+FIELDS = ("q", "case", "package", "source", "date_from", "date_to", "type", "doc_from", "doc_to")
 
 
 def _values(raw: dict[str, str]) -> dict[str, str]:
@@ -31,8 +33,11 @@ def _values(raw: dict[str, str]) -> dict[str, str]:
 _date = forms.parse_date
 
 
-def _check(v: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
-    """Field errors (Ukrainian, one per field) and the typed filters."""
+def _check(v: dict[str, str], codes: set[str]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Field errors (Ukrainian, one per field) and the typed filters.
+
+    ``codes``: the document types of the vocabulary (the select's options).
+    """
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
     if not v["q"]:
@@ -57,21 +62,39 @@ def _check(v: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
             errors[name] = str(exc)
     if out.get("date_from") and out.get("date_to") and out["date_from"] > out["date_to"]:
         errors["date_to"] = "Дата «до» не може бути раніше за дату «від»."
+    if v["type"] and v["type"] not in codes:
+        errors["type"] = "Оберіть тип документа зі списку."
+    out["types"] = [v["type"]] if v["type"] else []
+    # The document's own date (issue date read from its content), whole days.
+    for name in ("doc_from", "doc_to"):
+        try:
+            out[f"doc_date_{name[4:]}"] = _date(v[name])
+        except ValueError as exc:
+            errors[name] = str(exc)
+    low, high = out.get("doc_date_from"), out.get("doc_date_to")
+    if low and high and low > high:
+        errors["doc_to"] = "Дата «до» не може бути раніше за дату «від»."
     return errors, out
+
+
+def _types(ctx: Context) -> list[metadata.TypeEntry]:
+    """The document-type vocabulary, for the type filter's options."""
+    return metadata.list_document_types(ctx)
 
 
 @router.get("/search")
 def search_page(request: Request) -> Response:
-    p = forms.signed_in(request, back="/search")
-    return page(request, "search.html", title="Пошук документів", who=p, v=_values({}),
-                result=None)  # fmt: skip
+    ctx = forms.page_context(request, back="/search")
+    return page(request, "search.html", title="Пошук документів", who=ctx.principal,
+                v=_values({}), result=None, types=_types(ctx))  # fmt: skip
 
 
 def form_again(request: Request, p: Principal, keep: dict[str, str]) -> Response:
     """The search form as the person left it before signing in again (not yet run)."""
+    ctx = session.context(request, p)
     return page(
         request, "search.html", title="Пошук документів", who=p, v=_values(keep), result=None,
-        notice="Ви знову увійшли. Перевірте запит і натисніть «Шукати».",
+        notice="Ви знову увійшли. Перевірте запит і натисніть «Шукати».", types=_types(ctx),
     )  # fmt: skip
 
 
@@ -81,13 +104,14 @@ async def run_search(request: Request) -> Response:
     v = _values(f.values)
     ctx = forms.page_context(request, keep=v, back="/search")
     who = ctx.principal
+    types = _types(ctx)
     if not f.csrf_ok:
         return page(request, "search.html", 400, title="Пошук документів", who=who, v=v,
-                    result=None, notice=forms.STALE)  # fmt: skip
-    errors, typed = _check(v)
+                    result=None, notice=forms.STALE, types=types)  # fmt: skip
+    errors, typed = _check(v, {t.code for t in types})
     if errors:
         return page(request, "search.html", 422, title="Пошук документів", who=who, v=v,
-                    result=None, errors=errors)  # fmt: skip
+                    result=None, errors=errors, types=types)  # fmt: skip
     try:
         offset = min(max(int(f.get("offset", 10) or 0), 0), MAX_OFFSET)
     except ValueError:
@@ -101,6 +125,7 @@ async def run_search(request: Request) -> Response:
         title="Пошук документів",
         who=who,
         v=v,
+        types=types,
         result=result,
         first=offset + 1,
         last=offset + len(result.hits),
