@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, delete, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, bindparam, delete, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -292,6 +292,14 @@ class StoredIdentifier:
     source: str
 
 
+_t = DocumentFinding
+_IDENTIFIERS = (
+    select(_t.document_id, _t.kind, _t.value, _t.masked, _t.ref, _t.source)
+    .where(_t.document_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_t.document_id, _t.page, _t.char_start)
+)
+
+
 def identifiers_for_documents(
     conn: Connection | Session, document_ids: Iterable[str]
 ) -> dict[str, list[StoredIdentifier]]:
@@ -301,13 +309,7 @@ def identifiers_for_documents(
     out: dict[str, list[StoredIdentifier]] = {i: [] for i in ids}
     if not ids:
         return out
-    t = DocumentFinding
-    q = (
-        select(t.document_id, t.kind, t.value, t.masked, t.ref, t.source)
-        .where(t.document_id.in_(ids))
-        .order_by(t.document_id, t.page, t.char_start)
-    )
-    for doc_id, kind, value, masked, ref, source in conn.execute(q):
+    for doc_id, kind, value, masked, ref, source in conn.execute(_IDENTIFIERS, {"ids": ids}):
         out[doc_id].append(StoredIdentifier(kind, value, masked, ref, source))
     return out
 

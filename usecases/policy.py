@@ -33,10 +33,11 @@ centre (``Settings.centre``).
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Executable, bindparam, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
@@ -215,21 +216,12 @@ class Held:
     applicant_ref: str | None
 
 
-def held_documents(
-    conn: Connection | Session, ids: Sequence[str], home_centre: str
-) -> dict[str, Held]:
-    """What :func:`decide_held` needs about several documents, in one Core SELECT.
-
-    The same holders as :func:`decide_document` on loaded objects: every case in
-    ``case_documents`` (by case id), else the document's own case, else none
-    (the archive's centre). Search hits are decided with this: no ORM objects.
-    """
-    out: dict[str, Held] = {}
-    if not ids:
-        return out
+@functools.cache
+def _held_query() -> Executable:
+    """Built once (aliases are costly to build), its compiled form cached by SQLAlchemy."""
     holder = aliased(Case)
     first = aliased(Case)
-    q = (
+    return (
         select(
             Document.id,
             Document.pdfa_tier,
@@ -244,9 +236,24 @@ def held_documents(
         .outerjoin(CaseDocument, CaseDocument.document_id == Document.id)
         .outerjoin(holder, holder.id == func.coalesce(CaseDocument.case_id, Document.case_id))
         .outerjoin(first, first.id == Document.case_id)
-        .where(Document.id.in_(list(dict.fromkeys(ids))))
+        .where(Document.id.in_(bindparam("ids", expanding=True)))
         .order_by(Document.id, holder.id)
     )
+
+
+def held_documents(
+    conn: Connection | Session, ids: Sequence[str], home_centre: str
+) -> dict[str, Held]:
+    """What :func:`decide_held` needs about several documents, in one Core SELECT.
+
+    The same holders as :func:`decide_document` on loaded objects: every case in
+    ``case_documents`` (by case id), else the document's own case, else none
+    (the archive's centre). Search hits are decided with this: no ORM objects.
+    """
+    out: dict[str, Held] = {}
+    if not ids:
+        return out
+    rows = conn.execute(_held_query(), {"ids": list(dict.fromkeys(ids))})
     scopes: dict[str, list[DocScope]] = {}
     applicants: dict[str, str | None] = {}
     for (
@@ -259,7 +266,7 @@ def held_documents(
         dept,
         status,
         applicant,
-    ) in conn.execute(q):
+    ) in rows:
         archival = Tier.archival in (pdfa_tier, original_tier) or status == CaseStatus.archived
         has_case = number is not None
         scopes.setdefault(doc_id, []).append(

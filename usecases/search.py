@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from archive.audit import Action, Exposure
@@ -24,7 +24,7 @@ from archive.findings import (
     identifier_ref,
     identifiers_for_documents,
 )
-from archive.models import Document, PackageKind, Source
+from archive.models import Document, IndexOutbox, PackageKind, Source
 from ingest.metadata.vocabulary import resolve_types
 from search.base import SearchQuery
 from search.query import split_type_filters
@@ -218,15 +218,15 @@ RECOUNT_LIMIT = 5000
 _RECOUNT_PAGE = 500
 
 
+_PENDING = select(exists().where(IndexOutbox.id.isnot(None)))
+
+
 def _apply_pending(ctx: Context) -> None:
     """Apply pending index updates (best effort: the outbox keeps what fails)."""
-    from sqlalchemy import exists
-
-    from archive.models import IndexOutbox
     from ingest.indexing import flush_outbox
 
     with ctx.archive.db.engine.connect() as conn:
-        pending = conn.scalar(select(exists().where(IndexOutbox.id.isnot(None))))
+        pending = conn.scalar(_PENDING)
     if not pending:
         return
     try:
