@@ -29,13 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api_search import (  # noqa: E402
-    Corpus,
-    build_vocabulary,
-    ensure_users,
-    make_queries,
-    raw_query,
-)
+from api_search import ensure_users, make_queries, raw_query  # noqa: E402
+from search_latency import Corpus, build_vocabulary  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from archive.settings import Settings  # noqa: E402
@@ -83,12 +78,14 @@ def _inline_threadpool() -> Iterator[None]:
     async def inline(func: Any, *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
-    saved = deps.run_in_threadpool, routing.run_in_threadpool
-    deps.run_in_threadpool = routing.run_in_threadpool = inline  # type: ignore[assignment]
+    saved = [(m, m.run_in_threadpool) for m in (deps, routing)]  # type: ignore[attr-defined]
+    for m, _ in saved:
+        setattr(m, "run_in_threadpool", inline)  # noqa: B010 - not exported by the modules
     try:
         yield
     finally:
-        deps.run_in_threadpool, routing.run_in_threadpool = saved  # type: ignore[assignment]
+        for m, fn in saved:
+            setattr(m, "run_in_threadpool", fn)  # noqa: B010
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -122,8 +119,8 @@ async def run(args: argparse.Namespace) -> None:
 
         index = app.state.archive.index
         started = time.process_time()
-        for q in queries:
-            index.search(raw_query(q, args.role, args.limit))
+        for query in queries:
+            index.search(raw_query(query, args.role, args.limit))
         raw = (time.process_time() - started) * 1000 / len(queries)
 
         # cProfile sees one thread: run the sync routes and dependencies inline while profiling.
