@@ -64,11 +64,16 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_context(
-    archive: ArchiveDep, p: PrincipalDep, events: EventsDep, dispatcher: DispatcherDep
-) -> Context:
-    """The context the route's use case runs in: the signed-in caller and the app's backends."""
-    return Context(archive, p, events, dispatcher)
+def get_context(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Context:
+    """The context the route's use case runs in: the signed-in caller and the app's backends.
+
+    Reads the app's state itself rather than through one dependency per backend:
+    every sub-dependency costs FastAPI work on every request (a search's CPU).
+    """
+    state = request.app.state
+    archive: Archive = state.archive
+    p = get_principal(request, archive, token)
+    return Context(archive, p, state.events, state.dispatcher)
 
 
 ContextDep = Annotated[Context, Depends(get_context)]

@@ -400,10 +400,51 @@ class _Group:
     entry written when they get the lock.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, url: str) -> None:
         self.lock = threading.Lock()
         self.guard = threading.Lock()
         self.queue: list[_Pending] = []
+        self.writers = _WriterLock.for_url(url)
+
+
+class _WriterLock:
+    """Serialises the appends of several processes on one SQLite file (server workers).
+
+    Without it a second process finds the database locked during the first's
+    commit and SQLite's busy handler sleeps in steps of up to 100 ms; a blocking
+    ``flock`` wakes the waiter as soon as the holder is done. Other databases
+    (PostgreSQL) need nothing: the chain's unique sequence numbers decide there.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @classmethod
+    def for_url(cls, url: str) -> _WriterLock:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+            return cls(None)
+        if parsed.database == ":memory:":
+            return cls(None)
+        return cls(Path(f"{parsed.database}.audit-lock"))
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        if self.path is None:
+            yield
+            return
+        import fcntl
+
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 _groups: dict[str, _Group] = {}
@@ -414,7 +455,10 @@ GROUP_MAX = 512
 
 def _group_for(url: str) -> _Group:
     with _groups_guard:
-        return _groups.setdefault(url, _Group())
+        group = _groups.get(url)
+        if group is None:
+            group = _groups[url] = _Group(url)
+        return group
 
 
 class AuditLog:
@@ -491,7 +535,7 @@ class AuditLog:
         for _attempt in range(200):
             try:
                 # Core, not the ORM: the chain's rows are plain inserts.
-                with self.db.engine.begin() as conn:
+                with _group_for(self.db.url).writers.held(), self.db.engine.begin() as conn:
                     seqs = self._append_many(conn, batch)
                 for item, seq in zip(batch, seqs, strict=True):
                     item.seq, item.done = seq, True

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from archive.audit import Exposure
-from archive.findings import DocumentFinding
+from archive.findings import DocumentFinding, StoredIdentifier
 from archive.models import Page
 from common.pages import PageText, Word
 from pii import BULLET, detect, mask_text
@@ -71,6 +71,8 @@ class KnownName:
 
 
 Finding = DocumentFinding | KnownName
+# What names are taken from (kind and value only): search hits carry StoredIdentifier rows.
+Named = Finding | StoredIdentifier
 
 
 def case_names(applicant: str | None) -> list[KnownName]:
@@ -85,7 +87,7 @@ def _stem(word: str) -> str:
     return word[: max(3, keep)]
 
 
-def name_patterns(stored: Iterable[Finding]) -> list[re.Pattern[str]]:
+def name_patterns(stored: Iterable[Named]) -> list[re.Pattern[str]]:
     """One pattern per word of every known name (words of 3+ letters)."""
     stems: set[str] = set()
     for f in stored:
@@ -140,7 +142,7 @@ def mask_page(page: Page, stored: Iterable[Finding]) -> str:
     return _generic(mask_text(text, spans))
 
 
-def mask_snippet(snippet: str, known: Sequence[str] = (), names: Iterable[Finding] = ()) -> str:
+def mask_snippet(snippet: str, known: Sequence[str] = (), names: Iterable[Named] = ()) -> str:
     """A search snippet (escaped text with ``<mark>``) with identifiers masked.
 
     ``names``: findings whose names are masked word by word, so a name cut
@@ -204,7 +206,9 @@ def exposures(findings: Iterable[DocumentFinding]) -> list[Exposure]:
     return [Exposure(f.kind, f.masked, f.ref) for f in findings]
 
 
-def snippet_exposures(snippet: str, findings: Iterable[DocumentFinding]) -> list[Exposure]:
+def snippet_exposures(
+    snippet: str, findings: Iterable[DocumentFinding | StoredIdentifier]
+) -> list[Exposure]:
     """Identifiers of a document that an unmasked snippet shows."""
     plain = html.unescape(_MARK.sub("", snippet))
     squeezed = re.sub(r"[\W_]", "", plain).lower()

@@ -33,14 +33,16 @@ centre (``Settings.centre``).
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Executable, bindparam, func, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, aliased
 
 from archive.audit import Action
-from archive.models import Case, CaseStatus, DocState, Document, Tier
+from archive.models import Case, CaseDocument, CaseStatus, DocState, Document, Tier
 from archive.users import Role, User
 
 
@@ -193,6 +195,13 @@ def decide_document(
     """
     holders = list(doc.cases) or ([doc.case] if doc.case is not None else [])
     scopes = [scope_of(doc, home_centre, c) for c in holders] or [scope_of(doc, home_centre)]
+    return decide_held(p, scopes, reason, min_reason=min_reason)
+
+
+def decide_held(
+    p: Principal, scopes: Sequence[DocScope], reason: str | None = None, *, min_reason: int = 10
+) -> tuple[DocScope, Decision]:
+    """:func:`decide_document` on a document's scopes, one per case holding it (at least one)."""
     best = scopes[0]
     best_level = base_level(p, best).level
     for scope in scopes[1:]:
@@ -200,6 +209,87 @@ def decide_document(
         if level > best_level:
             best, best_level = scope, level
     return best, decide(p, best, reason, min_reason=min_reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A document as the policy sees it: a scope per case holding it, in case order.
+
+    ``applicant_ref`` is the applicant of its first case (``Document.case``),
+    whose name is masked in what is shown below full access.
+    """
+
+    scopes: tuple[DocScope, ...]
+    applicant_ref: str | None
+
+
+@functools.cache
+def _held_query() -> Executable:
+    """Built once (aliases are costly to build), its compiled form cached by SQLAlchemy."""
+    holder = aliased(Case)
+    first = aliased(Case)
+    return (
+        select(
+            Document.id,
+            Document.pdfa_tier,
+            Document.original_tier,
+            holder.number,
+            holder.centre,
+            holder.workplace,
+            holder.department,
+            holder.status,
+            first.applicant_ref,
+        )
+        .outerjoin(CaseDocument, CaseDocument.document_id == Document.id)
+        .outerjoin(holder, holder.id == func.coalesce(CaseDocument.case_id, Document.case_id))
+        .outerjoin(first, first.id == Document.case_id)
+        .where(Document.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Document.id, holder.id)
+    )
+
+
+def held_documents(
+    conn: Connection | Session, ids: Sequence[str], home_centre: str
+) -> dict[str, Held]:
+    """What :func:`decide_held` needs about several documents, in one Core SELECT.
+
+    The same holders as :func:`decide_document` on loaded objects: every case in
+    ``case_documents`` (by case id), else the document's own case, else none
+    (the archive's centre). Search hits are decided with this: no ORM objects.
+    """
+    out: dict[str, Held] = {}
+    if not ids:
+        return out
+    rows = conn.execute(_held_query(), {"ids": list(dict.fromkeys(ids))})
+    scopes: dict[str, list[DocScope]] = {}
+    applicants: dict[str, str | None] = {}
+    for (
+        doc_id,
+        pdfa_tier,
+        original_tier,
+        number,
+        centre,
+        workplace,
+        dept,
+        status,
+        applicant,
+    ) in rows:
+        archival = Tier.archival in (pdfa_tier, original_tier) or status == CaseStatus.archived
+        has_case = number is not None
+        scopes.setdefault(doc_id, []).append(
+            DocScope(
+                document_id=doc_id,
+                case=number,
+                centre=centre if has_case else home_centre,
+                workplace=workplace if has_case else None,
+                department=dept if has_case else None,
+                archival=archival,
+            )
+        )
+        applicants[doc_id] = applicant
+    for doc_id, found in scopes.items():
+        out[doc_id] = Held(tuple(found), applicants[doc_id])
+    return out
 
 
 def allows(p: Principal, cap: Capability) -> bool:

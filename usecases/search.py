@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from archive.audit import Action, Exposure
@@ -22,16 +22,24 @@ from archive.findings import (
     findings_for_documents,
     identifier_key,
     identifier_ref,
+    identifiers_for_documents,
 )
-from archive.models import Document, PackageKind, Source
+from archive.models import Document, IndexOutbox, PackageKind, Source
 from ingest.metadata.vocabulary import resolve_types
 from search.base import SearchQuery
 from search.query import split_type_filters
 from usecases import disclosure
-from usecases.access import event, known_names, require, typed_exposures
+from usecases.access import event, require, typed_exposures
 from usecases.context import Context
 from usecases.errors import Invalid
-from usecases.policy import Capability, Level, decide_document, search_scope
+from usecases.policy import (
+    Capability,
+    Level,
+    decide_document,
+    decide_held,
+    held_documents,
+    search_scope,
+)
 from usecases.registry import use_case
 
 log = logging.getLogger(__name__)
@@ -127,38 +135,32 @@ def search(
         )
         result = archive.index.search(query)
         ids = [h.document_id for h in result.hits]
-        with archive.db.session() as s:
-            docs = {
-                d.id: d
-                for d in s.scalars(
-                    select(Document)
-                    .where(Document.id.in_(ids))
-                    .options(selectinload(Document.case), selectinload(Document.cases))
-                )
-            }
-            found = findings_for_documents(s, ids)
+        home = archive.settings.centre
+        # Core rows, not ORM objects: what the policy and the masking need of each hit.
+        with archive.db.engine.connect() as conn:
+            held = held_documents(conn, ids, home)
+            found = identifiers_for_documents(conn, ids)
         dropped = 0
         for h in result.hits:
-            doc = docs.get(h.document_id)
-            held = decide_document(p, doc, archive.settings.centre) if doc else None
-            decision = held[1] if held else None
+            doc = held.get(h.document_id)
+            through, decision = decide_held(p, doc.scopes) if doc else (None, None)
             # Re-checked hit by hit: the index may lag behind a re-routed case.
             if decision is None or not decision.allows(need):
                 dropped += 1
                 if decision is not None and decision.allows(Level.MASKED):
                     hidden += 1
                 continue
-            assert doc is not None
+            assert doc is not None and through is not None
             snippet = h.snippet
             stored = found.get(h.document_id, [])
             if decision.level < Level.FULL:
-                snippet = disclosure.mask_snippet(
-                    snippet, [f.value for f in stored], [*stored, *known_names(doc, stored)]
-                )
+                # The applicant of its case and every name found in it (as known_names).
+                names: list[disclosure.Named] = [*stored, *disclosure.case_names(doc.applicant_ref)]
+                snippet = disclosure.mask_snippet(snippet, [f.value for f in stored], names)
             else:
                 shown.extend(disclosure.snippet_exposures(snippet, stored))
             # The case it is seen through, never another holder of the same document.
-            seen_in = held[0].case if held else None
+            seen_in = through.case
             hits.append(SearchHit(h.document_id, seen_in, h.score, snippet, h.page))
         if dropped or by_identifier:
             # Some of what the index matched may not be opened: count exactly.
@@ -216,15 +218,15 @@ RECOUNT_LIMIT = 5000
 _RECOUNT_PAGE = 500
 
 
+_PENDING = select(exists().where(IndexOutbox.id.isnot(None)))
+
+
 def _apply_pending(ctx: Context) -> None:
     """Apply pending index updates (best effort: the outbox keeps what fails)."""
-    from sqlalchemy import exists
-
-    from archive.models import IndexOutbox
     from ingest.indexing import flush_outbox
 
-    with ctx.archive.db.session() as s:
-        pending = s.scalar(select(exists().where(IndexOutbox.id.isnot(None))))
+    with ctx.archive.db.engine.connect() as conn:
+        pending = conn.scalar(_PENDING)
     if not pending:
         return
     try:
@@ -243,14 +245,9 @@ def _count_openable(ctx: Context, query: SearchQuery, need: Level, matched: int)
         if not page.hits:
             break
         ids = [h.document_id for h in page.hits]
-        with archive.db.session() as s:
-            for doc in s.scalars(
-                select(Document)
-                .where(Document.id.in_(ids))
-                .options(selectinload(Document.case), selectinload(Document.cases))
-            ):
-                if decide_document(p, doc, archive.settings.centre)[1].allows(need):
-                    count += 1
+        with archive.db.engine.connect() as conn:
+            held = held_documents(conn, ids, archive.settings.centre)
+        count += sum(1 for doc in held.values() if decide_held(p, doc.scopes)[1].allows(need))
         offset += len(page.hits)
     return count
 

@@ -199,6 +199,42 @@ def test_concurrent_appends_keep_a_gapless_chain(archive: Archive, log: AuditLog
     assert rep.ok and rep.entries == 61
 
 
+def _append_from_a_process(url: str, n: int) -> None:
+    from archive.database import Database
+
+    db = Database(url)
+    log = AuditLog(db)
+
+    def work() -> None:
+        for _ in range(n):
+            log.append(AccessEvent(actor="p", action=Action.search))
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.close()
+
+
+def test_appends_from_several_processes_keep_a_gapless_chain(
+    archive: Archive, log: AuditLog
+) -> None:
+    """Server workers are processes: their appends on one SQLite file take turns."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_append_from_a_process, args=(archive.db.url, 8)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    log.append(AccessEvent(actor="here", action=Action.login))
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    rep = log.verify(archive.store)
+    assert rep.ok and rep.entries == 3 * 3 * 8 + 1
+
+
 def test_queries_by_user_document_identifier(archive: Archive, log: AuditLog) -> None:
     fill(log, 9)
     assert [e.seq for e in log.entries(actor="user1")] == [2, 5, 8]
