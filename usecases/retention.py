@@ -207,6 +207,8 @@ class PlanView:
     applied_at: dt.datetime | None
     act_sha256: str | None
     lines: list[dict[str, Any]] = field(default_factory=list)
+    # The transfer package (BagIt) was built: it can be downloaded.
+    package: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -222,11 +224,14 @@ class PlanView:
             "applied_by": self.applied_by,
             "applied_at": self.applied_at.isoformat() if self.applied_at else None,
             "act_sha256": self.act_sha256,
+            "package": self.package,
             "lines": self.lines,
         }
 
 
-def _view(p: Plan, lines: list[dict[str, Any]] | None = None) -> PlanView:
+def _view(
+    p: Plan, lines: list[dict[str, Any]] | None = None, *, package: bool = False
+) -> PlanView:
     ek = (
         {
             "by": p.ek_by,
@@ -261,6 +266,7 @@ def _view(p: Plan, lines: list[dict[str, Any]] | None = None) -> PlanView:
         p.applied_at,
         p.act_sha256,
         lines or [],
+        package,
     )
 
 
@@ -297,7 +303,13 @@ def draft_plan(ctx: Context, *, as_of: dt.date | None = None) -> PlanView:
 def list_plans(ctx: Context) -> list[PlanView]:
     require(ctx.events, ctx.principal, Capability.manage_retention, Action.retention_plans)
     with ctx.archive.db.session() as s:
-        views = [_view(p) for p in s.scalars(select(Plan).order_by(Plan.number))]
+        bagged = set(
+            s.scalars(select(PlanStep.plan_id).where(PlanStep.item_id == 0, PlanStep.step == "bag"))
+        )
+        views = [
+            _view(p, package=p.id in bagged)
+            for p in s.scalars(select(Plan).order_by(Plan.number))
+        ]
     ctx.events.publish(event(ctx.principal, Action.retention_plans, details={"plans": len(views)}))
     return views
 
@@ -325,7 +337,7 @@ def show_plan(ctx: Context, *, number: int, limit: int = 1000) -> PlanView:
             }
             for i in items
         ]
-        view = _view(plan, lines)
+        view = _view(plan, lines, package=_bag_step(s, plan.id) is not None)
     ctx.events.publish(event(ctx.principal, Action.retention_plan_read, details={"plan": number}))
     return view
 
