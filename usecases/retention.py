@@ -229,9 +229,7 @@ class PlanView:
         }
 
 
-def _view(
-    p: Plan, lines: list[dict[str, Any]] | None = None, *, package: bool = False
-) -> PlanView:
+def _view(p: Plan, lines: list[dict[str, Any]] | None = None, *, package: bool = False) -> PlanView:
     ek = (
         {
             "by": p.ek_by,
@@ -307,8 +305,7 @@ def list_plans(ctx: Context) -> list[PlanView]:
             s.scalars(select(PlanStep.plan_id).where(PlanStep.item_id == 0, PlanStep.step == "bag"))
         )
         views = [
-            _view(p, package=p.id in bagged)
-            for p in s.scalars(select(Plan).order_by(Plan.number))
+            _view(p, package=p.id in bagged) for p in s.scalars(select(Plan).order_by(Plan.number))
         ]
     ctx.events.publish(event(ctx.principal, Action.retention_plans, details={"plans": len(views)}))
     return views

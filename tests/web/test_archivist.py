@@ -317,8 +317,6 @@ def test_archivist_downloads_the_transfer_package(transferred: Transferred, tmp_
             browser.close()
 
 
-
-
 @pytest.mark.browser
 def test_archivist_plans_approves_agrees_applies_and_holds(small: Small, tmp_path: Path) -> None:
     from tests.web import test_browser as tb
