@@ -264,6 +264,12 @@ def test_package_from_the_plan_page_and_the_list(transferred: Transferred, tmp_p
     assert bag.info["Payload-Cases"] == "2"
     assert w.actions().count(Action.retention_package.value) == before + 1
 
+    # The execution's result page links the package too (a re-run of an applied plan does
+    # nothing again and shows the same result).
+    again = _post(http, f"/retention/plans/{n}/apply", {"confirm": "yes"}, f"/retention/plans/{n}")
+    assert again.status_code == 200 and "План виконано" in again.text
+    assert link in again.text and "Завантажити пакет передавання" in again.text
+
     listing = http.get("/retention/outputs")
     assert listing.status_code == 200 and link in listing.text
     assert "передати на архівне зберігання: 2" in listing.text and "ЕК № ЕК-9" in listing.text
