@@ -149,6 +149,8 @@ class Action(enum.StrEnum):
     retention_export = "retention.export"
     retention_review = "retention.review"
     retention_act = "retention.act"
+    retention_package = "retention.package"
+    retention_outputs = "retention.outputs"
     retention_hold = "retention.hold"
     retention_release = "retention.release"
     retention_holds = "retention.holds"

@@ -55,6 +55,7 @@ def build(data: Path, documents: int, seed: int) -> list[str]:
         add_user(s, "official", Role.official, password_hash=hashed, centre=HOME, department=DEPT)
         add_user(s, "admin", Role.administrator, password_hash=hashed, centre=HOME)
         add_user(s, "dpo", Role.dpo, password_hash=hashed, centre=HOME)
+        add_user(s, "archivist", Role.archivist, password_hash=hashed, centre=HOME)
     batch = 1000
     case_ids: dict[str, int] = {}
     for start in range(0, documents, batch):
@@ -122,9 +123,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         app = create_app(Settings(data_dir=data, centre=HOME))
         with TestClient(app) as c:
             token = sign_in(c, "official")
-            desk, dpo = TestClient(app), TestClient(app)
+            desk, dpo, arch = TestClient(app), TestClient(app), TestClient(app)
             sign_in(desk, "admin")
             dpo_token = sign_in(dpo, "dpo")
+            arch_token = sign_in(arch, "archivist")
+            # A drafted plan over the whole archive (what is due today), for its page.
+            drafted = arch.post("/retention/plans", data={"csrf": arch_token, "as_of": ""},
+                                follow_redirects=False)  # fmt: skip
+            plan = drafted.headers["location"].split("?")[0]
             case_id = int(re.search(r'href="/cases/(\d+)"', desk.get("/desk").text).group(1))  # type: ignore[union-attr]
             anon = TestClient(app)
             queries = iter(QUERIES * (args.repeat + 2))
@@ -150,6 +156,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 ),
                 "DPO: review": lambda: dpo.get("/log/review"),
                 "DPO: log verification": lambda: dpo.get("/log/verify"),
+                "archivist: plans": lambda: arch.get("/retention"),
+                "archivist: what is due": lambda: arch.get("/retention/due"),
+                "archivist: plan page": lambda: arch.get(plan),
+                "archivist: holds": lambda: arch.get("/retention/holds"),
+                "archivist: acts and packages": lambda: arch.get("/retention/outputs"),
+                "archivist: rules": lambda: arch.get("/retention/rules"),
+                "archivist: fixity results": lambda: arch.get("/fixity"),
             }
             out: dict[str, Any] = {"documents": len(ids), "build_seconds": round(built, 1)}
             for name, fn in pages.items():

@@ -17,10 +17,12 @@ No personal data goes in the metadata: case numbers, services, dates, counts.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import shutil
 import uuid
 import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,9 +257,7 @@ def build(archive: Archive, plan_id: str, actor: str) -> BagResult:
 
 
 def _result(path: Path, bag: Any) -> BagResult:
-    import hashlib
-
-    tag = hashlib.sha256((path / "tagmanifest-sha256.txt").read_bytes()).hexdigest()
+    tag = tagmanifest_sha256(path)
     files = sum(1 for _ in bag.payload_files()) - 3  # METS and the two inventory files
     cases = int(bag.info.get("Payload-Cases", 0))
     return BagResult(path, files, cases, tag)
@@ -268,4 +268,101 @@ def validate(path: Path) -> None:
     bagit.Bag(str(path)).validate()
 
 
-__all__ = ["BagResult", "bag_dir", "build", "validate"]
+# --- the package as one download ------------------------------------------------------------
+
+
+class PackageDamaged(Exception):
+    """The bag on the server is not the one the plan recorded (files missing or changed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Packaged:
+    """A finished bag ready to stream: its files (relative names), their bytes, the total."""
+
+    path: Path
+    files: tuple[str, ...]
+    size: int
+
+
+def tagmanifest_sha256(path: Path) -> str:
+    return hashlib.sha256((path / "tagmanifest-sha256.txt").read_bytes()).hexdigest()
+
+
+def packaged(path: Path, recorded_tagmanifest: str | None) -> Packaged:
+    """Check a finished bag cheaply before it is offered for download.
+
+    The tag manifest must be the one recorded when the bag was built (it covers
+    ``bag-info.txt`` and the payload manifest), and the payload must have the
+    files and bytes ``Payload-Oxum`` says (bagit's fast validation). Rehashing
+    every payload file on each download is left to the recipient, who validates
+    the unpacked bag with ``bagit`` anyway; fixity checks cover the store.
+    """
+    if not (path / "bagit.txt").is_file():
+        raise FileNotFoundError(path)
+    try:
+        if recorded_tagmanifest and tagmanifest_sha256(path) != recorded_tagmanifest:
+            raise PackageDamaged("tag manifest changed")
+        bagit.Bag(str(path)).validate(fast=True)
+    except (OSError, bagit.BagError) as exc:
+        raise PackageDamaged(str(exc)) from exc
+    names = sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
+    size = sum((path / n).stat().st_size for n in names)
+    return Packaged(path, tuple(names), size)
+
+
+class _Sink:
+    """A write-only, unseekable file for :class:`zipfile.ZipFile`: what was written is drained
+    by the generator after each step, so the archive never sits whole in memory or on disk."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        out = b"".join(self.parts)
+        self.parts.clear()
+        return out
+
+
+def zip_stream(pkg: Packaged, root: str, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """The bag as a ZIP, streamed: every file under ``root/`` (the bag's own folder when
+    unpacked). Payload objects (PDF/A, already compressed) are stored, tag files deflated."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", allowZip64=True) as zf:
+        for name in pkg.files:
+            src = pkg.path / name
+            info = zipfile.ZipInfo.from_file(src, f"{root}/{name}")
+            info.compress_type = (
+                zipfile.ZIP_STORED if name.startswith("data/objects/") else zipfile.ZIP_DEFLATED
+            )
+            with src.open("rb") as fh, zf.open(info, "w") as dst:
+                while block := fh.read(chunk):
+                    dst.write(block)
+                    if out := sink.drain():
+                        yield out
+            if out := sink.drain():
+                yield out
+    if out := sink.drain():
+        yield out
+
+
+__all__ = [
+    "BagResult",
+    "PackageDamaged",
+    "Packaged",
+    "bag_dir",
+    "build",
+    "packaged",
+    "tagmanifest_sha256",
+    "validate",
+    "zip_stream",
+]

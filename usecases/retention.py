@@ -5,6 +5,7 @@ fixity. Archivists plan, approve and apply; administrators see the uncollected r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,10 +14,10 @@ from sqlalchemy import func, select
 from archive.audit import Action, Outcome
 from archive.findings import identifier_key
 from archive.models import Case, Tier, utcnow
-from archive.retention_models import FixityCheck, Plan, PlanItem
+from archive.retention_models import FixityCheck, Plan, PlanItem, PlanStep
 from archive.retention_models import RuleSet as RuleSetRow
 from archive.store import StoreError
-from retention import archival, holds
+from retention import archival, bag, holds
 from retention import plan as planning
 from retention.execute import Applier, ApplyError, StepAudit, act_of
 from retention.forms import render_act
@@ -206,6 +207,8 @@ class PlanView:
     applied_at: dt.datetime | None
     act_sha256: str | None
     lines: list[dict[str, Any]] = field(default_factory=list)
+    # The transfer package (BagIt) was built: it can be downloaded.
+    package: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -221,11 +224,12 @@ class PlanView:
             "applied_by": self.applied_by,
             "applied_at": self.applied_at.isoformat() if self.applied_at else None,
             "act_sha256": self.act_sha256,
+            "package": self.package,
             "lines": self.lines,
         }
 
 
-def _view(p: Plan, lines: list[dict[str, Any]] | None = None) -> PlanView:
+def _view(p: Plan, lines: list[dict[str, Any]] | None = None, *, package: bool = False) -> PlanView:
     ek = (
         {
             "by": p.ek_by,
@@ -260,6 +264,7 @@ def _view(p: Plan, lines: list[dict[str, Any]] | None = None) -> PlanView:
         p.applied_at,
         p.act_sha256,
         lines or [],
+        package,
     )
 
 
@@ -296,7 +301,12 @@ def draft_plan(ctx: Context, *, as_of: dt.date | None = None) -> PlanView:
 def list_plans(ctx: Context) -> list[PlanView]:
     require(ctx.events, ctx.principal, Capability.manage_retention, Action.retention_plans)
     with ctx.archive.db.session() as s:
-        views = [_view(p) for p in s.scalars(select(Plan).order_by(Plan.number))]
+        bagged = set(
+            s.scalars(select(PlanStep.plan_id).where(PlanStep.item_id == 0, PlanStep.step == "bag"))
+        )
+        views = [
+            _view(p, package=p.id in bagged) for p in s.scalars(select(Plan).order_by(Plan.number))
+        ]
     ctx.events.publish(event(ctx.principal, Action.retention_plans, details={"plans": len(views)}))
     return views
 
@@ -324,7 +334,7 @@ def show_plan(ctx: Context, *, number: int, limit: int = 1000) -> PlanView:
             }
             for i in items
         ]
-        view = _view(plan, lines)
+        view = _view(plan, lines, package=_bag_step(s, plan.id) is not None)
     ctx.events.publish(event(ctx.principal, Action.retention_plan_read, details={"plan": number}))
     return view
 
@@ -438,6 +448,156 @@ def act_pdf(ctx: Context, *, number: int) -> bytes:
         pdf = ctx.archive.store.read_bytes(sha, Tier.archival)
     ctx.events.publish(event(ctx.principal, Action.retention_act, details={"plan": number}))
     return pdf
+
+
+# --- transfer packages and the list of what the plans produced ---
+
+
+def _bag_step(s: Any, plan_id: str) -> PlanStep | None:
+    step: PlanStep | None = s.scalar(
+        select(PlanStep).where(
+            PlanStep.plan_id == plan_id, PlanStep.item_id == 0, PlanStep.step == "bag"
+        )
+    )
+    return step
+
+
+@dataclass(slots=True)
+class PackageDownload:
+    """A plan's transfer package (the BagIt bag) as one ZIP, streamed.
+
+    ``chunks`` runs only after the access was decided and logged; the bag was
+    checked (recorded tag manifest, ``Payload-Oxum``) before, so a damaged or
+    missing bag is an error, not a broken download.
+    """
+
+    plan: int
+    filename: str
+    media_type: str
+    files: int
+    size: int
+    chunks: Iterator[bytes] = field(repr=False)
+
+
+@use_case(Action.retention_package)
+def transfer_package(ctx: Context, *, number: int) -> PackageDownload:
+    """Download the transfer package (BagIt) of an applied plan as a ZIP of the bag folder."""
+    require(ctx.events, ctx.principal, Capability.manage_retention, Action.retention_package)
+    with ctx.archive.db.session() as s:
+        plan = _plan(s, number)
+        step = _bag_step(s, plan.id)
+        recorded = str(step.details.get("tagmanifest_sha256") or "") if step else ""
+    if step is None:
+        raise NotFound("У плана немає пакета передавання", code="no_package")
+    try:
+        pkg = bag.packaged(bag.bag_dir(ctx.archive, number), recorded or None)
+    except FileNotFoundError as exc:
+        raise NotFound("Пакет передавання не знайдено на сервері", code="package_missing") from exc
+    except bag.PackageDamaged as exc:
+        # Not offered: the recipient would get a bag that fails validation.
+        raise Conflict(
+            "Пакет передавання на сервері пошкоджено; зверніться до адміністратора",
+            code="package_damaged",
+        ) from exc
+    ctx.events.publish(
+        event(
+            ctx.principal,
+            Action.retention_package,
+            details={"plan": number, "files": len(pkg.files), "bytes": pkg.size},
+        )
+    )
+    root = f"plan-{number}"
+    return PackageDownload(
+        number,
+        f"{root}-bagit.zip",
+        "application/zip",
+        len(pkg.files),
+        pkg.size,
+        bag.zip_stream(pkg, root),
+    )
+
+
+@dataclass(slots=True)
+class PlanOutputs:
+    """What one applied plan produced: the act of destruction and/or the transfer package."""
+
+    plan: int
+    as_of: dt.date
+    state: str
+    applied_at: dt.datetime | None
+    applied_by: str | None
+    ek_decision: str | None
+    epk_reference: str | None
+    counts: dict[str, int]
+    act: dict[str, Any] | None
+    package: dict[str, Any] | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan,
+            "as_of": self.as_of.isoformat(),
+            "state": self.state,
+            "applied_at": self.applied_at.isoformat() if self.applied_at else None,
+            "applied_by": self.applied_by,
+            "ek_decision": self.ek_decision,
+            "epk_reference": self.epk_reference,
+            "counts": self.counts,
+            "act": self.act,
+            "package": self.package,
+        }
+
+
+@use_case(Action.retention_outputs)
+def list_outputs(ctx: Context) -> list[PlanOutputs]:
+    """Acts of destruction and transfer packages across all plans, the newest plan first."""
+    require(ctx.events, ctx.principal, Capability.manage_retention, Action.retention_outputs)
+    out: list[PlanOutputs] = []
+    with ctx.archive.db.session() as s:
+        steps = {
+            (st.plan_id, st.step): st
+            for st in s.scalars(
+                select(PlanStep).where(PlanStep.item_id == 0, PlanStep.step.in_(("act", "bag")))
+            )
+        }
+        done: dict[str, dict[str, int]] = {}
+        for plan_id, action, n in s.execute(
+            select(PlanItem.plan_id, PlanItem.action, func.count())
+            .where(PlanItem.state == "done")
+            .group_by(PlanItem.plan_id, PlanItem.action)
+        ):
+            done.setdefault(plan_id, {})[action] = int(n)
+        for p in s.scalars(select(Plan).order_by(Plan.number.desc())):
+            act_step, bag_step = steps.get((p.id, "act")), steps.get((p.id, "bag"))
+            if act_step is None and bag_step is None:
+                continue
+            counts = done.get(p.id, {})
+            act = (
+                {
+                    "sha256": p.act_sha256,
+                    "at": act_step.at.isoformat(),
+                    "cases": counts.get("dispose", 0),
+                }
+                if act_step is not None and p.act_sha256
+                else None
+            )
+            package = None
+            if bag_step is not None:
+                d = bag_step.details
+                package = {
+                    "at": bag_step.at.isoformat(),
+                    "cases": int(d.get("cases", 0)),
+                    "files": int(d.get("files", 0)),
+                    "tagmanifest_sha256": d.get("tagmanifest_sha256"),
+                    "on_server": (bag.bag_dir(ctx.archive, p.number) / "bagit.txt").is_file(),
+                }
+            out.append(
+                PlanOutputs(
+                    p.number, p.as_of, p.state, p.applied_at, p.applied_by,
+                    p.ek_decision, p.epk_reference, counts, act, package,
+                )
+            )  # fmt: skip
+    ctx.events.publish(event(ctx.principal, Action.retention_outputs, details={"plans": len(out)}))
+    return out
 
 
 # --- holds ---

@@ -205,6 +205,41 @@ def act(
         out.print(f"Акт записано: {output}")
 
 
+@retention_app.command("package")
+def package(
+    number: PlanArg,
+    output: Annotated[Path, typer.Option("--out", "-o", help="Куди записати ZIP пакета (BagIt).")],
+) -> None:
+    """Пакет передавання плану (BagIt) одним ZIP-файлом."""
+    with _ctx() as ctx:
+        got = uc.transfer_package(ctx, number=number)
+        part = output.with_name(output.name + ".part")
+        # Written beside and renamed when complete: a broken run leaves no file that looks whole.
+        try:
+            with part.open("wb") as fh:
+                for chunk in got.chunks:
+                    fh.write(chunk)
+            part.replace(output)
+        except OSError:
+            part.unlink(missing_ok=True)
+            fail(f"не вдається записати {output}")
+        out.print(escape(f"Пакет передавання плану № {number} записано: {output}"))
+
+
+@retention_app.command("outputs")
+def outputs(as_json: JsonOpt = False) -> None:
+    """Акти про знищення й пакети передавання всіх виконаних планів."""
+    with _ctx() as ctx:
+        rows = uc.list_outputs(ctx)
+        if as_json:
+            _json([r.as_json() for r in rows])
+            return
+        for r in rows:
+            act = f"акт: знищено справ {r.act['cases']}" if r.act else ""
+            pkg = f"пакет: справ {r.package['cases']}" if r.package else ""
+            out.print(f"План № {r.plan}  {r.as_of}  " + "; ".join(x for x in (act, pkg) if x))
+
+
 @retention_app.command("hold")
 def hold(
     target: Annotated[str, typer.Argument(help="Номер справи або пошуковий запит.")],

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.deps import ContextDep
@@ -18,6 +19,7 @@ from usecases import retention as uc
 router = APIRouter(tags=["retention"])
 
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
+ZIP: dict[int | str, dict[str, Any]] = {200: {"content": {"application/zip": {}}}}
 
 
 Ctx = ContextDep
@@ -100,6 +102,26 @@ def act(ctx: Ctx, number: int) -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="act-{number}.pdf"'},
     )
+
+
+@router.get(
+    "/api/retention/plans/{number}/package",
+    response_class=StreamingResponse,
+    responses=ZIP,
+    summary="Пакет передавання плану (BagIt у ZIP)",
+)
+def package(ctx: Ctx, number: int) -> Response:
+    got = uc.transfer_package(ctx, number=number)
+    return StreamingResponse(
+        got.chunks,
+        media_type=got.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{got.filename}"'},
+    )
+
+
+@router.get("/api/retention/outputs", summary="Акти про знищення й пакети передавання планів")
+def outputs(ctx: Ctx) -> list[dict[str, Any]]:
+    return [o.as_json() for o in uc.list_outputs(ctx)]
 
 
 @router.get("/api/retention/holds", summary="Чинні утримання")

@@ -143,6 +143,8 @@ LABELS["action"].update(
         "retention.export": "передавання до державного архіву",
         "retention.review": "перегляд архіваріусом",
         "retention.act": "акт про вилучення для знищення",
+        "retention.package": "завантаження пакета передавання",
+        "retention.outputs": "перегляд актів і пакетів передавання",
         "retention.hold": "установлення утримання",
         "retention.release": "зняття утримання",
         "retention.holds": "перегляд утримань",

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 
 from api.web import forms, nav, session
 from api.web.render import WebRoute, page
@@ -41,6 +41,7 @@ TABS = (
     ("/retention", "Плани"),
     ("/retention/due", "Що настало"),
     ("/retention/holds", "Утримання"),
+    ("/retention/outputs", "Акти й пакети"),
     ("/retention/rules", "Номенклатура і правила"),
     ("/fixity", "Цілісність"),
 )
@@ -240,6 +241,27 @@ def act(request: Request, number: PlanNo) -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="act-{number}.pdf"'},
     )
+
+
+@router.get("/retention/plans/{number}/package")
+def package(request: Request, number: PlanNo) -> Response:
+    """The plan's transfer package: its BagIt bag as one ZIP, streamed."""
+    ctx = forms.page_context(request, back=f"/retention/plans/{number}")
+    got = uc.transfer_package(ctx, number=number)
+    return StreamingResponse(
+        got.chunks,
+        media_type=got.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{got.filename}"'},
+    )
+
+
+@router.get("/retention/outputs")
+def outputs(request: Request) -> Response:
+    """Acts of destruction and transfer packages of every applied plan, to download."""
+    ctx = forms.page_context(request, back="/retention/outputs")
+    rows = uc.list_outputs(ctx)
+    return _page(request, "retention_outputs.html", ctx, title="Акти й пакети передавання",
+                 rows=rows)  # fmt: skip
 
 
 # --- holds --------------------------------------------------------------------------------

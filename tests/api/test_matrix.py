@@ -89,6 +89,8 @@ MATRIX: dict[tuple[str, str], set[str] | tuple[str, int]] = {
     ("POST", "/api/retention/plans/{number}/agree"): {R},
     ("POST", "/api/retention/plans/{number}/apply"): {R},
     ("GET", "/api/retention/plans/{number}/act"): {R},
+    ("GET", "/api/retention/plans/{number}/package"): {R},
+    ("GET", "/api/retention/outputs"): {R},
     ("GET", "/api/retention/holds"): {R},
     ("POST", "/api/retention/holds"): {R},
     ("POST", "/api/retention/holds/release"): {R},
@@ -342,6 +344,25 @@ def _plan(world: World, state: str) -> int:
     return number
 
 
+def _plan_with_package(world: World) -> int:
+    """An applied plan whose transfer package (a tiny BagIt bag) is on the server."""
+    import bagit
+
+    from archive.retention_models import Plan, PlanStep
+    from retention.bag import bag_dir, tagmanifest_sha256
+
+    number = _plan(world, "applied")
+    path = bag_dir(world.archive, number)
+    path.mkdir(parents=True)
+    (path / "METS.xml").write_text("<mets/>", encoding="utf-8")
+    bagit.make_bag(str(path), checksums=["sha256"])
+    with world.archive.db.session() as s:
+        plan_id = s.query(Plan.id).filter_by(number=number).scalar()
+        s.add(PlanStep(plan_id=plan_id, item_id=0, step="bag",
+                       details={"tagmanifest_sha256": tagmanifest_sha256(path)}))  # fmt: skip
+    return number
+
+
 def _held_case(world: World) -> str:
     from retention import holds
 
@@ -358,7 +379,9 @@ def _held_case(world: World) -> str:
 def _call_retention(world: World, method: str, path: str, headers: dict[str, str]) -> int:
     http = world.http
     url = path
-    if "{number}" in path:
+    if path.endswith("/package"):
+        url = path.replace("{number}", str(_plan_with_package(world)))
+    elif "{number}" in path:
         verb = path.rsplit("/", 1)[1]
         url = path.replace("{number}", str(_plan(world, _PLAN_STATE.get(verb, "drafted"))))
     bodies: dict[str, object] = {

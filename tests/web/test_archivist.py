@@ -1,19 +1,24 @@
-"""The archivist's screens: plans, approval, execution, the act, holds, rules, fixity.
+"""The archivist's screens: plans, approval, execution, the act, holds, rules, fixity,
+the transfer package and the list of acts and packages.
 
 Over HTTP (the role refusals, the confirmations, errors beside the fields and
 the use cases' refusals as one sentence) and end to end in Debian's chromium
 (draft → approve (ЕК) → agree (ЕПК) → apply → the act downloaded; a hold
-placed and released), axe-core in every screen.
+placed and released; a transfer applied and its package downloaded from the
+plan's page, unpacked and validated with ``bagit``), axe-core in every screen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import bagit
 import pytest
 from fastapi.testclient import TestClient
 
@@ -24,6 +29,7 @@ from archive.users import Role, add_user
 from tests.retention.conftest import CENTRE, Centre, make_case
 from tests.web.conftest import csrf_of, sign_in
 from usecases import access
+from usecases import retention as uc
 from usecases.security import hash_password
 
 D = dt.date
@@ -43,6 +49,8 @@ ARCHIVIST_PAGES = [
     "/retention/rules",
     "/retention/plans/1",
     "/retention/plans/1/act",
+    "/retention/plans/1/package",
+    "/retention/outputs",
     "/fixity",
 ]
 
@@ -118,7 +126,8 @@ def test_signed_out_goes_to_sign_in(small: Small) -> None:
 def test_pages_open_with_headers(small: Small) -> None:
     http = small.web("arch")
     assert 'href="/retention"' in http.get("/").text
-    for path in ("/retention", "/retention/due", "/retention/holds", "/retention/rules", "/fixity"):
+    for path in ("/retention", "/retention/due", "/retention/holds", "/retention/outputs",
+                 "/retention/rules", "/fixity"):  # fmt: skip
         r = http.get(path)
         assert r.status_code == 200, path
         assert "script-src 'self'" in r.headers["content-security-policy"]
@@ -206,7 +215,112 @@ def test_due_preview_shows_blocked(small: Small) -> None:
         assert r.status_code == 303
 
 
+class Transferred(Small):
+    """The small centre plus two uncollected results with no contact, transferred to the
+    archival tier by an applied plan (its BagIt package built on the server)."""
+
+    def __init__(self, tmp: Path) -> None:
+        super().__init__(tmp)
+        c = Centre(self.archive, access.events_for(self.archive))
+        self.moved = [
+            make_case(c, 10 + i, registered=D(2026, 1, 5), ready=D(2026, 1, 31), contact=None)
+            for i in range(2)
+        ]
+        plan = uc.draft_plan(c.ctx(), as_of=D(2026, 5, 4))
+        uc.approve_plan(c.ctx(), number=plan.number, decision="ЕК-9")
+        self.applied = uc.apply_plan(c.ctx(), number=plan.number)
+        self.number = plan.number
+
+
+@pytest.fixture(scope="module")
+def transferred(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Transferred]:
+    world = Transferred(tmp_path_factory.mktemp("transferred"))
+    try:
+        yield world
+    finally:
+        world.http.__exit__(None, None, None)
+
+
+def _validated(data: bytes, where: Path, number: int) -> bagit.Bag:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        zf.extractall(where)
+    bag = bagit.Bag(str(where / f"plan-{number}"))
+    bag.validate()  # every checksum of the payload and of the tag files
+    return bag
+
+
+def test_package_from_the_plan_page_and_the_list(transferred: Transferred, tmp_path: Path) -> None:
+    w, n = transferred, transferred.number
+    http = w.web("arch")
+    plan = http.get(f"/retention/plans/{n}").text
+    link = f'href="/retention/plans/{n}/package"'
+    assert link in plan and "Пакет передавання (BagIt, ZIP)" in plan
+    before = w.actions().count(Action.retention_package.value)
+    r = http.get(f"/retention/plans/{n}/package")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    assert f'filename="plan-{n}-bagit.zip"' in r.headers["content-disposition"]
+    assert r.headers["cache-control"] == "no-store"
+    bag = _validated(r.content, tmp_path / "got", n)
+    assert bag.info["Payload-Cases"] == "2"
+    assert w.actions().count(Action.retention_package.value) == before + 1
+
+    # The execution's result page links the package too (a re-run of an applied plan does
+    # nothing again and shows the same result).
+    again = _post(http, f"/retention/plans/{n}/apply", {"confirm": "yes"}, f"/retention/plans/{n}")
+    assert again.status_code == 200 and "План виконано" in again.text
+    assert link in again.text and "Завантажити пакет передавання" in again.text
+
+    listing = http.get("/retention/outputs")
+    assert listing.status_code == 200 and link in listing.text
+    assert "передати на архівне зберігання: 2" in listing.text and "ЕК № ЕК-9" in listing.text
+    assert 'aria-current="page"' in listing.text and len(listing.content) < 300_000
+    # A plan without a package offers none, and its address answers 404 in one sentence.
+    empty = _post(http, "/retention/plans", {"as_of": "01.02.2025"}, "/retention")
+    m = int(empty.headers["location"].split("/plans/")[1].split("?")[0])
+    assert "/package" not in http.get(f"/retention/plans/{m}").text
+    r = http.get(f"/retention/plans/{m}/package")
+    assert r.status_code == 404 and "Traceback" not in r.text and "пакета передавання" in r.text
+    # Others: refused.
+    assert w.web("adm").get(f"/retention/plans/{n}/package").status_code in (403, 404)
+
+
 # --- in the browser -----------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_archivist_downloads_the_transfer_package(transferred: Transferred, tmp_path: Path) -> None:
+    """From the plan's page, a click: the ZIP unpacks to a bag that ``bagit`` validates."""
+    from tests.web import test_browser as tb
+
+    w, n = transferred, transferred.number
+    with tb.sync_api.sync_playwright() as pw, tb.serve(w.app) as base:
+        browser = pw.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(tb.CHROMIUM), headless=True,
+            args=tb.FLAGS, viewport=tb.DESKTOP, locale="uk-UA", bypass_csp=True,
+            accept_downloads=True,
+        )  # fmt: skip
+        try:
+            page = browser.new_page()
+            page.goto(f"{base}/login")
+            page.get_by_label("Логін").fill("arch")
+            page.get_by_label("Пароль").fill(PASSWORD)
+            page.get_by_label("Пароль").press("Enter")
+            page.wait_for_url(f"{base}/")
+            page.goto(f"{base}/retention")
+            page.get_by_role("link", name="Акти й пакети").first.click()
+            page.wait_for_url(f"{base}/retention/outputs")
+            tb.check(page, "50-retention-outputs")
+            page.get_by_role("link", name=f"План № {n}").first.click()
+            page.wait_for_url(f"{base}/retention/plans/{n}")
+            with page.expect_download() as got:
+                page.get_by_role("link", name=re.compile("Пакет передавання")).click()
+            assert got.value.suggested_filename == f"plan-{n}-bagit.zip"
+            saved = tmp_path / "package.zip"
+            got.value.save_as(str(saved))
+            bag = _validated(saved.read_bytes(), tmp_path / "unpacked", n)
+            assert bag.info["Payload-Cases"] == "2"
+        finally:
+            browser.close()
 
 
 @pytest.mark.browser
