@@ -39,7 +39,7 @@ from ocrmypdf.helpers import Resolution
 from ocrmypdf.pluginspec import GhostscriptRasterDevice, OrientationConfidence
 from PIL import Image
 
-from ingest.ocr import imaging, orientation, tesseract
+from ingest.ocr import fields, imaging, orientation, tesseract
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +144,9 @@ class CnapTesseractEngine(TesseractOcrEngine):
             skew = _measure_skew(gray, dpi)
         prepared = imaging.prepare_for_ocr(gray, dpi, skew_deg=skew, bilevel=bilevel)
         base = output_pdf.with_name(output_pdf.stem + "_cnap")
-        _tesseract_ocr(prepared, dpi, base, ["pdf", "txt"], options, page, textonly=True)
+        _tesseract_ocr(prepared, dpi, base, ["pdf", "txt", "tsv"], options, page, textonly=True)
         _keep_page_text(Path(f"{base}.txt"), page, options)
+        _keep_second_reading(Path(f"{base}.tsv"), prepared, dpi, page, options)
         shutil.move(f"{base}.txt", output_text)
         if abs(skew) >= 0.15:
             _rotate_text_layer(Path(f"{base}.pdf"), output_pdf, -skew)
@@ -175,6 +176,30 @@ def _keep_page_text(txt: Path, page: int, options: Any) -> None:
     text_dir = getattr(options, "extra_attrs", {}).get("cnap_text_dir")
     if text_dir and page:
         shutil.copyfile(txt, Path(text_dir) / f"{page:06d}.txt")
+
+
+def _keep_second_reading(
+    tsv: Path, prepared: imaging.Gray, dpi: float, page: int, options: Any
+) -> None:
+    """Latin fields read once more from the page Tesseract saw (``ingest.ocr.fields``).
+
+    Written beside the page's text as ``NNNNNN.fields.json``; the text layer's
+    words and the page text take them together (:mod:`ingest.ocr.textlayer`).
+    """
+    text_dir = getattr(options, "extra_attrs", {}).get("cnap_text_dir")
+    if not text_dir or not page or not tsv.exists():
+        return
+    height, width = prepared.shape[:2]
+    first = fields.fix_numero(
+        tesseract.page_from_tsv(tsv.read_text(encoding="utf-8"), width, height)
+    )
+    image = Image.fromarray(prepared)
+    found = fields.second_reading(
+        fields.fix_numero(first), fields.crop_of(image), lambda crop: fields.read_latin(crop, dpi)
+    )
+    if found:
+        out = Path(text_dir) / f"{page:06d}.fields.json"
+        out.write_text(json.dumps([c.as_json() for c in found], ensure_ascii=False), "utf-8")
 
 
 def _cached_skew(ocr_image: Path) -> float | None:

@@ -9,6 +9,7 @@ temporary-directory setting is process-wide.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -23,7 +24,7 @@ import pypdfium2 as pdfium
 from ocrmypdf.exceptions import PdfaConversionFailedError
 from PIL import Image
 
-from ingest.ocr import InputKind, OcrFailed, OcrOptions, OcrResult, inputs, textlayer
+from ingest.ocr import InputKind, OcrFailed, OcrOptions, OcrResult, fields, inputs, textlayer
 from ingest.ocr.errors import translate
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,9 @@ def _run(
     shutil.move(produced, output_pdf)
     with pikepdf.open(output_pdf) as pdf:
         claim = inputs.pdfa_claim(pdf)
-    pages = textlayer.extract_pages(output_pdf, _read_page_texts(text_dir))
+    pages = textlayer.extract_pages(
+        output_pdf, _read_page_texts(text_dir), _read_corrections(text_dir)
+    )
     return OcrResult(pdfa_path=output_pdf, pages=pages, is_pdfa=claim == "2B", notes=notes)
 
 
@@ -264,7 +267,9 @@ def _run_signed(
             # Only this throw-away copy; the archived file is the original.
             invalidate_signatures=True,
         )
-    pages = textlayer.extract_pages(text_source, _read_page_texts(text_dir))
+    pages = textlayer.extract_pages(
+        text_source, _read_page_texts(text_dir), _read_corrections(text_dir)
+    )
     return OcrResult(
         pdfa_path=output_pdf,
         pages=pages,
@@ -294,6 +299,21 @@ def _fresh_dir(path: Path) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
+
+
+def _read_corrections(text_dir: Path) -> dict[int, list[fields.Correction]]:
+    """The second readings the engine wrote beside each page's text (``NNNNNN.fields.json``)."""
+    found: dict[int, list[fields.Correction]] = {}
+    for file in text_dir.glob("*.fields.json"):
+        number = file.name.split(".", 1)[0]
+        if not number.isdigit():
+            continue
+        try:
+            rows = json.loads(file.read_text(encoding="utf-8"))
+            found[int(number)] = [fields.Correction.from_json(r) for r in rows]
+        except (OSError, ValueError, TypeError, AttributeError):
+            continue  # a second reading is an improvement, never a requirement
+    return found
 
 
 def _read_page_texts(text_dir: Path) -> dict[int, str]:

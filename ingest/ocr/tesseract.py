@@ -30,6 +30,7 @@ import pytesseract
 from PIL import Image
 from pytesseract import pytesseract as _pytesseract
 
+from common.pages import PageText, Word
 from ingest.ocr.imaging import Gray
 
 THREAD_LIMIT_VAR = "OMP_THREAD_LIMIT"
@@ -159,6 +160,33 @@ def recognition_confidence(
         total += conf * n
         weight += n
     return total / weight if weight else 0.0
+
+
+def page_from_tsv(tsv: str, width: int, height: int, number: int = 1) -> PageText:
+    """Page text (lines joined by newlines) and word boxes from Tesseract's TSV output."""
+    lines: dict[tuple[int, int, int], list[Word]] = {}
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+            continue
+        left, top, w, h = (int(c) for c in cols[6:10])
+        word = Word(cols[11], left / width, top / height, (left + w) / width, (top + h) / height)
+        lines.setdefault((int(cols[2]), int(cols[3]), int(cols[4])), []).append(word)
+    words = [w for line in lines.values() for w in line]
+    text = "\n".join(" ".join(w.text for w in line) for line in lines.values())
+    return PageText(number=number, text=text, words=words, ocr=True)
+
+
+def read_word(image: Image.Image, dpi: float, language: str = "eng", *, timeout: float) -> str:
+    """One word (``--psm 8``) read from a small crop by one model: a second reading."""
+    with _translated(timeout):
+        text: str = pytesseract.image_to_string(
+            image.convert("L"),
+            lang=language,
+            config=_config(dpi, "--psm", "8", variables={"tessedit_do_invert": "0"}),
+            timeout=timeout,
+        )
+    return text.strip()
 
 
 def recognise(

@@ -8,6 +8,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from common.pages import PageText, Word
+from ingest.ocr import fields
 
 _INVISIBLE = 3  # PDF text render mode 3: neither fill nor stroke — an OCR layer
 
@@ -83,13 +84,19 @@ def _text_is_invisible(textpage: pdfium.PdfTextPage) -> bool:
     return seen
 
 
-def extract_pages(pdf_path: Path, ocr_text: dict[int, str]) -> list[PageText]:
+def extract_pages(
+    pdf_path: Path,
+    ocr_text: dict[int, str],
+    corrections: dict[int, list[fields.Correction]] | None = None,
+) -> list[PageText]:
     """One :class:`PageText` per page of ``pdf_path``.
 
     ``ocr_text`` maps 1-based page numbers that we OCR'd to Tesseract's own
     text of the page; its reading order beats reconstructing lines from a
     deskewed (slightly rotated) text layer. Other pages take the text layer as
     it is; they count as OCR'd only if that layer is invisible (a prior OCR).
+    The pages we OCR'd get ``№`` back and the second readings of their Latin
+    fields (``corrections``, :mod:`ingest.ocr.fields`), in words and text alike.
     """
     pages: list[PageText] = []
     doc = pdfium.PdfDocument(str(pdf_path))
@@ -106,7 +113,11 @@ def extract_pages(pdf_path: Path, ocr_text: dict[int, str]) -> list[PageText]:
                     text = textpage.get_text_range()
                     ocr = bool(words) and _text_is_invisible(textpage)
                 text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n\f ")
-                pages.append(PageText(number=number, text=text, words=words, ocr=ocr))
+                found = PageText(number=number, text=text, words=words, ocr=ocr)
+                if number in ocr_text:
+                    found = fields.fix_numero(found)
+                    found = fields.apply(found, (corrections or {}).get(number, []))
+                pages.append(found)
             finally:
                 textpage.close()
                 page.close()

@@ -1,0 +1,288 @@
+"""A second reading of what Tesseract's Ukrainian model cannot write.
+
+Debian's ``ukr`` model has no ``№`` and no Latin letter in its character
+set, so on a Ukrainian form Tesseract (``ukr+eng``) reads the number sign as
+``Ne``, ``Ме``, ``Мо`` or ``No``, and a Latin field written on a Ukrainian
+line — an e-mail address, the series of a passport for travel abroad — in
+Cyrillic look-alikes (``ЕВО29679`` for ``FB029679``) or with ``l`` for ``1``.
+Those are exactly the identifiers the archive must find and mask.
+
+Two corrections, both on the recognised words and the page text together
+(the boxes stay where Tesseract put them, so masking still covers the ink):
+
+- ``№``: a misreading standing alone right before a number becomes ``№``;
+- Latin fields: when the words after a label that announces a Latin value
+  ("Ел. пошта:", "E-mail:", "…для виїзду за кордон:") do not have the value's
+  shape, they are read once more by the English model as one word
+  (``--psm 8``), cropped from the page Tesseract saw (in the OCR engine,
+  :mod:`ingest.ocr.engine`, which writes the corrections beside the page's
+  text); the new reading is taken only when it has the field's shape.
+
+The visible page and the PDF/A's own invisible text layer are not changed;
+the archive's page text (search, identifiers, masking) is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PIL import Image
+
+from common.pages import PageText, Word
+from ingest.ocr import tesseract
+
+# How Tesseract reads "№" with the ukr+eng models (seen on generated forms).
+NUMERO_MISREADS = frozenset({"Ne", "Nе", "Ме", "Мо", "Mo", "Me", "No", "Nо", "N°", "Nº", "N2"})
+# "№" stands before a number, or a series then a number ("№ 002425750", "№ АВ123456").
+_NUMBER_NEXT = re.compile(r"^[A-ZА-ЯІЇЄҐ]{0,3}[0-9]")
+_NUMERO_IN_TEXT = re.compile(
+    r"(?<!\S)(?:"
+    + "|".join(sorted(map(re.escape, NUMERO_MISREADS)))
+    + r")(?=[ \t]+[A-ZА-ЯІЇЄҐ]{0,3}[0-9])"
+)
+
+_EMAIL = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+)
+_FOREIGN_PASSPORT = re.compile(r"[A-Z]{2}[0-9]{6}")
+
+
+@dataclass(frozen=True, slots=True)
+class LatinField:
+    """A label that announces a Latin value, and the shape that value has."""
+
+    label: re.Pattern[str]
+    shape: re.Pattern[str]
+    max_words: int
+    #: read again even when the first reading has the shape
+    always: bool
+
+
+LATIN_FIELDS = (
+    LatinField(
+        re.compile(r"(?:ел\.?\s*пошта|електронна\s+пошта|e-?mail)\s*:", re.IGNORECASE),
+        _EMAIL,
+        4,
+        False,
+    ),
+    LatinField(
+        re.compile(r"(?:для\s+виїзду\s+за\s+кордон|закордонн\w*\s+паспорт\w*)\s*:", re.IGNORECASE),
+        _FOREIGN_PASSPORT,
+        2,
+        False,
+    ),
+)
+
+Box = tuple[float, float, float, float]
+#: A crop of the page image around a box (fractions of the page), or None.
+Crop = Callable[[Box], Image.Image | None]
+#: The English model's reading of a cropped image as one word.
+Read = Callable[[Image.Image], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """Words as Tesseract first read them (one line, in order), and the second reading."""
+
+    old: tuple[str, ...]
+    new: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"old": list(self.old), "new": self.new}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Correction:
+        old = data.get("old")
+        new = data.get("new")
+        if not isinstance(old, list) or not isinstance(new, str):
+            raise ValueError("not a correction")
+        return cls(tuple(str(o) for o in old), new)
+
+
+def correct(page: PageText, crop: Crop, read: Read) -> PageText:
+    """The page with ``№`` restored and Latin fields read again (a new object)."""
+    if not page.ocr:
+        return page
+    page = fix_numero(page)
+    return apply(page, second_reading(page, crop, read))
+
+
+def fix_numero(page: PageText) -> PageText:
+    """``Ne 002425750`` → ``№ 002425750`` in the words and the text."""
+    words = list(page.words)
+    changed = False
+    for i, w in enumerate(words[:-1]):
+        nxt = words[i + 1]
+        if w.text in NUMERO_MISREADS and _same_line(w, nxt) and _NUMBER_NEXT.match(nxt.text):
+            words[i] = Word("№", w.x0, w.y0, w.x1, w.y1)
+            changed = True
+    text = _NUMERO_IN_TEXT.sub("№", page.text)
+    if not changed and text == page.text:
+        return page
+    return PageText(number=page.number, text=text, words=words, ocr=page.ocr)
+
+
+def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
+    """Read the values of Latin fields again with the English model; keep shaped readings.
+
+    ``crop`` cuts from the image the words' boxes refer to (the page Tesseract
+    saw: denoised, thresholded, deskewed). A field is read again only when the
+    first reading does not have its shape (Cyrillic look-alikes, a broken
+    address): measured on bench/pii_detection.py, reading every e-mail again
+    mends ``l``/``1`` in years but breaks as many initials (``o.`` → ``0.``,
+    a lost dot), and ``E``/``F`` are as close for the English model as for the
+    first reading, so a good first reading stays.
+    """
+    words = page.words
+    found: list[Correction] = []
+    for line in _lines(words):
+        joined, starts = _join(words, line)
+        for field in LATIN_FIELDS:
+            label = field.label.search(joined)
+            if label is None:
+                continue
+            value = [i for i, s in zip(line, starts, strict=True) if s >= label.end()]
+            value = value[: field.max_words]
+            if not value:
+                continue
+            old = tuple(words[i].text for i in value)
+            if not field.always and field.shape.fullmatch("".join(old)):
+                continue
+            image = crop(_pad(_union([words[i] for i in value])))
+            if image is None:
+                continue
+            # What stands before the label's colon came in with the padding: not the value.
+            new = re.sub(r"\s+", "", read(image).rsplit(":", 1)[-1])
+            shaped = field.shape.search(new)
+            if shaped is not None and (shaped.group(0),) != old:
+                found.append(Correction(old, shaped.group(0)))
+    return found
+
+
+def apply(page: PageText, corrections: list[Correction]) -> PageText:
+    """The corrections in the words and the text together; one that does not fit both is left.
+
+    The new word's box is the union of the old ones: masking still covers the ink.
+    """
+    words = list(page.words)
+    text = page.text
+    for c in corrections:
+        n = len(c.old)
+        at = next(
+            (
+                i
+                for i in range(len(words) - n + 1)
+                if tuple(w.text for w in words[i : i + n]) == c.old
+            ),
+            None,
+        )
+        if at is None:
+            continue
+        replaced = _replace_in_text(text, list(c.old), c.new)
+        if replaced is None:
+            continue  # text and boxes must agree, or masking would miss the value
+        text = replaced
+        words[at : at + n] = [Word(c.new, *_union(words[at : at + n]))]
+    if text == page.text and words == page.words:
+        return page
+    return PageText(number=page.number, text=text, words=words, ocr=page.ocr)
+
+
+def _same_line(a: Word, b: Word) -> bool:
+    mid = (b.y0 + b.y1) / 2
+    return a.y0 <= mid <= a.y1 or b.y0 <= (a.y0 + a.y1) / 2 <= b.y1
+
+
+def _lines(words: list[Word]) -> list[list[int]]:
+    """Indices of the words, grouped into lines in reading order."""
+    lines: list[list[int]] = []
+    for i, w in enumerate(words):
+        if lines and _same_line(words[lines[-1][-1]], w) and w.x0 >= words[lines[-1][-1]].x0:
+            lines[-1].append(i)
+        else:
+            lines.append([i])
+    return lines
+
+
+def _join(words: list[Word], line: list[int]) -> tuple[str, list[int]]:
+    starts: list[int] = []
+    parts: list[str] = []
+    pos = 0
+    for i in line:
+        starts.append(pos)
+        parts.append(words[i].text)
+        pos += len(words[i].text) + 1
+    return " ".join(parts), starts
+
+
+def _union(words: list[Word]) -> Box:
+    return (
+        min(w.x0 for w in words),
+        min(w.y0 for w in words),
+        max(w.x1 for w in words),
+        max(w.y1 for w in words),
+    )
+
+
+def _pad(box: Box) -> Box:
+    # Text-layer boxes sit a little off the ink (the font's metrics, not the glyphs'):
+    # generous sideways, where at worst a ':' comes in, tight above and below.
+    # Below the line more than above: an underscore in an e-mail address hangs low.
+    x0, y0, x1, y1 = box
+    h = y1 - y0
+    return (
+        max(0.0, x0 - 1.2 * h),
+        max(0.0, y0 - 0.1 * h),
+        min(1.0, x1 + 1.2 * h),
+        min(1.0, y1 + 0.35 * h),
+    )
+
+
+def _replace_in_text(text: str, old: list[str], new: str) -> str | None:
+    pattern = re.compile(r"[ \t]+".join(re.escape(o) for o in old))
+    found = pattern.search(text)
+    if found is None:
+        return None
+    return text[: found.start()] + new + text[found.end() :]
+
+
+def read_latin(image: Image.Image, dpi: float, *, timeout: float = 30.0) -> str:
+    """The English model's reading of a crop of the prepared page; "" on an error or timeout
+    (the first reading stands)."""
+    try:
+        return tesseract.read_word(image, dpi, timeout=timeout)
+    except (tesseract.TesseractError, tesseract.TesseractTimeout):
+        return ""
+
+
+def crop_of(image: Image.Image) -> Crop:
+    """A :data:`Crop` over a whole-page image."""
+
+    def crop(box: Box) -> Image.Image | None:
+        w, h = image.size
+        x0, y0, x1, y1 = (
+            round(box[0] * w),
+            round(box[1] * h),
+            round(box[2] * w),
+            round(box[3] * h),
+        )
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            return None
+        return image.crop((x0, y0, x1, y1))
+
+    return crop
+
+
+__all__ = [
+    "LATIN_FIELDS",
+    "NUMERO_MISREADS",
+    "Correction",
+    "apply",
+    "correct",
+    "crop_of",
+    "fix_numero",
+    "read_latin",
+    "second_reading",
+]
