@@ -390,47 +390,52 @@ def photograph(
     focal = 0.6 * math.hypot(fw, fh)
     flat = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], dtype=np.float64)
     local = np.column_stack([flat - [pw / 2, ph / 2], np.zeros(4)]) @ rot.T
-    local[:, 2] += focal * ph / (0.8 * fh)  # distance: the page about fills the frame
-    quad = focal * local[:, :2] / local[:, 2:3]
-    # Fit the page into the frame with a margin of table around it.
-    lo, hi = quad.min(axis=0), quad.max(axis=0)
-    fill = float(rng.uniform(0.72, 0.88))
-    scale = fill * min(fw / (hi[0] - lo[0]), fh / (hi[1] - lo[1]))
-    quad = (quad - lo) * scale
-    size = hi - lo
-    room = np.array([fw, fh]) - size * scale
-    quad += room * rng.uniform(0.3, 0.7, 2)
+    # The camera looks at the sheet from a distance where it about fills the
+    # frame, not quite centred on it.
+    local[:, 2] += focal * ph / (0.8 * fh)
+    local[:, :2] += rng.uniform(-0.08, 0.08, 2) * [pw, ph]
+    rays = local[:, :2] / local[:, 2:3]
+    # Zoom (a focal length) so that the page fits with a margin of table
+    # around it; the principal point stays at the centre of the frame.
+    half = np.array([fw / 2.0, fh / 2.0])
+    fill = float(rng.uniform(0.8, 0.92))
+    zoom = fill * float(np.min(half / np.abs(rays).max(axis=0)))
+    quad = half + zoom * rays
+    size = quad.max(axis=0) - quad.min(axis=0)
     matrix = cv2.getPerspectiveTransform(flat.astype(np.float32), quad.astype(np.float32))
-    tint = np.array([1.0, 0.97, 0.91]) * rng.uniform(0.9, 1.0)
-    paper = np.asarray(page.convert("L"), dtype=np.float32)[..., None] * tint[None, None, :]
-    warped = cv2.warpPerspective(paper.astype(np.float32), matrix, (fw, fh), flags=cv2.INTER_AREA)
-    mask = cv2.warpPerspective(
-        np.ones((ph, pw), np.float32), matrix, (fw, fh), flags=cv2.INTER_LINEAR
-    )[..., None]
-    # The table: a dull colour with a coarse texture.
-    table_rgb = np.array(
-        [rng.uniform(70, 130), rng.uniform(55, 100), rng.uniform(40, 90)], dtype=np.float32
-    )
-    coarse = rng.normal(0, 12, (fh // 40, fw // 40)).astype(np.float32)
-    texture = cv2.resize(coarse, (fw, fh))[..., None]
-    table = table_rgb[None, None, :] + texture
-    img = warped * mask + table * (1.0 - mask)
-    # Light: a gradient across the frame and a soft-edged shadow.
-    yy, xx = np.mgrid[0:fh, 0:fw].astype(np.float32)
+    paper = np.asarray(page.convert("L"), dtype=np.float32)
+    warped = cv2.warpPerspective(paper, matrix, (fw, fh), flags=cv2.INTER_AREA)
+    mask = cv2.warpPerspective(np.ones((ph, pw), np.float32), matrix, (fw, fh))
+    # Light: a gradient across the frame and a soft-edged shadow, computed
+    # coarsely (light varies slowly) and enlarged.
+    lw, lh = fw // 8, fh // 8
+    yy, xx = np.mgrid[0:lh, 0:lw].astype(np.float32) * 8.0
     angle = rng.uniform(0, 2 * math.pi)
-    along = (xx * math.cos(angle) + yy * math.sin(angle)) / math.hypot(fw, fh)
+    along = xx * math.cos(angle) + yy * math.sin(angle)
     along = (along - along.min()) / (along.max() - along.min())
     light = 1.0 - float(rng.uniform(0.25, 0.4)) * along
     if shadow:
         s_angle = rng.uniform(0, 2 * math.pi)
-        centre = quad.mean(axis=0) + rng.uniform(-0.25, 0.25, 2) * size * scale
+        centre = quad.mean(axis=0) + rng.uniform(-0.25, 0.25, 2) * size
         side = (xx - centre[0]) * math.cos(s_angle) + (yy - centre[1]) * math.sin(s_angle)
         edge = np.clip(side / (0.03 * fw) + 0.5, 0.0, 1.0)  # soft penumbra
         light = light * (1.0 - float(rng.uniform(0.25, 0.4)) * edge)
-    img = img * light[..., None]
-    img = cv2.GaussianBlur(img, (0, 0), 0.9)
-    img = img + rng.normal(0.0, 3.0, img.shape).astype(np.float32)
-    out = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
+    light = cv2.resize(light.astype(np.float32), (fw, fh), interpolation=cv2.INTER_LINEAR)
+    # The table: a dull colour with a coarse texture; the paper slightly warm.
+    table_rgb = (rng.uniform(70, 130), rng.uniform(55, 100), rng.uniform(40, 90))
+    tint = np.array([1.0, 0.97, 0.91]) * rng.uniform(0.9, 1.0)
+    coarse = rng.normal(0, 12, (fh // 40, fw // 40)).astype(np.float32)
+    texture = cv2.resize(coarse, (fw, fh))
+    page_part = cv2.multiply(warped, mask)
+    table_part = cv2.multiply(texture, 1.0 - mask)
+    channels = []
+    for c in range(3):
+        table_c = cv2.add(table_part, float(table_rgb[c]) * (1.0 - mask))
+        lit = cv2.multiply(cv2.add(page_part * float(tint[c]), table_c), light)
+        lit = cv2.GaussianBlur(lit, (0, 0), 0.9)
+        noise = rng.standard_normal((fh, fw), dtype=np.float32) * 3.0
+        channels.append(np.clip(cv2.add(lit, noise), 0, 255).astype(np.uint8))
+    out = Image.fromarray(np.dstack(channels), "RGB")
     return Photo(out, quad, tilt_deg)
 
 

@@ -53,7 +53,11 @@ MIN_PERSPECTIVE_DEG = 1.5
 # Paper formats a recovered aspect ratio snaps to (long side / short side):
 # ISO A series, US Letter, and the ID-1 card (passport card, taxpayer card).
 PAPER_ASPECTS = (math.sqrt(2.0), 11.0 / 8.5, 85.6 / 53.98)
-SNAP_TOLERANCE = 0.04
+SNAP_TOLERANCE = 0.03
+# Focal lengths (in image diagonals) believed from the geometry, and the guess
+# when it cannot tell: ~26 mm equivalent, the main camera of most phones.
+PHONE_FOCAL = (0.35, 2.5)
+PHONE_FOCAL_GUESS = 0.6
 # EXIF tags only a camera writes (scanner drivers write Make/Model too).
 _EXIF_IFD = 0x8769
 _CAMERA_TAGS = (0x829A, 0x829D, 0x8827, 0x920A, 0xA405)  # exposure, f-number, ISO, focal
@@ -212,27 +216,32 @@ def page_aspect(corners: Corners, image_size: tuple[int, int]) -> float:
     height_px = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2.0
     ratio = float(width_px / height_px)
     u0, v0 = image_size[0] / 2.0, image_size[1] / 2.0
+    diagonal = math.hypot(*image_size)
     m1, m2, m3, m4 = (np.array([p[0], p[1], 1.0]) for p in (tl, tr, bl, br))
     try:
         k2 = np.dot(np.cross(m1, m4), m3) / np.dot(np.cross(m2, m4), m3)
         k3 = np.dot(np.cross(m1, m4), m2) / np.dot(np.cross(m3, m4), m2)
         n2 = k2 * m2 - m1
         n3 = k3 * m3 - m1
-        if abs(n2[2]) > 1e-6 and abs(n3[2]) > 1e-6:
+        f2 = 0.0
+        if abs(n2[2] * n3[2]) > 1e-12:
             f2 = -(
                 (n2[0] * n3[0] - (n2[0] * n3[2] + n2[2] * n3[0]) * u0 + n2[2] * n3[2] * u0 * u0)
                 + (n2[1] * n3[1] - (n2[1] * n3[2] + n2[2] * n3[1]) * v0 + n2[2] * n3[2] * v0 * v0)
             ) / (n2[2] * n3[2])
-            if f2 > 0:
-                f = math.sqrt(f2)
-                a_inv = np.linalg.inv(np.array([[f, 0.0, u0], [0.0, f, v0], [0.0, 0.0, 1.0]]))
-                q = a_inv.T @ a_inv
-                est = math.sqrt(float(n2 @ q @ n2) / float(n3 @ q @ n3))
-                # A wild estimate (corners slightly off on a near-frontal view)
-                # is worse than the plain one.
-                if 0.7 * ratio <= est <= 1.4 * ratio:
-                    ratio = est
-    except (ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError):
+        f = math.sqrt(f2) if f2 > 0 else 0.0
+        # With one pair of sides (nearly) parallel the focal length is
+        # undetermined; a phone's main camera (~26 mm equivalent) is then assumed.
+        if not PHONE_FOCAL[0] * diagonal <= f <= PHONE_FOCAL[1] * diagonal:
+            f = PHONE_FOCAL_GUESS * diagonal
+        a_inv = np.linalg.inv(np.array([[f, 0.0, u0], [0.0, f, v0], [0.0, 0.0, 1.0]]))
+        q = a_inv.T @ a_inv
+        est = math.sqrt(float(n2 @ q @ n2) / float(n3 @ q @ n3))
+        # A wild estimate (corners slightly off on a near-frontal view) is
+        # worse than the plain one.
+        if 0.7 * ratio <= est <= 1.4 * ratio:
+            ratio = est
+    except (ZeroDivisionError, FloatingPointError, ValueError, np.linalg.LinAlgError):
         pass
     long_short = max(ratio, 1.0 / ratio)
     for paper in PAPER_ASPECTS:
