@@ -369,6 +369,7 @@ def photograph(
     tilt_deg: float | None = None,
     frame: tuple[int, int] = (3000, 4000),
     shadow: bool = True,
+    table: tuple[float, float, float] | None = None,
 ) -> Photo:
     """Simulate a phone photo of ``page`` (an A4 rendering) lying on a table.
 
@@ -377,7 +378,8 @@ def photograph(
     random) about a random axis, the sheet turned a little on the table; a
     textured table around it, the paper slightly warm; a light gradient across
     the frame and the soft shadow of the phone or a hand over part of the page;
-    lens blur and sensor noise. JPEG compression is left to :func:`save_photo`.
+    lens blur and sensor noise. ``table`` is its RGB colour (default: a
+    random dull brown). JPEG compression is left to :func:`save_photo`.
     """
     import cv2
 
@@ -422,7 +424,7 @@ def photograph(
         light = light * (1.0 - float(rng.uniform(0.25, 0.4)) * edge)
     light = cv2.resize(light.astype(np.float32), (fw, fh), interpolation=cv2.INTER_LINEAR)
     # The table: a dull colour with a coarse texture; the paper slightly warm.
-    table_rgb = (rng.uniform(70, 130), rng.uniform(55, 100), rng.uniform(40, 90))
+    table_rgb = table or (rng.uniform(70, 130), rng.uniform(55, 100), rng.uniform(40, 90))
     tint = np.array([1.0, 0.97, 0.91]) * rng.uniform(0.9, 1.0)
     coarse = rng.normal(0, 12, (fh // 40, fw // 40)).astype(np.float32)
     texture = cv2.resize(coarse, (fw, fh))

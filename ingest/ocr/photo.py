@@ -47,6 +47,8 @@ ANALYSIS_LONG_SIDE = 1000
 MIN_PAGE_AREA = 0.15
 # Paper must be this much brighter (0..255) than what surrounds it.
 MIN_CONTRAST = 25.0
+# Share of each side of the page that must lie on a detected edge.
+MIN_SUPPORT = 0.5
 # Without camera EXIF: how far from parallel (degrees) a pair of opposite
 # sides must be for the picture to count as taken at an angle.
 MIN_PERSPECTIVE_DEG = 1.5
@@ -108,7 +110,8 @@ def order_corners(points: npt.ArrayLike) -> Corners:
     return np.roll(pts, -start, axis=0)
 
 
-def _quad_candidates(small: Gray) -> list[npt.NDArray[np.int32]]:
+def _quad_candidates(small: Gray) -> tuple[list[npt.NDArray[np.int32]], Gray]:
+    """Convex quadrilaterals that may be the page, and the edge map they came from."""
     h, w = small.shape
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
     # Closing fills the dark strokes of text with the paper around them.
@@ -121,16 +124,37 @@ def _quad_candidates(small: Gray) -> list[npt.NDArray[np.int32]]:
     for mask, mode in ((edges, cv2.RETR_LIST), (bright, cv2.RETR_EXTERNAL)):
         contours, _ = cv2.findContours(mask, mode, cv2.CHAIN_APPROX_SIMPLE)
         for contour in contours:
-            if cv2.contourArea(contour) < MIN_PAGE_AREA * h * w:
-                continue
+            # The hull, not the contour: a side broken where a shadow meets
+            # the table leaves an open chain of edge pixels with no area.
             hull = cv2.convexHull(contour)
+            if cv2.contourArea(hull) < MIN_PAGE_AREA * h * w:
+                continue
             perimeter = cv2.arcLength(hull, True)
             for eps in (0.02, 0.03, 0.05):
                 approx = cv2.approxPolyDP(hull, eps * perimeter, True)
                 if len(approx) == 4:
                     found.append(np.asarray(approx, dtype=np.int32))
                     break
-    return found
+    return found, np.asarray(edges, dtype=np.uint8)
+
+
+def side_support(edges: Gray, quad: Corners) -> float:
+    """The weakest side's share of points lying on an edge (0..1).
+
+    A real sheet has an edge all along each side; a quadrilateral forced onto
+    the paper merged with a bright patch of table has a side across nothing.
+    """
+    h, w = edges.shape
+    near = cv2.dilate(edges, np.ones((5, 5), np.uint8)) > 0
+    weakest = 1.0
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        t = np.linspace(0.05, 0.95, 64)[:, None]
+        pts = np.round(a + t * (b - a)).astype(np.int64)
+        xs = np.clip(pts[:, 0], 0, w - 1)
+        ys = np.clip(pts[:, 1], 0, h - 1)
+        weakest = min(weakest, float(near[ys, xs].mean()))
+    return weakest
 
 
 def _contrast(small: Gray, quad: Corners) -> float:
@@ -163,13 +187,14 @@ def find_page(gray: Gray) -> Corners | None:
     best: Corners | None = None
     best_area = 0.0
     frame_area = float(small.shape[0] * small.shape[1])
-    for approx in _quad_candidates(small):
+    candidates, edges = _quad_candidates(small)
+    for approx in candidates:
         quad = order_corners(approx)
         area = float(cv2.contourArea(quad.astype(np.float32)))
         # The frame itself (a scan's border) is not a page inside the frame.
         if area > 0.98 * frame_area or area <= best_area:
             continue
-        if _contrast(small, quad) < MIN_CONTRAST:
+        if _contrast(small, quad) < MIN_CONTRAST or side_support(edges, quad) < MIN_SUPPORT:
             continue
         best, best_area = quad, area
     if best is None:

@@ -52,6 +52,22 @@ def test_page_corners_are_found_within_tolerance(seed: int, tilt: float | None) 
     assert photo.perspective_deg(found) >= photo.MIN_PERSPECTIVE_DEG
 
 
+@pytest.mark.parametrize("seed", [41, 42, 47])
+@pytest.mark.parametrize("table", [(160.0, 160.0, 160.0), (190.0, 185.0, 180.0)])
+def test_light_table_gives_the_page_or_nothing_never_a_wrong_page(
+    seed: int, table: tuple[float, float, float]
+) -> None:
+    # On a light table the shadowed part of the sheet is as dark as the table:
+    # the page may be missed (then the photo is left as it is), but a
+    # quadrilateral of paper merged with table must never be taken for it.
+    shot = photograph(_page(seed), seed=seed, frame=FRAME, table=table)
+    found = photo.find_page(_gray(shot.image))
+    if found is not None:
+        assert _corner_error(found, shot.corners) < 0.01 * max(FRAME)
+    if table[0] == 160.0:
+        assert found is not None  # a mid-grey table is no problem
+
+
 @pytest.mark.parametrize("seed", [6, 7, 8])
 def test_warped_page_has_the_a4_aspect(seed: int) -> None:
     shot = photograph(_page(seed), seed=seed, frame=FRAME)
