@@ -204,10 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     scores = measure(labels, engines, args.pages, args.jobs)
 
-    width = max(len(label) for label in labels)
-    header = f"{'CER, mean of ' + str(args.pages) + ' pages':{width}s}" + "".join(
-        f" | {engine:>22s}" for engine in engines
-    )
+    title = f"CER, mean of {args.pages} pages"
+    width = max(len(title), *(len(label) for label in labels))
+    header = f"{title:{width}s}" + "".join(f" | {engine:>22s}" for engine in engines)
     print(header)
     print("-" * len(header))
     for label in labels:
