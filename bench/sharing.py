@@ -10,7 +10,13 @@ verified, accepted) and the end-to-end rate until every document is archived
 (PDF/A, text, identifiers), and checks the replay of one delivery is a
 no-op.
 
-    .venv/bin/python bench/sharing.py [--deliveries 20] [--docs 2] [--json out.json]
+It also reports the OCR stage's character error rate on phone photos of
+e-mailed copies against clean scans of the same pages (``--photo-pages``
+pages each, from ``bench/ocr_quality.py``; target: photo ≤ 2 × clean;
+``--photo-pages 0`` skips it).
+
+    .venv/bin/python bench/sharing.py [--deliveries 20] [--docs 2] [--photo-pages 2]
+        [--json out.json]
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--deliveries", type=int, default=20)
     ap.add_argument("--docs", type=int, default=2, choices=range(1, len(TYPES) + 1))
+    ap.add_argument("--photo-pages", type=int, default=2)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     pki = make_pki()
@@ -119,7 +126,7 @@ def main() -> int:
                 "/api/sharing/delivery", files=files, headers={"X-Document-Request-Trace-Id": rid}
             )
             assert replay.json()["replay"] is True
-    result = {
+    result: dict[str, Any] = {
         "deliveries": args.deliveries,
         "documents_per_delivery": args.docs,
         "endpoint_seconds": round(endpoint, 2),
@@ -128,6 +135,10 @@ def main() -> int:
         "archived_deliveries_per_second": round(args.deliveries / total, 2),
         "archived_documents_per_second": round(want / total, 2),
     }
+    if args.photo_pages > 0:
+        from bench.ocr_quality import photo_vs_clean
+
+        result["phone_photo_ocr"] = photo_vs_clean(args.photo_pages, jobs=2)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2))

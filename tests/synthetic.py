@@ -7,6 +7,7 @@ Stable API used across the test suite and the benchmarks:
 - :func:`render_page` — an A4 page with those lines in a real TTF font;
 - :func:`degrade` — what a desk scanner does to a page (skew, upside down,
   noise, blur, lower resolution, JPEG, bilevel);
+- :func:`photograph` — a phone photo of a page (perspective, table, shadow);
 - :func:`save_image`, :func:`images_to_pdf`, :func:`born_digital_pdf` — files;
 - :func:`cer` — character error rate.
 """
@@ -14,9 +15,11 @@ Stable API used across the test suite and the benchmarks:
 from __future__ import annotations
 
 import io
+import math
 import random
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -330,6 +333,131 @@ def degrade(
         out.load()
     out.info["dpi"] = (out_dpi, out_dpi)
     return out
+
+
+# ---------------------------------------------------------------------------
+# Phone photographs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A generated phone photo of a page and where the page's corners landed."""
+
+    image: Image.Image  # RGB, not yet compressed (:func:`save_photo` writes the JPEG)
+    corners: np.ndarray  # (4, 2) x, y: top-left, top-right, bottom-right, bottom-left
+    tilt_deg: float
+
+
+def _rotation(tilt_deg: float, axis_deg: float, roll_deg: float) -> np.ndarray:
+    t, a, r = (math.radians(v) for v in (tilt_deg, axis_deg, roll_deg))
+    # Tilt about an axis lying in the page plane at angle ``axis_deg``
+    # (Rodrigues), then an in-plane turn of the sheet on the table.
+    k = np.array([math.cos(a), math.sin(a), 0.0])
+    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    tilt = np.eye(3) + math.sin(t) * kx + (1 - math.cos(t)) * (kx @ kx)
+    roll = np.array(
+        [[math.cos(r), -math.sin(r), 0.0], [math.sin(r), math.cos(r), 0.0], [0.0, 0.0, 1.0]]
+    )
+    return np.asarray(tilt @ roll)
+
+
+def photograph(
+    page: Image.Image,
+    *,
+    seed: int,
+    tilt_deg: float | None = None,
+    frame: tuple[int, int] = (3000, 4000),
+    shadow: bool = True,
+    table: tuple[float, float, float] | None = None,
+) -> Photo:
+    """Simulate a phone photo of ``page`` (an A4 rendering) lying on a table.
+
+    A pinhole camera (focal length of a phone's main camera, ~26 mm
+    equivalent) looks at the sheet tilted by ``tilt_deg`` (default: 10–25° at
+    random) about a random axis, the sheet turned a little on the table; a
+    textured table around it, the paper slightly warm; a light gradient across
+    the frame and the soft shadow of the phone or a hand over part of the page;
+    lens blur and sensor noise. ``table`` is its RGB colour (default: a
+    random dull brown). JPEG compression is left to :func:`save_photo`.
+    """
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    fw, fh = frame
+    if tilt_deg is None:
+        tilt_deg = float(rng.uniform(10.0, 25.0))
+    rot = _rotation(tilt_deg, float(rng.uniform(0, 360)), float(rng.uniform(-8, 8)))
+    pw, ph = page.size
+    focal = 0.6 * math.hypot(fw, fh)
+    flat = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], dtype=np.float64)
+    local = np.column_stack([flat - [pw / 2, ph / 2], np.zeros(4)]) @ rot.T
+    # The camera looks at the sheet from a distance where it about fills the
+    # frame, not quite centred on it.
+    local[:, 2] += focal * ph / (0.8 * fh)
+    local[:, :2] += rng.uniform(-0.08, 0.08, 2) * [pw, ph]
+    rays = local[:, :2] / local[:, 2:3]
+    # Zoom (a focal length) so that the page fits with a margin of table
+    # around it; the principal point stays at the centre of the frame.
+    half = np.array([fw / 2.0, fh / 2.0])
+    fill = float(rng.uniform(0.8, 0.92))
+    zoom = fill * float(np.min(half / np.abs(rays).max(axis=0)))
+    quad = half + zoom * rays
+    size = quad.max(axis=0) - quad.min(axis=0)
+    matrix = cv2.getPerspectiveTransform(flat.astype(np.float32), quad.astype(np.float32))
+    paper = np.asarray(page.convert("L"), dtype=np.float32)
+    warped = cv2.warpPerspective(paper, matrix, (fw, fh), flags=cv2.INTER_AREA)
+    mask = cv2.warpPerspective(np.ones((ph, pw), np.float32), matrix, (fw, fh))
+    # Light: a gradient across the frame and a soft-edged shadow, computed
+    # coarsely (light varies slowly) and enlarged.
+    lw, lh = fw // 8, fh // 8
+    yy, xx = np.mgrid[0:lh, 0:lw].astype(np.float32) * 8.0
+    angle = rng.uniform(0, 2 * math.pi)
+    along = xx * math.cos(angle) + yy * math.sin(angle)
+    along = (along - along.min()) / (along.max() - along.min())
+    light = 1.0 - float(rng.uniform(0.25, 0.4)) * along
+    if shadow:
+        s_angle = rng.uniform(0, 2 * math.pi)
+        centre = quad.mean(axis=0) + rng.uniform(-0.25, 0.25, 2) * size
+        side = (xx - centre[0]) * math.cos(s_angle) + (yy - centre[1]) * math.sin(s_angle)
+        edge = np.clip(side / (0.03 * fw) + 0.5, 0.0, 1.0)  # soft penumbra
+        light = light * (1.0 - float(rng.uniform(0.25, 0.4)) * edge)
+    light = cv2.resize(light.astype(np.float32), (fw, fh), interpolation=cv2.INTER_LINEAR)
+    # The table: a dull colour with a coarse texture; the paper slightly warm.
+    table_rgb = table or (rng.uniform(70, 130), rng.uniform(55, 100), rng.uniform(40, 90))
+    tint = np.array([1.0, 0.97, 0.91]) * rng.uniform(0.9, 1.0)
+    coarse = rng.normal(0, 12, (fh // 40, fw // 40)).astype(np.float32)
+    texture = cv2.resize(coarse, (fw, fh))
+    page_part = cv2.multiply(warped, mask)
+    table_part = cv2.multiply(texture, 1.0 - mask)
+    channels = []
+    for c in range(3):
+        table_c = cv2.add(table_part, float(table_rgb[c]) * (1.0 - mask))
+        lit = cv2.multiply(cv2.add(page_part * float(tint[c]), table_c), light)
+        lit = cv2.GaussianBlur(lit, (0, 0), 0.9)
+        noise = rng.standard_normal((fh, fw), dtype=np.float32) * 3.0
+        channels.append(np.clip(cv2.add(lit, noise), 0, 255).astype(np.uint8))
+    out = Image.fromarray(np.dstack(channels), "RGB")
+    return Photo(out, quad, tilt_deg)
+
+
+def save_photo(photo: Photo, path: Path | str, *, camera: bool = True, quality: int = 85) -> Path:
+    """Write the photo as a phone does: JPEG at 72 dpi, with camera EXIF if ``camera``."""
+    path = Path(path)
+    exif = Image.Exif()
+    if camera:
+        exif[0x010F] = "Google"  # Make
+        exif[0x0110] = "Pixel 7"  # Model
+        exif[0x8769] = {0x829A: 1 / 60, 0x829D: 1.85, 0x8827: 200, 0x920A: 6.81}
+    photo.image.save(path, "JPEG", quality=quality, dpi=(72, 72), exif=exif.tobytes())
+    return path
+
+
+def photo_scan(seed: int, n_lines: int = 40, font_size_pt: float = 12.0) -> tuple[str, Photo]:
+    """The page :func:`scan` renders for ``seed``, photographed with a phone."""
+    lines = ukrainian_lines(seed, n_lines)
+    page = render_page(lines, font_size_pt=font_size_pt)
+    return "\n".join(lines), photograph(page, seed=seed)
 
 
 # ---------------------------------------------------------------------------

@@ -4,6 +4,11 @@ Images (JPEG, PNG, multi-page TIFF, …) become an image-only PDF: JPEGs are
 embedded as they are (no second lossy compression), everything else losslessly
 as PNG, bilevel pages as CCITT G4. Pixel formats PDF/A cannot hold or
 Tesseract cannot read (alpha, 16 bit, palettes, CMYK) are converted here.
+
+Phone photographs of paper (see :mod:`ingest.ocr.photo`) are the exception to
+"as they are": the page is found, flattened and evenly lit, and that page goes
+into the PDF (as a JPEG: the photo was lossy already). The photo itself stays
+the document's original file.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 import pikepdf
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from ingest.ocr import OcrFailed
+from ingest.ocr import OcrFailed, photo
 
 A4_INCHES = (8.27, 11.69)
 # Resolutions desk scanners offer; an estimate close to one of them snaps to it.
@@ -98,6 +103,67 @@ def normalise_mode(img: Image.Image) -> Image.Image:
 class _Frame:
     data: bytes
     dpi: tuple[float, float]
+    photo: bool = False  # a phone photo, corrected
+
+
+# A corrected photo page is enlarged (at most twofold) to this long side: the
+# A4 height at 200 dpi, below which Tesseract loses accuracy on body text.
+PHOTO_MIN_LONG_SIDE = 2339
+PHOTO_JPEG_QUALITY = 90
+
+
+def _scanner_dpi(info_dpi: object) -> bool:
+    """The file states a resolution a desk scanner offers (phones write 72 or none)."""
+    if not (isinstance(info_dpi, tuple) and len(info_dpi) == 2):
+        return False
+    try:
+        x, y = float(info_dpi[0]), float(info_dpi[1])
+    except (TypeError, ValueError):
+        return False
+    return x == y and x >= 150 and round(x) in _STANDARD_DPI
+
+
+def _probe(source: Path, frame: Image.Image, single_jpeg: bool) -> Image.Image:
+    """A small upright copy of ``frame`` for the photo check.
+
+    A JPEG is decoded at an eighth or a quarter of its size by libjpeg itself
+    (DCT scaling), so desk-scan JPEGs that are embedded undecoded stay cheap.
+    """
+    if single_jpeg:
+        with Image.open(source) as probe:
+            probe.draft(probe.mode, (probe.width // 4, probe.height // 4))
+            small = ImageOps.exif_transpose(probe)
+            small.load()
+            return small
+    small = ImageOps.exif_transpose(frame.copy())
+    small.thumbnail((photo.ANALYSIS_LONG_SIDE, photo.ANALYSIS_LONG_SIDE), Image.Resampling.BOX)
+    return small
+
+
+def _photo_page(source: Path, frame: Image.Image, single_jpeg: bool) -> _Frame | None:
+    """The corrected page if ``frame`` is a phone photo of paper, else None."""
+    if frame.mode not in ("L", "RGB"):
+        return None  # bilevel, 16-bit, palette: scanner and editor output
+    camera = photo.camera_exif(frame)
+    if not camera and _scanner_dpi(frame.info.get("dpi")):
+        return None
+    small = _probe(source, frame, single_jpeg)
+    gray = np.asarray(small.convert("L"), dtype=np.uint8)
+    plan = photo.assess(gray, camera=camera)
+    if plan is None:
+        return None
+    page = ImageOps.exif_transpose(frame.copy())
+    pixels = np.asarray(page, dtype=np.uint8)
+    fixed = photo.correct(
+        pixels, plan.scaled(page.width / small.width), min_long_side=PHOTO_MIN_LONG_SIDE
+    )
+    height, width = fixed.shape[:2]
+    dpi = plausible_dpi(None, width, height)
+    buf = io.BytesIO()
+    Image.fromarray(fixed).save(
+        buf, "JPEG", quality=PHOTO_JPEG_QUALITY, dpi=(round(dpi[0]), round(dpi[1]))
+    )
+    return _Frame(buf.getvalue(), dpi, photo=True)
 
 
 def _frames(source: Path, max_pixels: int) -> Iterator[_Frame]:
@@ -111,13 +177,13 @@ def _frames(source: Path, max_pixels: int) -> Iterator[_Frame]:
                     f"(ліміт {max_pixels / 1e6:.0f} Мпікс)",
                     "image_too_large",
                 )
+            single_jpeg = fmt == "JPEG" and n_frames == 1
+            corrected = _photo_page(source, frame, single_jpeg)
+            if corrected is not None:
+                yield corrected
+                continue
             dpi = plausible_dpi(frame.info.get("dpi"), frame.width, frame.height)
-            if (
-                fmt == "JPEG"
-                and n_frames == 1
-                and frame.mode in ("L", "RGB")
-                and frame.info.get("progression") is None
-            ):
+            if single_jpeg and frame.mode in ("L", "RGB") and frame.info.get("progression") is None:
                 # Embed the JPEG as it is; img2pdf turns an EXIF orientation
                 # into /Rotate, so the pixels stay untouched.
                 yield _Frame(source.read_bytes(), dpi)
@@ -134,8 +200,14 @@ def _frames(source: Path, max_pixels: int) -> Iterator[_Frame]:
             yield _Frame(buf.getvalue(), dpi)
 
 
-def image_to_pdf(source: Path, output: Path, *, max_mpixels: float) -> int:
-    """Write an image-only PDF with one page per frame; return the page count."""
+def image_to_pdf(
+    source: Path, output: Path, *, max_mpixels: float, photos: list[int] | None = None
+) -> int:
+    """Write an image-only PDF with one page per frame; return the page count.
+
+    The numbers (1-based) of pages that were phone photos and got corrected
+    are appended to ``photos`` when given.
+    """
     try:
         frames = list(_frames(source, round(max_mpixels * 1_000_000)))
     except Image.DecompressionBombError as exc:
@@ -147,6 +219,8 @@ def image_to_pdf(source: Path, output: Path, *, max_mpixels: float) -> int:
         raise OcrFailed("Файл пошкоджено: не вдалося прочитати зображення", "corrupt") from exc
     if not frames:
         raise OcrFailed("Файл пошкоджено: зображення не містить сторінок", "corrupt")
+    if photos is not None:
+        photos.extend(n for n, f in enumerate(frames, 1) if f.photo)
     dpis = iter([f.dpi for f in frames])
 
     def layout(

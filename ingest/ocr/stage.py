@@ -41,6 +41,10 @@ PLAIN_PDF_NOTE = (
     "Не вдалося створити PDF/A-2b (потрібне вбудовування шрифтів, а встановлена версія "
     "Ghostscript пошкоджує PDF з текстом); збережено звичайний PDF із текстом"
 )
+PHOTO_NOTE = (
+    "Сторінку сфотографовано телефоном: для розпізнавання та архівної копії виправлено "
+    "перспективу й освітлення; оригінальне фото збережено без змін"
+)
 DECRYPTED_NOTE = "Знято обмеження прав доступу PDF (пароль власника), щоб створити архівну копію"
 
 
@@ -139,7 +143,10 @@ def _run(
     notes: list[str] = []
     if kind == "image":
         pdf_in = work_dir / "input.pdf"
-        inputs.image_to_pdf(source, pdf_in, max_mpixels=options.max_image_mpixels)
+        photos: list[int] = []
+        inputs.image_to_pdf(source, pdf_in, max_mpixels=options.max_image_mpixels, photos=photos)
+        if photos:
+            notes.append(PHOTO_NOTE)
     elif kind == "pdf":
         facts = inputs.inspect_pdf(source)
         if facts.signed:
