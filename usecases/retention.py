@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from archive.audit import Action, Outcome
+from archive.audit import Action, AuditEntry, Outcome
 from archive.findings import identifier_key
 from archive.models import Case, Tier, utcnow
 from archive.retention_models import FixityCheck, Plan, PlanItem
@@ -34,7 +34,8 @@ _STEP_ACTIONS = {
     "dispose": Action.retention_destroy,
     "export": Action.retention_export,
     "review": Action.retention_review,
-    "skipped": Action.retention_apply,
+    # An item a hold stopped: the hold took effect (not a second "apply" entry).
+    "skipped": Action.retention_hold,
     "act": Action.retention_act,
     "bag": Action.retention_export,
 }
@@ -391,23 +392,39 @@ def apply_plan(ctx: Context, *, number: int) -> dict[str, Any]:
     with ctx.archive.db.session() as s:
         plan_id = _plan(s, number).id
 
-    def audit(info: StepAudit) -> int:
-        return ctx.events.publish(
-            event(
-                ctx.principal,
-                _STEP_ACTIONS[info.action],
-                case=info.case,
-                documents=info.documents[:50],
-                details={"step": info.key, "plan": info.plan_number, **info.details},
-            )
+    def audit(infos: list[StepAudit]) -> list[int]:
+        return ctx.events.publish_many(
+            [
+                event(
+                    ctx.principal,
+                    _STEP_ACTIONS[info.action],
+                    case=info.case,
+                    documents=info.documents[:50],
+                    details={"step": info.key, "plan": info.plan_number, **info.details},
+                )
+                for info in infos
+            ]
         )
 
-    def find(floor: int, info: StepAudit) -> int | None:
-        rows = ctx.events.log.entries(actions=[_STEP_ACTIONS[info.action].value], limit=100_000)
-        for e in rows:
-            if e.seq > floor and (e.details or {}).get("step") == info.key:
-                return e.seq
-        return None
+    def find(floor: int, infos: list[StepAudit]) -> dict[str, int]:
+        # Entries written after the journal row by a run killed before linking them.
+        wanted = {info.key for info in infos}
+        actions = sorted({_STEP_ACTIONS[info.action].value for info in infos})
+        found: dict[str, int] = {}
+        with ctx.archive.db.session() as s:
+            rows = s.execute(
+                select(AuditEntry.seq, AuditEntry.details)
+                .where(AuditEntry.seq > floor, AuditEntry.action.in_(actions))
+                .order_by(AuditEntry.seq)
+                .execution_options(yield_per=1000)
+            )
+            for seq, details in rows:
+                key = (details or {}).get("step")
+                if key in wanted:
+                    found[key] = int(seq)
+                    if len(found) == len(wanted):
+                        break
+        return found
 
     applier = Applier(
         ctx.archive, plan_id, ctx.actor, audit, find, identifier_key(ctx.archive.settings)
