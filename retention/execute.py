@@ -160,7 +160,14 @@ class Applier:
         return int(s.scalar(select(func.max(AuditEntry.seq))) or 0)
 
     def _record(
-        self, s: Session, item_id: int, step: str, floor: int | None = None, **details: Any
+        self,
+        s: Session,
+        item_id: int,
+        step: str,
+        floor: int | None = None,
+        *,
+        flush: bool = True,
+        **details: Any,
     ) -> PlanStep:
         row = PlanStep(
             plan_id=self.plan_id,
@@ -170,7 +177,8 @@ class Applier:
             details=details,
         )
         s.add(row)
-        s.flush()
+        if flush:
+            s.flush()
         return row
 
     def _audited(self, step_id: int, info: StepAudit, *, fresh: bool = False) -> None:
@@ -358,16 +366,21 @@ class Applier:
                 floor = self._floor(s)
                 plan = s.get(Plan, self.plan_id)
                 assert plan is not None
+                bulk = _Bulk.load(s, [i for i in pending if not held.get(i.case_id)])
+                made_steps: list[PlanStep] = []
                 for item in pending:
                     if held.get(item.case_id):
                         st = self._skip(s, item, floor)
                         report.skipped += 1
                     else:
-                        st = self._finish(s, item, plan, floor)
+                        st = self._finish(s, item, plan, floor, bulk)
                         report.done += 1
                         report.by_action[item.action] += 1
                     steps[(item.id, "record")] = st
-                    fresh.add(st.id)
+                    made_steps.append(st)
+                bulk.delete(s)
+                s.flush()
+                fresh.update(st.id for st in made_steps)
             _checkpoint()
         # 3. The access-log entries of the window's steps, written together, each once.
         records = [(i, steps[(i.id, "record")]) for i in items]
@@ -496,13 +509,15 @@ class Applier:
                 details={"plan": item.plan_id, "rule": item.rule, "why": "hold"},
             )
         )
-        return self._record(s, item.id, "record", floor, skipped="hold", rule=item.rule)
+        return self._record(
+            s, item.id, "record", floor, flush=False, skipped="hold", rule=item.rule
+        )
 
-    def _finish(self, s: Session, item: PlanItem, plan: Plan, floor: int) -> PlanStep:
+    def _finish(self, s: Session, item: PlanItem, plan: Plan, floor: int, bulk: _Bulk) -> PlanStep:
         row = s.get(PlanItem, item.id)
         case = s.get(Case, item.case_id)
         assert row is not None and case is not None
-        docs = self._docs(s, item)
+        docs = bulk.docs(s, item, self._docs)
         ids = [d.id for d in docs]
         details: dict[str, Any] = {"rule": item.rule, "documents": ids}
         ev: dict[str, Any] = {"plan": plan.number, "rule": item.rule, "documents": len(ids)}
@@ -520,7 +535,7 @@ class Applier:
             ev["retain_until"] = item.retain_until.isoformat() if item.retain_until else None
         elif item.action == "dispose":
             kind = "retention.destroyed"
-            details.update(self._destroy(s, case, docs, plan))
+            details.update(self._destroy(s, case, docs, plan, bulk))
             ev.update(act=plan.number, pages=details["pages"])
         elif item.action == "export":
             kind = "retention.exported"
@@ -530,12 +545,17 @@ class Applier:
             ev["decision"] = plan.ek_decision
         row.state, row.done_at = "done", utcnow()
         s.add(CaseEvent(case_id=case.id, kind=kind, actor=self.actor, details=ev))
-        return self._record(s, item.id, "record", floor, **details)
+        return self._record(s, item.id, "record", floor, flush=False, **details)
 
-    def _destroy(self, s: Session, case: Case, docs: list[Document], plan: Plan) -> dict[str, Any]:
+    def _destroy(
+        self, s: Session, case: Case, docs: list[Document], plan: Plan, bulk: _Bulk
+    ) -> dict[str, Any]:
+        all_ids = [d.id for d in docs]
+        if bulk.simple(case.id, all_ids):
+            # Nothing shared with another case: the rows go with the window's bulk deletes.
+            return self._destroyed(s, case, docs, plan, bulk)
         # A document another case still holds (the same bytes handed in twice) is not
         # destroyed: this case only lets go of it, and the other keeps it whole.
-        all_ids = [d.id for d in docs]
         others = {
             doc_id: (case_id, package_id)
             for doc_id, case_id, package_id in s.execute(
@@ -568,13 +588,29 @@ class Applier:
             for d in docs:
                 s.add(IndexOutbox(document_id=d.id, op="delete"))
             s.execute(delete(Document).where(Document.id.in_(ids)))
+        return self._destroyed(s, case, docs, plan, bulk, pages=pages)
+
+    def _destroyed(
+        self,
+        s: Session,
+        case: Case,
+        docs: list[Document],
+        plan: Plan,
+        bulk: _Bulk,
+        pages: int | None = None,
+    ) -> dict[str, Any]:
+        """The case row, its inventories and the tombstone; queues the rows to delete."""
+        ids = [d.id for d in docs]
+        if pages is None:
+            pages = sum(bulk.pages.get(i, 0) for i in ids)
+            bulk.gone.extend(ids)
         shas = sorted({x for d in docs for x in (d.sha256, d.pdfa_sha256) if x})
         # Personal data on the case row and its inventories goes; the number stays.
         case.applicant_ref = None
         reg = s.get(CaseRegistration, case.id)
         if reg is not None:
             reg.contact = None
-        for pkg in s.scalars(select(Package).where(Package.case_id == case.id)):
+        for pkg in bulk.packages(s, case.id):
             pkg.inventory = [
                 {"title": "—", "sheets": int(r.get("sheets") or 1), "document_id": None}
                 for r in pkg.inventory or []
@@ -593,6 +629,93 @@ class Applier:
             )
         )
         return {"pages": pages, "objects": len(shas)}
+
+
+@dataclass(slots=True)
+class _Bulk:
+    """What a window's items need from the database, read in a few queries, and the
+    rows of destroyed documents, deleted together at the end of the window."""
+
+    by_case: dict[int, list[tuple[Document, PackageKind | None]]] | None
+    holders: dict[str, set[int]]
+    pages: dict[str, int]
+    pkgs: dict[int, list[Package]] | None
+    gone: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, s: Session, items: list[PlanItem]) -> _Bulk:
+        case_ids = [i.case_id for i in items]
+        if not items or len(set(case_ids)) != len(case_ids):
+            # A case due under two rules in one window: read item by item (in order).
+            return cls(None, {}, {}, None)
+        # Rows fetched here sit in the session's identity map: get() finds them there.
+        list(s.scalars(select(PlanItem).where(PlanItem.id.in_([i.id for i in items]))))
+        list(s.scalars(select(Case).where(Case.id.in_(case_ids))))
+        by_case: dict[int, list[tuple[Document, PackageKind | None]]] = defaultdict(list)
+        for doc, kind in s.execute(
+            select(Document, Package.kind)
+            .outerjoin(Package, Package.id == Document.package_id)
+            .where(Document.case_id.in_(case_ids))
+            .order_by(Document.id)
+        ):
+            if doc.case_id is not None:
+                by_case[doc.case_id].append((doc, kind))
+        holders: dict[str, set[int]] = defaultdict(set)
+        pages: dict[str, int] = {}
+        pkgs: dict[int, list[Package]] = defaultdict(list)
+        disposing = [i.case_id for i in items if i.action == "dispose"]
+        if disposing:
+            ids = [d.id for c in disposing for d, _k in by_case.get(c, [])]
+            for doc_id, case_id in s.execute(
+                select(CaseDocument.document_id, CaseDocument.case_id).where(
+                    CaseDocument.document_id.in_(ids)
+                )
+            ):
+                holders[doc_id].add(case_id)
+            pages = {
+                doc_id: int(n)
+                for doc_id, n in s.execute(
+                    select(Page.document_id, func.count())
+                    .where(Page.document_id.in_(ids))
+                    .group_by(Page.document_id)
+                )
+            }
+            list(s.scalars(select(CaseRegistration).where(CaseRegistration.case_id.in_(disposing))))
+            for pkg in s.scalars(select(Package).where(Package.case_id.in_(disposing))):
+                pkgs[pkg.case_id].append(pkg)
+        return cls(by_case, holders, pages, pkgs)
+
+    def docs(
+        self, s: Session, item: PlanItem, one: Callable[[Session, PlanItem], list[Document]]
+    ) -> list[Document]:
+        if self.by_case is None:
+            return one(s, item)
+        rows = self.by_case.get(item.case_id, [])
+        if item.rule and item.facts.get("package") == "output":
+            return [d for d, kind in rows if kind == PackageKind.output]
+        return [d for d, _kind in rows]
+
+    def simple(self, case_id: int, doc_ids: list[str]) -> bool:
+        """No document of the case is held by another case (known from the bulk read)."""
+        if self.by_case is None:
+            return False
+        return all(self.holders.get(i, set()) <= {case_id} for i in doc_ids)
+
+    def packages(self, s: Session, case_id: int) -> list[Package]:
+        if self.pkgs is None:
+            return list(s.scalars(select(Package).where(Package.case_id == case_id)))
+        return self.pkgs.get(case_id, [])
+
+    def delete(self, s: Session) -> None:
+        ids, self.gone = self.gone, []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            s.execute(delete(DocumentFinding).where(DocumentFinding.document_id.in_(chunk)))
+            s.execute(delete(Page).where(Page.document_id.in_(chunk)))
+            # Every case holding a destroyed document lets go of it (issue 9, item 3).
+            s.execute(delete(CaseDocument).where(CaseDocument.document_id.in_(chunk)))
+            s.add_all(IndexOutbox(document_id=i, op="delete") for i in chunk)
+            s.execute(delete(Document).where(Document.id.in_(chunk)))
 
 
 def act_of(s: Session, plan: Plan, institution: str) -> forms.Act:
