@@ -153,6 +153,7 @@ class Action(enum.StrEnum):
     retention_release = "retention.release"
     retention_holds = "retention.holds"
     retention_todo = "retention.todo"
+    retention_round = "retention.round"
     fixity_check = "fixity.check"
     fixity_results = "fixity.results"
     # Documents shared from Diia and received by e-mail.

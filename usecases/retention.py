@@ -666,3 +666,15 @@ def fixity_results(ctx: Context, *, limit: int = 100) -> FixityResults:
     out = FixityResults(sum(counts.values()), counts, last, problems)
     ctx.events.publish(event(ctx.principal, Action.fixity_results, details={"checks": out.checks}))
     return out
+
+
+@use_case(Action.retention_round)
+def daily_round(ctx: Context, *, day: dt.date | None = None) -> dict[str, int]:
+    """The daily round: count what is due (nothing is applied) and check a fixity sample."""
+    require(ctx.events, ctx.principal, Capability.check_fixity, Action.retention_round)
+    from retention import schedule
+
+    sample = ctx.archive.settings.schedule.fixity_sample
+    counts = schedule.daily(ctx.archive, day or _today(ctx), fixity_sample=sample or 0)
+    ctx.events.publish(event(ctx.principal, Action.retention_round, details=counts))
+    return counts
