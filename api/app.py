@@ -33,7 +33,8 @@ from archive.models import utcnow
 from archive.settings import Settings
 from backends import Archive
 from ingest.dispatch import Dispatcher, open_dispatcher
-from retention import schedule
+from ingest.dispatch.base import PeriodicJob
+from usecases import periodic
 from usecases.context import events_for
 from usecases.ingest import max_upload_bytes
 
@@ -42,8 +43,6 @@ log = logging.getLogger(__name__)
 INDEX_FLUSH_SECONDS = 5.0
 # The daily retention round (what is due, a fixity sample): first a while after start-up.
 RETENTION_FIRST_SECONDS = 15 * 60.0
-RETENTION_EVERY_SECONDS = 24 * 3600.0
-RETENTION_FIXITY_SAMPLE = 200
 
 
 def create_app(
@@ -72,8 +71,14 @@ def create_app(
         tasks = [
             asyncio.create_task(_flush_index_periodically(dispatcher)),
             asyncio.create_task(_seal_periodically(app)),
-            asyncio.create_task(_retention_daily(app)),
         ]
+        if not settings.broker_url:
+            # Embedded: this server runs the periodic jobs. With a broker, the worker
+            # started with --beat does (sealing stays here too: it is idempotent).
+            tasks += [
+                asyncio.create_task(_periodically(app, job))
+                for job in periodic.jobs(settings, seal=False)
+            ]
         try:
             yield
         finally:
@@ -168,21 +173,12 @@ async def _seal_periodically(app: FastAPI) -> None:
         purged_on = today
 
 
-async def _retention_daily(app: FastAPI) -> None:
-    await asyncio.sleep(RETENTION_FIRST_SECONDS)
+async def _periodically(app: FastAPI, job: PeriodicJob) -> None:
+    # The first run a while after start-up (the retention round at most in 15 minutes).
+    await asyncio.sleep(min(job.seconds, RETENTION_FIRST_SECONDS))
     while True:
-        await asyncio.to_thread(_retention_round, app)
-        await asyncio.sleep(RETENTION_EVERY_SECONDS)
-
-
-def _retention_round(app: FastAPI) -> None:
-    try:
-        counts = schedule.daily(
-            app.state.archive, utcnow().date(), fixity_sample=RETENTION_FIXITY_SAMPLE
-        )
-        log.info("retention round: %s", counts)  # counts only, no case numbers
-    except Exception:
-        log.error("the daily retention round failed", exc_info=True)
+        await asyncio.to_thread(periodic.run_job, job, app.state.archive)
+        await asyncio.sleep(job.seconds)
 
 
 def _seal_and_purge(app: FastAPI, purge: bool) -> None:

@@ -411,13 +411,28 @@ def worker(
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", help="Документів одночасно (типово: ядра).")
     ] = None,
+    beat: Annotated[
+        bool,
+        typer.Option(
+            "--beat",
+            help="Також запускати періодичні завдання (Celery beat): лише на одному обробнику; "
+            "те саме, що CNAP_SCHEDULE__BEAT=true.",
+        ),
+    ] = False,
 ) -> None:
     """Запустити обробник Celery (потрібен CNAP_BROKER_URL=redis://…)."""
     if not state.settings.broker_url:
         fail("CNAP_BROKER_URL не задано: обробник Celery потребує брокера redis://…")
     from ingest.dispatch.celery_dispatch import run_worker
+    from usecases import periodic
 
-    run_worker(state.settings, concurrency)
+    run_worker(
+        state.settings,
+        concurrency,
+        periodic=periodic.jobs(state.settings),
+        run_periodic=periodic.run_job,
+        beat=beat or state.settings.schedule.beat,
+    )
 
 
 app.command("watch")(desk_watch)

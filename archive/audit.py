@@ -155,6 +155,7 @@ class Action(enum.StrEnum):
     retention_release = "retention.release"
     retention_holds = "retention.holds"
     retention_todo = "retention.todo"
+    retention_round = "retention.round"
     fixity_check = "fixity.check"
     fixity_results = "fixity.results"
     # Documents shared from Diia and received by e-mail.
@@ -509,6 +510,23 @@ class AuditLog:
             raise RuntimeError("the access log could not be written") from item.error
         assert item.seq is not None
         return item.seq
+
+    def append_many(self, events: Sequence[AccessEvent]) -> list[int]:
+        """Append several events in order in one transaction (a bulk step, e.g. retention).
+
+        The chain is the same as appending them one by one; the others of this
+        process wait for the group lock as they do behind a group commit.
+        """
+        items = [_Pending(self, self._row(e)) for e in events]
+        group = _group_for(self.db.url)
+        for start in range(0, len(items), GROUP_MAX):
+            chunk = items[start : start + GROUP_MAX]
+            with group.lock:
+                self._write_group(chunk)
+            for item in chunk:
+                if item.error is not None:
+                    raise RuntimeError("the access log could not be written") from item.error
+        return [int(item.seq) for item in items if item.seq is not None]
 
     def _row(self, ev: AccessEvent) -> dict[str, Any]:
         """The entry's own fields, prepared outside the commit (and its errors raised here)."""
@@ -909,3 +927,14 @@ class Events:
                 # A failing extra subscriber must not undo an access already logged.
                 log.warning("access-event subscriber failed", exc_info=True)
         return seq
+
+    def publish_many(self, events: Sequence[AccessEvent]) -> list[int]:
+        """Record several events together (one transaction), then tell the subscribers."""
+        seqs = self.log.append_many(events)
+        for event in events:
+            for fn in self._subscribers:
+                try:
+                    fn(event)
+                except Exception:
+                    log.warning("access-event subscriber failed", exc_info=True)
+        return seqs

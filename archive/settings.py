@@ -229,6 +229,23 @@ class MailSettings(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0.0)
 
 
+class ScheduleSettings(BaseModel):
+    """Periodic jobs: the embedded server runs them on its own timers; in scale-out
+    the Celery worker started with ``--beat`` (or ``beat = true``) runs them.
+
+    Sealing the access log follows ``audit.seal_minutes`` and reading the mailbox
+    ``mail.poll_seconds`` (only when ``mail.imap_url`` is set).
+    """
+
+    # The daily retention round: what is due today, and a fixity sample.
+    retention_hours: float = Field(default=24.0, gt=0.0)
+    fixity_sample: int = Field(default=200, ge=0)
+    # Retraining the document-type classifier, only when corrections came since the last model.
+    retrain_hours: float = Field(default=24.0, gt=0.0)
+    # The worker runs Celery beat itself (as ``cnap-archive worker --beat``); one worker only.
+    beat: bool = False
+
+
 class Settings(BaseSettings):
     """cnap-archive settings, from ``CNAP_*`` environment variables."""
 
@@ -248,6 +265,7 @@ class Settings(BaseSettings):
     station: StationSettings = Field(default_factory=StationSettings)
     sharing: SharingSettings = Field(default_factory=SharingSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
     def model_post_init(self, __context: object) -> None:

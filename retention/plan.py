@@ -16,7 +16,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from archive.cases import CaseRegistration
-from archive.models import Case, CaseEvent, Package, PackageKind
+from archive.metadata_models import DocumentMetadata
+from archive.models import Case, CaseEvent, Document, Package, PackageKind
 from archive.retention_models import Plan, PlanItem, Tombstone
 from archive.retention_models import RuleSet as RuleSetRow
 from retention.clock import add, after_closing, local_date, may_destroy
@@ -44,6 +45,9 @@ class Facts:
     held: bool
     posted: bool = False
     destroyed: bool = False
+    # Document types (metadata vocabulary codes) in the case, and in its output package.
+    types: set[str] = field(default_factory=set)
+    output_types: set[str] = field(default_factory=set)
     # Rules already applied to the case, and rules in a plan not yet applied.
     done: set[str] = field(default_factory=set)
     planned: dict[str, int] = field(default_factory=dict)
@@ -154,6 +158,18 @@ def _facts(s: Session, cases: list[Any], timezone: str) -> list[Facts]:
             out[case_id].planned[rule] = number
     for (case_id,) in s.execute(select(Tombstone.case_id).where(Tombstone.case_id.in_(ids))):
         out[case_id].destroyed = True
+    for case_id, kind, pkg_kind in s.execute(
+        select(Document.case_id, DocumentMetadata.type, Package.kind)
+        .join(DocumentMetadata, DocumentMetadata.document_id == Document.id)
+        .outerjoin(Package, Package.id == Document.package_id)
+        .where(Document.case_id.in_(ids))
+    ):
+        if case_id is None:
+            continue
+        f = out[case_id]
+        f.types.add(kind)
+        if pkg_kind == PackageKind.output:
+            f.output_types.add(kind)
     return [out[i] for i in ids]
 
 
@@ -210,6 +226,10 @@ def _selected(rule: Rule, f: Facts) -> bool:
         return False
     if sel.contact is not None and f.contact != sel.contact:
         return False
+    if sel.document_types is not None:
+        held = f.output_types if sel.package == "output" else f.types
+        if held.isdisjoint(sel.document_types):
+            return False
     return sel.statuses is None or f.status in sel.statuses
 
 

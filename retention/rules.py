@@ -69,6 +69,9 @@ class Selector:
     collected: bool | None = None
     contact: bool | None = None
     statuses: tuple[str, ...] | None = None
+    # Codes of the metadata vocabulary: the case holds a document of one of these types
+    # (in the output package when ``package: output``).
+    document_types: tuple[str, ...] | None = None
 
     def service_matches(self, service: str | None) -> bool:
         if self.services is None:
@@ -353,7 +356,9 @@ def _selector(c: _Checker, node: yaml.Node) -> Selector | None:
     m = c.mapping(node, "select")
     if m is None:
         return None
-    c.unknown(m, {"service", "package", "collected", "contact", "status"}, "select")
+    c.unknown(
+        m, {"service", "package", "collected", "contact", "status", "document_types"}, "select"
+    )
     data: dict[str, Any] = {}
     if "service" in m:
         data["services"] = c.texts(m["service"][1], "service (послуга)")
@@ -369,7 +374,29 @@ def _selector(c: _Checker, node: yaml.Node) -> Selector | None:
             if s not in STATUSES:
                 c.fail(m["status"][1], f"status: «{s}» — можливі: {', '.join(STATUSES)}")
         data["statuses"] = statuses
+    if "document_types" in m:
+        data["document_types"] = _document_types(c, m["document_types"][1])
     return Selector(**data)
+
+
+def _document_types(c: _Checker, node: yaml.Node) -> tuple[str, ...] | None:
+    """Types by code, Ukrainian label, Diia name or group, resolved to their codes."""
+    from archive.doctypes import resolve_types
+
+    names = c.texts(node, "document_types (типи документів)")
+    if names is None:
+        return None
+    codes: list[str] = []
+    for name in names:
+        found = resolve_types(name)
+        if not found:
+            c.fail(
+                node,
+                f"document_types: «{name}» — такого типу документа немає у словнику "
+                "(перелік: cnap-archive metadata types)",
+            )
+        codes.extend(str(t) for t in found if str(t) not in codes)
+    return tuple(codes)
 
 
 def load_file(path: Path) -> RuleSet:

@@ -14,7 +14,7 @@ check, a list of services) are registered with ``audit=None`` and a reason.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -57,6 +57,11 @@ class _Recorder(Events):
         seq = self._inner.publish(event)
         self.published.append(event)
         return seq
+
+    def publish_many(self, events: Sequence[AccessEvent]) -> list[int]:
+        seqs = self._inner.publish_many(events)
+        self.published.extend(events)
+        return seqs
 
 
 def use_case(

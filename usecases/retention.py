@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from archive.audit import Action, Outcome
+from archive.audit import Action, AuditEntry, Outcome
 from archive.findings import identifier_key
 from archive.models import Case, Tier, utcnow
 from archive.retention_models import FixityCheck, Plan, PlanItem, PlanStep
@@ -35,7 +35,8 @@ _STEP_ACTIONS = {
     "dispose": Action.retention_destroy,
     "export": Action.retention_export,
     "review": Action.retention_review,
-    "skipped": Action.retention_apply,
+    # An item a hold stopped: the hold took effect (not a second "apply" entry).
+    "skipped": Action.retention_hold,
     "act": Action.retention_act,
     "bag": Action.retention_export,
 }
@@ -401,23 +402,39 @@ def apply_plan(ctx: Context, *, number: int) -> dict[str, Any]:
     with ctx.archive.db.session() as s:
         plan_id = _plan(s, number).id
 
-    def audit(info: StepAudit) -> int:
-        return ctx.events.publish(
-            event(
-                ctx.principal,
-                _STEP_ACTIONS[info.action],
-                case=info.case,
-                documents=info.documents[:50],
-                details={"step": info.key, "plan": info.plan_number, **info.details},
-            )
+    def audit(infos: list[StepAudit]) -> list[int]:
+        return ctx.events.publish_many(
+            [
+                event(
+                    ctx.principal,
+                    _STEP_ACTIONS[info.action],
+                    case=info.case,
+                    documents=info.documents[:50],
+                    details={"step": info.key, "plan": info.plan_number, **info.details},
+                )
+                for info in infos
+            ]
         )
 
-    def find(floor: int, info: StepAudit) -> int | None:
-        rows = ctx.events.log.entries(actions=[_STEP_ACTIONS[info.action].value], limit=100_000)
-        for e in rows:
-            if e.seq > floor and (e.details or {}).get("step") == info.key:
-                return e.seq
-        return None
+    def find(floor: int, infos: list[StepAudit]) -> dict[str, int]:
+        # Entries written after the journal row by a run killed before linking them.
+        wanted = {info.key for info in infos}
+        actions = sorted({_STEP_ACTIONS[info.action].value for info in infos})
+        found: dict[str, int] = {}
+        with ctx.archive.db.session() as s:
+            rows = s.execute(
+                select(AuditEntry.seq, AuditEntry.details)
+                .where(AuditEntry.seq > floor, AuditEntry.action.in_(actions))
+                .order_by(AuditEntry.seq)
+                .execution_options(yield_per=1000)
+            )
+            for seq, details in rows:
+                key = (details or {}).get("step")
+                if key in wanted:
+                    found[key] = int(seq)
+                    if len(found) == len(wanted):
+                        break
+        return found
 
     applier = Applier(
         ctx.archive, plan_id, ctx.actor, audit, find, identifier_key(ctx.archive.settings)
@@ -809,3 +826,15 @@ def fixity_results(ctx: Context, *, limit: int = 100) -> FixityResults:
     out = FixityResults(sum(counts.values()), counts, last, problems)
     ctx.events.publish(event(ctx.principal, Action.fixity_results, details={"checks": out.checks}))
     return out
+
+
+@use_case(Action.retention_round)
+def daily_round(ctx: Context, *, day: dt.date | None = None) -> dict[str, int]:
+    """The daily round: count what is due (nothing is applied) and check a fixity sample."""
+    require(ctx.events, ctx.principal, Capability.check_fixity, Action.retention_round)
+    from retention import schedule
+
+    sample = ctx.archive.settings.schedule.fixity_sample
+    counts = schedule.daily(ctx.archive, day or _today(ctx), fixity_sample=sample or 0)
+    ctx.events.publish(event(ctx.principal, Action.retention_round, details=counts))
+    return counts

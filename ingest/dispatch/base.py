@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -83,3 +84,15 @@ def flush_index_now(archive: Archive) -> None:
         flush_outbox(archive)
     except Exception:
         log.warning("index update postponed: the index is not available", exc_info=True)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    """A job run every ``seconds`` (Celery beat in scale-out, a timer in the server).
+
+    ``run`` takes the process's archive and returns counts for the log (no personal data).
+    """
+
+    name: str
+    seconds: float
+    run: Callable[[Archive], dict[str, Any]]

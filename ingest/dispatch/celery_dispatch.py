@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from celery import Celery
 
 from archive.settings import Settings
 from backends import Archive
-from ingest.dispatch.base import NoWorkers, flush_index_now, wait_for_documents
+from ingest.dispatch.base import NoWorkers, PeriodicJob, flush_index_now, wait_for_documents
 from ingest.dispatch.jobpool import JobPool
 from ingest.indexing import flush_outbox
 from ingest.pipeline import pending_documents, process_document, worker_identity
@@ -132,12 +132,54 @@ class CeleryDispatcher:
         self.app.close()
 
 
-def run_worker(settings: Settings, concurrency: int | None = None) -> None:
-    """``cnap-archive worker``: one Celery worker processing documents."""
+PERIODIC_TASK = "cnap.periodic.{}"
+
+
+def beat_schedule(jobs: Sequence[PeriodicJob]) -> dict[str, dict[str, Any]]:
+    """Celery beat entries of the periodic jobs (their task names and intervals)."""
+    return {
+        job.name: {
+            "task": PERIODIC_TASK.format(job.name),
+            "schedule": float(job.seconds),
+            "options": {"queue": QUEUE, "expires": float(job.seconds)},
+        }
+        for job in jobs
+    }
+
+
+def register_periodic(app: Celery, archive: Archive, jobs: Sequence[PeriodicJob], run: Any) -> None:
+    """A task per job (run by ``run(job, archive)``) and the beat schedule that sends it."""
+    for job in jobs:
+
+        def task(job: PeriodicJob = job) -> None:
+            run(job, archive)
+
+        app.task(name=PERIODIC_TASK.format(job.name), ignore_result=True)(task)
+    app.conf.beat_schedule = beat_schedule(jobs)
+
+
+def run_worker(
+    settings: Settings,
+    concurrency: int | None = None,
+    *,
+    periodic: Sequence[PeriodicJob] = (),
+    run_periodic: Any = None,
+    beat: bool = False,
+) -> None:
+    """``cnap-archive worker``: one Celery worker processing documents.
+
+    ``periodic`` jobs are registered as tasks on every worker; with ``beat`` this
+    worker also runs Celery beat, which sends them on schedule (run it on one
+    worker only).
+    """
     assert settings.broker_url, "CNAP_BROKER_URL is not set"
     archive = Archive(settings)
     archive.init()
     threads = concurrency or settings.worker_count
+    if beat and periodic:
+        # A periodic job (mail intake) waits for the documents it submitted: leave a
+        # thread to process them.
+        threads = max(threads, 2)
     jobs = JobPool(threads)
     owner = worker_identity()
     app = make_celery(settings.broker_url)
@@ -160,6 +202,8 @@ def run_worker(settings: Settings, concurrency: int | None = None) -> None:
             except Exception:
                 log.warning("index update postponed: the index is not available")
 
+    if periodic and run_periodic is not None:
+        register_periodic(app, archive, periodic, run_periodic)
     threading.Thread(target=flush_periodically, name="cnap-index-flush", daemon=True).start()
     # Work accepted while no worker ran (or lost from the broker) is sent again.
     for doc_id in pending_documents(archive):
@@ -176,6 +220,11 @@ def run_worker(settings: Settings, concurrency: int | None = None) -> None:
                 "--loglevel=INFO",
                 "--without-gossip",
                 "--without-mingle",
+                *(
+                    ["--beat", f"--schedule={settings.data_dir / 'celerybeat-schedule'}"]
+                    if beat and periodic
+                    else []
+                ),
             ]
         )
     finally:

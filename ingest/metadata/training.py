@@ -138,6 +138,18 @@ def correction_samples(s: Session, *, max_pages: int = 2) -> list[Sample]:
     return out
 
 
+def corrections_since_model(archive: Archive) -> int:
+    """How many type corrections were made after the newest model was trained."""
+    with archive.db.session() as s:
+        last = s.scalar(
+            select(func.max(ClassifierModel.trained_at)).where(ClassifierModel.recipe == RECIPE)
+        )
+        q = select(func.count()).select_from(TypeCorrection)
+        if last is not None:
+            q = q.where(TypeCorrection.at > last)
+        return int(s.scalar(q) or 0)
+
+
 def retrain(archive: Archive, actor: str | None) -> Trained:
     """Train on the seed corpus and the corrections; store the model and put it in use."""
     with archive.db.session() as s:

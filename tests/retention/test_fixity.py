@@ -108,12 +108,9 @@ def test_daily_round_counts_what_is_due_and_samples_fixity(centre: Centre) -> No
 
 
 def test_the_server_runs_the_round(centre: Centre, caplog: pytest.LogCaptureFixture) -> None:
-    from fastapi import FastAPI
+    from usecases import periodic
 
-    from api import app as server
-
-    app = FastAPI()
-    app.state.archive = centre.archive
-    with caplog.at_level(logging.INFO, logger="api.app"):
-        server._retention_round(app)
-    assert "retention round" in caplog.text
+    job = next(j for j in periodic.jobs(centre.archive.settings) if j.name == "retention-round")
+    with caplog.at_level(logging.INFO, logger="usecases.periodic"):
+        periodic.run_job(job, centre.archive)
+    assert "periodic job retention-round" in caplog.text
