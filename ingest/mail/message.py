@@ -46,6 +46,7 @@ class Parsed:
     message_id: str
     subject: str
     text: str
+    sender: str = ""
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
@@ -64,6 +65,7 @@ def parse(raw: bytes, *, max_bytes: int) -> Parsed:
         message_id=str(msg.get("Message-ID", "") or "").strip()[:998],
         subject=_header(msg, "Subject"),
         text="",
+        sender=_header(msg, "From")[:320],
         defects=defects,
     )
     texts: list[str] = []
