@@ -23,8 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from archive.models import Case, Document, PackageKind, Source, utcnow
 from archive.sharing import MailMessage, SharingRequest
 from backends import Archive
-from ingest.mail.message import Parsed, message_key, parse
+from ingest.errors import Rejected
+from ingest.mail.message import Parsed, Unreadable, message_key, parse
 from ingest.pipeline import accept_file
+from ingest.preflight import check, limits_of
 from ingest.sharing.pades import load_roots
 from ingest.sharing.pades import validate as validate_pades
 
@@ -66,8 +68,10 @@ def take(
     max_bytes = int(archive.settings.mail.max_attachment_mb * 1024 * 1024)
     try:
         parsed = parse(raw, max_bytes=max_bytes)
+    except Unreadable as exc:
+        return _unreadable(archive, raw, exc.code, exc.reason)
     except Exception:  # any message that breaks the parser is kept, not lost
-        return _unreadable(archive, raw)
+        return _unreadable(archive, raw, "malformed", HELD_MALFORMED)
     key = message_key(raw, parsed.message_id)
     with archive.db.session() as s:
         row = s.scalar(select(MailMessage).where(MailMessage.key == key))
@@ -106,7 +110,12 @@ def take(
             archive.store.put_bytes(att.data)
             results.append({**entry, "status": "held", "code": "no_case", "reason": HELD_NO_CASE})
             continue
-        doc_id = _accept(archive, att.data, att.filename, case_number, actor)
+        try:
+            doc_id = _accept(archive, att.data, att.filename, case_number, actor)
+        except Rejected as exc:
+            archive.store.put_bytes(att.data)  # kept, with the message, for review
+            results.append({**entry, "status": "rejected", "code": exc.code, "reason": exc.reason})
+            continue
         submit(doc_id)
         results.append({**entry, "status": "archived", "document_id": doc_id})
     archived = [r for r in results if r["status"] == "archived"]
@@ -139,7 +148,7 @@ class ReviewError(Exception):
         self.reason = reason
 
 
-def _unreadable(archive: Archive, raw: bytes) -> Taken:
+def _unreadable(archive: Archive, raw: bytes, code: str, reason: str) -> Taken:
     """A message the parser cannot take apart: stored whole and held, keyed by its bytes."""
     key = message_key(raw, "")
     raw_sha = archive.store.put_bytes(raw).sha256
@@ -151,8 +160,8 @@ def _unreadable(archive: Archive, raw: bytes) -> Taken:
                     message_id="",
                     raw_sha256=raw_sha,
                     state="held",
-                    code="malformed",
-                    reason=HELD_MALFORMED,
+                    code=code,
+                    reason=reason,
                     attachments=[],
                 )
             )
@@ -202,15 +211,23 @@ def attach_held(
             results.append(a)
             continue
         data = archive.store.read_bytes(a["sha256"])
-        doc_id = _accept(archive, data, a["filename"], case_number, actor)
+        try:
+            doc_id = _accept(archive, data, a["filename"], case_number, actor)
+        except Rejected as exc:
+            results.append({**a, "status": "rejected", "code": exc.code, "reason": exc.reason})
+            continue
         submit(doc_id)
         results.append(
             {**a, "status": "archived", "code": None, "reason": None, "document_id": doc_id}
         )
+    placed = any(r.get("status") == "archived" for r in results)
     with archive.db.session() as s:
         row = s.get(MailMessage, message_id)
         assert row is not None
-        row.state, row.code, row.reason, row.attachments = "archived", None, None, results
+        row.attachments = results
+        row.state, row.code, row.reason = (
+            ("archived", None, None) if placed else ("held", "no_documents", HELD_NOTHING)
+        )
         return _taken(s, row)
 
 
@@ -239,6 +256,9 @@ def _accept(archive: Archive, data: bytes, filename: str, case_number: str, acto
     with tempfile.TemporaryDirectory(dir=work) as tmp:
         path = Path(tmp) / "attachment"
         path.write_bytes(data)
+        # Refused here, with its reason on the message, rather than as a rejected document
+        # in the case (an encrypted or broken PDF, a bomb of an image).
+        check(path, limits_of(archive.settings))
         acc = accept_file(
             archive,
             path,

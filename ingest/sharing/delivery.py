@@ -26,7 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from archive.models import Case, Document, PackageKind, Source, utcnow
 from archive.sharing import SharingDelivery, SharingRequest
 from backends import Archive
+from ingest.errors import Rejected
 from ingest.pipeline import accept_file
+from ingest.preflight import check, limits_of
 from ingest.sharing.crypto import CryptoError, CryptoProvider, Verification
 from ingest.sharing.pades import load_roots
 from ingest.sharing.pades import validate as validate_pades
@@ -351,6 +353,18 @@ def _one(
     except CryptoError as exc:
         return {"status": "rejected", "code": exc.code, "reason": exc.reason}
     container = archive.store.put_bytes(signed)
+    try:
+        # What the envelope carried is looked at before it becomes a document: a
+        # container, an encrypted or broken PDF is refused here with its reason.
+        _preflight(archive, verification.content, doc_type)
+    except Rejected as exc:
+        return {
+            "status": "rejected",
+            "code": exc.code,
+            "reason": exc.reason,
+            "container_sha256": container.sha256,
+            "signature": verification.validity.value,
+        }
     pades = validate_pades(
         verification.content, load_roots(archive.settings.sharing.trusted_roots_file)
     )
@@ -407,6 +421,13 @@ def _archive_pdf(
             assert doc is not None
             doc.meta = {**(doc.meta or {}), **meta}
     return acc.document_id
+
+
+def _preflight(archive: Archive, content: bytes, doc_type: str) -> None:
+    with tempfile.TemporaryDirectory(dir=_work(archive)) as tmp:
+        path = Path(tmp) / f"{doc_type}.pdf"
+        path.write_bytes(content)
+        check(path, limits_of(archive.settings))
 
 
 def _work(archive: Archive) -> Path:
