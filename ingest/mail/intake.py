@@ -165,12 +165,13 @@ def _unreadable(archive: Archive, raw: bytes, code: str, reason: str) -> Taken:
                     attachments=[],
                 )
             )
+        seen = False
     except IntegrityError:
-        pass  # seen before: the record stands
+        seen = True  # seen before: the record stands
     with archive.db.session() as s:
         row = s.scalar(select(MailMessage).where(MailMessage.key == key))
         assert row is not None
-        return _taken(s, row)
+        return _taken(s, row, seen_before=seen)
 
 
 def attach_held(
