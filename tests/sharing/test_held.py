@@ -15,7 +15,7 @@ from archive.models import DocState, Document, utcnow
 from archive.sharing import MailMessage, SharingDelivery, SharingRequest
 from backends import Archive
 from ingest.mail.intake import take
-from tests.sharing.fake_diia import FakeDiia
+from tests.sharing.fake_diia import FakeDiia, start_fake_diia
 from tests.sharing.pki import Pki
 from tests.sharing.world import (
     OFFICIAL,
@@ -33,14 +33,24 @@ from usecases.sharing import receive_delivery, request_sharing
 
 
 @pytest.fixture(scope="module")
+def own_diia() -> Iterator[FakeDiia]:
+    """A fake of its own: the session's fake counts calls for tests/sharing/test_diia_client."""
+    state, served = start_fake_diia()
+    try:
+        yield state
+    finally:
+        served.stop()
+
+
+@pytest.fixture(scope="module")
 def sw(
-    tmp_path_factory: pytest.TempPathFactory, fake_diia: FakeDiia, pki: Pki
+    tmp_path_factory: pytest.TempPathFactory, own_diia: FakeDiia, pki: Pki
 ) -> Iterator[SharingWorld]:
     data = tmp_path_factory.mktemp("held") / "data"
-    archive = Archive(sharing_settings(data, fake_diia, pki))
+    archive = Archive(sharing_settings(data, own_diia, pki))
     archive.init()
     try:
-        yield SharingWorld(archive, events_for(archive), pki, fake_diia)
+        yield SharingWorld(archive, events_for(archive), pki, own_diia)
     finally:
         archive.close()
 
