@@ -224,6 +224,8 @@ def _exists(ctx: Context, kind: Kind, item_id: int) -> None:
     table: type[SharingDelivery] | type[MailMessage] = (
         SharingDelivery if kind == "delivery" else MailMessage
     )
+    if not 1 <= item_id <= 2**62:  # beyond any database's integer: no such item
+        raise NotFound(NOT_FOUND, code="held_not_found")
     with ctx.archive.db.session() as s:
         if s.get(table, item_id) is None:
             raise NotFound(NOT_FOUND, code="held_not_found")

@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from api.deps import ContextDep
@@ -16,6 +17,7 @@ from usecases import held
 router = APIRouter(tags=["intake"])
 
 KindPath = Literal["delivery", "mail"]
+ItemId = Annotated[int, PathParam(ge=1, le=2**62)]
 
 
 class HeldAttachIn(BaseModel):
@@ -35,7 +37,7 @@ def list_held(ctx: ContextDep, kind: KindPath | None = None) -> Any:
     "/api/intake/held/{kind}/{item_id}/attach",
     summary="Долучити відкладену доставку чи лист до справи",
 )
-def attach(kind: KindPath, item_id: int, body: HeldAttachIn, ctx: ContextDep) -> Any:
+def attach(kind: KindPath, item_id: ItemId, body: HeldAttachIn, ctx: ContextDep) -> Any:
     return held.attach_held(ctx, kind=kind, item_id=item_id, case=body.case).as_json()
 
 
@@ -43,5 +45,5 @@ def attach(kind: KindPath, item_id: int, body: HeldAttachIn, ctx: ContextDep) ->
     "/api/intake/held/{kind}/{item_id}/reject",
     summary="Відхилити відкладену доставку чи лист (їх збережено)",
 )
-def reject(kind: KindPath, item_id: int, body: HeldRejectIn, ctx: ContextDep) -> Any:
+def reject(kind: KindPath, item_id: ItemId, body: HeldRejectIn, ctx: ContextDep) -> Any:
     return held.reject_held(ctx, kind=kind, item_id=item_id, reason=body.reason).as_json()
