@@ -13,6 +13,7 @@ document of its own, linked to the PDF it came in (see
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,20 @@ def _specs(pdf: pikepdf.Pdf) -> list[tuple[str, pikepdf.Object | None]]:
     return found
 
 
+def _bounded(stream: pikepdf.Stream, max_bytes: int) -> bytes | None:
+    """The stream's bytes, or None past ``max_bytes`` — a Flate bomb is never expanded whole."""
+    filters = stream.get("/Filter")
+    if filters is None:
+        raw = stream.read_raw_bytes()
+        return raw if len(raw) <= max_bytes else None
+    if filters == pikepdf.Name.FlateDecode and stream.get("/DecodeParms") is None:
+        inflate = zlib.decompressobj()
+        data = inflate.decompress(stream.read_raw_bytes(), max_bytes + 1)
+        return data if len(data) <= max_bytes else None
+    # Other filters (rare for embedded files): decoded by qpdf, under the worker's memory limit.
+    return stream.read_bytes()
+
+
 def extract_embedded(source: Path, dest: Path, *, max_bytes: int) -> list[Embedded]:
     """Write every file embedded in ``source`` into ``dest``; what could not be, with why."""
     out: list[Embedded] = []
@@ -85,13 +100,13 @@ def extract_embedded(source: Path, dest: Path, *, max_bytes: int) -> list[Embedd
                 out.append(Embedded(name, None, 0, "broken_embedded", "Вкладений файл пошкоджено"))
                 continue
             try:
-                data = stream.read_bytes()
+                data = _bounded(stream, max_bytes)
             except Exception:  # qpdf raises several kinds on a broken stream
                 out.append(Embedded(name, None, 0, "broken_embedded", "Вкладений файл пошкоджено"))
                 continue
-            if len(data) > max_bytes:
+            if data is None or len(data) > max_bytes:
                 out.append(
-                    Embedded(name, None, len(data), "too_large",
+                    Embedded(name, None, len(data or b""), "too_large",
                              "Вкладений файл завеликий: він є лише в оригіналі PDF")
                 )  # fmt: skip
                 continue

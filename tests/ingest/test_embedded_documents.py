@@ -23,6 +23,7 @@ from archive.settings import Settings
 from archive.users import Role
 from backends import Archive
 from ingest.dispatch import open_dispatcher
+from ingest.embedded import extract_embedded
 from ingest.pipeline import accept_file
 from tests.api.helpers import RNOKPP
 from tests.synthetic import born_digital_pdf
@@ -31,7 +32,6 @@ from usecases.context import Context
 from usecases.documents import read_metadata
 from usecases.policy import Principal
 
-pytestmark = pytest.mark.ocr
 HOME = "ЦНАП Житомир"
 ADMIN = Principal("admin", Role.administrator, HOME, address="test")
 OFFICIAL_OTHER = Principal("official_x", Role.official, HOME, department="Інший", address="test")
@@ -64,6 +64,7 @@ def parent_pdf(tmp: Path) -> Path:
     return tmp / "with-embedded.pdf"
 
 
+@pytest.mark.ocr
 def test_embedded_files_become_linked_documents_of_the_case(tmp_path: Path) -> None:
     archive = Archive(Settings(data_dir=tmp_path / "data", centre=HOME))
     archive.init()
@@ -130,3 +131,18 @@ def test_embedded_files_become_linked_documents_of_the_case(tmp_path: Path) -> N
     finally:
         dispatcher.close()
         archive.close()
+
+
+def test_a_flate_bomb_embedded_is_not_expanded(tmp_path: Path) -> None:
+    src = born_digital_pdf([["Заява"]], tmp_path / "p.pdf")
+    with pikepdf.open(src) as pdf:
+        pdf.attachments["bomb.pdf"] = pikepdf.AttachedFileSpec(pdf, b"%PDF-1.7\n" + bytes(20 << 20))
+        pdf.attachments["small.pdf"] = pikepdf.AttachedFileSpec(pdf, src.read_bytes())
+        pdf.save(tmp_path / "bomb.pdf")
+    assert (tmp_path / "bomb.pdf").stat().st_size < 1 << 20  # compressed in the file
+    got = {e.name: e for e in extract_embedded(tmp_path / "bomb.pdf", tmp_path / "out",
+                                               max_bytes=1 << 20)}  # fmt: skip
+    assert got["bomb.pdf"].path is None and got["bomb.pdf"].code == "too_large"
+    assert got["bomb.pdf"].size <= (1 << 20) + 1  # stopped at the limit, not expanded whole
+    small = got["small.pdf"].path
+    assert small is not None and small.read_bytes() == src.read_bytes()
