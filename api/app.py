@@ -21,6 +21,7 @@ from api.routes import (
     cases,
     documents,
     health,
+    held,
     retention,
     scans,
     search,
@@ -124,6 +125,7 @@ def create_app(
     app.include_router(cases.router, responses=problems.responses(404, 409))
     app.include_router(scans.router, responses=problems.responses(404, 409, 413))
     app.include_router(sharing.router, responses=problems.responses(404, 413))
+    app.include_router(held.router, responses=problems.responses(404, 409))
     app.include_router(health.router)
     app.include_router(web.router)
     app.include_router(metadata_routes.router)

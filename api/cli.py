@@ -21,6 +21,7 @@ from api.commands.batch import batch_app
 from api.commands.case import case_app
 from api.commands.context import operator_context
 from api.commands.document import document_app
+from api.commands.held import held_app
 from api.commands.mail import mail as mail_command
 from api.commands.metadata import metadata_app
 from api.commands.retention import fixity_app, retention_app
@@ -59,6 +60,7 @@ app.add_typer(metadata_app, name="metadata")
 app.add_typer(retention_app, name="retention")
 app.add_typer(fixity_app, name="fixity")
 app.add_typer(sharing_app, name="sharing")
+app.add_typer(held_app, name="held")
 app.add_typer(store_app, name="store")
 app.command("mail")(mail_command)
 

@@ -163,6 +163,9 @@ class Action(enum.StrEnum):
     sharing_read = "sharing.read"
     sharing_delivery = "sharing.delivery"
     mail_intake = "mail.intake"
+    intake_held = "intake.held"
+    intake_attach = "intake.attach"
+    intake_reject = "intake.reject"
 
 
 class Outcome(enum.StrEnum):

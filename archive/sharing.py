@@ -47,7 +47,8 @@ class SharingDelivery(Base):
     request_id: Mapped[str] = mapped_column(String(200), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # "received" (stored, not yet unwrapped), "archived", "partial", "held"
+    # "received" (stored, not yet unwrapped), "archived", "partial", "held",
+    # "attaching" (a person placed it in a case), "rejected" (by a person, kept)
     state: Mapped[str] = mapped_column(String(16), default="received", index=True)
     code: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
@@ -56,6 +57,12 @@ class SharingDelivery(Base):
     parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # SHA-256 of the encodeData part as received (kept in the object store).
     metadata_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The network address the delivery came from (shown to the desk reviewing it).
+    source_address: Mapped[str | None] = mapped_column(String(100))
+    # A person's review of a held delivery: attached to a case, or rejected with a reason.
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class MailMessage(Base):
@@ -71,10 +78,15 @@ class MailMessage(Base):
     raw_sha256: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # "received", "archived", "held"
+    # "received", "archived", "held", "attaching" (a person placed it), "rejected"
     state: Mapped[str] = mapped_column(String(16), default="received", index=True)
     code: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     # [{"filename", "sha256", "size", "status", "code", "reason", "document_id"}]
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     moved: Mapped[int] = mapped_column(Integer, default=0)
+    # The From address as written (personal data: shown masked).
+    sender: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_reason: Mapped[str | None] = mapped_column(Text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.pages import PageText
-from ingest.embedded import REMOVED_NOTE, strip_embedded
+from ingest.embedded import REMOVED_NOTE, Embedded, extract_embedded, strip_embedded
 from ingest.errors import Rejected
 from ingest.ocr import OcrFailed, OcrOptions, run_ocr
 from ingest.preflight import Limits, check
@@ -32,10 +32,15 @@ class JobResult:
     is_pdfa: bool = True
     signed: bool = False
     notes: list[str] = field(default_factory=list)
+    # Files embedded in the PDF, taken out to be archived as documents of their own.
+    embedded: list[Embedded] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.code is None
+
+
+_TOO_BIG = "Вкладені файли потребують забагато пам'яті: вони є лише в оригіналі PDF"
 
 
 def init_worker(memory_limit_mb: int) -> None:
@@ -57,9 +62,17 @@ def run_job(
     except Rejected as exc:
         return JobResult(code=exc.code, reason=exc.reason)
     notes: list[str] = []
+    embedded: list[Embedded] = []
     if pre.kind == "pdf":
         # Hidden files never reach the rendition unscanned (issue 9, item 9).
         work_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            max_bytes = int(limits.max_file_mb * 1024 * 1024)
+            embedded = extract_embedded(source, work_dir / "embedded", max_bytes=max_bytes)
+        except MemoryError:
+            embedded = [Embedded("вкладений файл", None, 0, "out_of_memory", _TOO_BIG)]
+        except Exception:  # preflight opened it; a broken tree leaves nothing to extract
+            embedded = []
         try:
             removed = strip_embedded(source, work_dir / "without-embedded.pdf")
         except Exception:  # preflight opened it; any other failure is the OCR's to report
@@ -84,4 +97,5 @@ def run_job(
         is_pdfa=result.is_pdfa,
         signed=result.signed,
         notes=[*notes, *result.notes],
+        embedded=embedded,
     )

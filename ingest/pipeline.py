@@ -40,10 +40,11 @@ from archive.models import (
 from archive.store import StoreError
 from archive.store.base import sha256_file
 from backends import Archive
+from ingest.embedded import MAX_DEPTH, Embedded
 from ingest.job import JobResult
 from ingest.metadata import extract_metadata
 from ingest.ocr import OcrOptions
-from ingest.preflight import Limits
+from ingest.preflight import Limits, sniff
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ def _known(
     case_number: str | None,
     package: PackageKind | None,
     actor: str | None,
+    centre: str | None = None,
 ) -> Accepted:
     """Known bytes: attach the document to ``case_number`` unless that case holds it."""
     for _ in range(3):
@@ -156,7 +158,7 @@ def _known(
                 assert doc is not None
                 if case_number is None:
                     return Accepted(doc.id, new=False, state=doc.state)
-                case = _case(s, archive.settings.centre, case_number)
+                case = _case(s, centre or archive.settings.centre, case_number)
                 held = s.get(CaseDocument, (case.id, doc.id))
                 if held is not None:
                     return Accepted(doc.id, new=False, state=doc.state)
@@ -172,10 +174,22 @@ def _known(
                 if doc.state == DocState.archived:
                     # One more case may see it now: the index hears of it through the outbox.
                     s.add(IndexOutbox(document_id=doc.id, op="upsert"))
-                return Accepted(doc.id, new=False, state=doc.state, attached=True)
+                result = Accepted(doc.id, new=False, state=doc.state, attached=True)
+                children = _children(doc)
+            # The documents taken out of it belong to that case as well.
+            for child in children:
+                _known(archive, child, case_number, package, actor, centre)
+            return result
         except IntegrityError:
             continue  # the same holding (or case) recorded at this moment: look again
     raise StoreError("the document could not be attached to the case")
+
+
+def _children(doc: Document) -> list[str]:
+    items = (doc.meta or {}).get("embedded")
+    if not isinstance(items, list):
+        return []
+    return [str(e["document_id"]) for e in items if isinstance(e, dict) and e.get("document_id")]
 
 
 def _received(
@@ -313,6 +327,14 @@ def claim(archive: Archive, document_id: str, owner: str) -> bool:
         return bool(getattr(res, "rowcount", 0) == 1)
 
 
+EMBEDDED_KEPT = (
+    "Вкладений файл не є PDF чи зображенням: його збережено як оригінал, без розпізнавання"
+)
+EMBEDDED_TOO_DEEP = (
+    f"Вкладений файл вкладено глибше ніж на {MAX_DEPTH} рівні: його збережено як оригінал"
+)
+
+
 def pending_documents(archive: Archive) -> list[str]:
     """Documents accepted but not finished (oldest first)."""
     with archive.db.session() as s:
@@ -368,10 +390,12 @@ def process_document(archive: Archive, document_id: str, run: JobRunner, owner: 
                 media_type=result.media_type,
             )
             return True
+        # The embedded files are recorded (accepted) before the parent is finished: a crash
+        # in between leaves them to be picked up by recovery, never lost.
+        children, entries = archive_embedded(archive, document_id, result.embedded)
         pdfa = archive.store.put_file(result.pdfa_path)
-        _finish_archived(archive, document_id, pdfa.sha256, result)
+        _finish_archived(archive, document_id, pdfa.sha256, result, entries)
         extract_metadata(archive, document_id, result.pages)  # type and fields: ingest/metadata
-        return True
     except Exception:
         # A transient failure (store outage, a killed worker process): give the
         # lease back so the document is retried; it is never dropped.
@@ -380,6 +404,61 @@ def process_document(archive: Archive, document_id: str, run: JobRunner, owner: 
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    # Each embedded document goes through the same pipeline (OCR, identifiers), by this
+    # worker right after its parent (a crash leaves them accepted, for recovery).
+    for child in children:
+        try:
+            process_document(archive, child, run, owner)
+        except Exception:
+            log.exception("embedded document %s failed; it will be retried", child)
+    return True
+
+
+def archive_embedded(
+    archive: Archive, parent_id: str, embedded: list[Embedded]
+) -> tuple[list[str], list[dict[str, object]]]:
+    """Files taken out of a PDF: PDFs and images become documents of the parent's cases.
+
+    Each child records its parent (``embedded_in``) and the parent lists its
+    children (``embedded``); other kinds, and files nested deeper than
+    :data:`~ingest.embedded.MAX_DEPTH`, are kept in the store as originals with a reason.
+    Returns the child documents to process and the parent's list.
+    """
+    if not embedded:
+        return [], []
+    with archive.db.session() as s:
+        parent = s.get(Document, parent_id)
+        assert parent is not None
+        depth = int(str((parent.meta or {}).get("embedded_depth", "0")) or 0) + 1
+        source = parent.source
+        kind = parent.package.kind if parent.package is not None else PackageKind.input
+        cases = [(c.number, c.centre) for c in (s.get(Case, i) for i in holders(s, parent)) if c]
+    children: list[str] = []
+    entries: list[dict[str, object]] = []
+    for e in embedded:
+        entry: dict[str, object] = {"name": e.name, "size": e.size}
+        if e.path is None:
+            entries.append({**entry, "status": "kept", "code": e.code, "reason": e.reason})
+            continue
+        stored = archive.store.put_file(e.path)
+        entry["sha256"] = stored.sha256
+        with e.path.open("rb") as f:
+            head = f.read(4096)
+        if sniff(head) is None:
+            entries.append({**entry, "status": "kept", "code": "unsupported_type",
+                            "reason": EMBEDDED_KEPT})  # fmt: skip
+            continue
+        if depth > MAX_DEPTH:
+            entries.append({**entry, "status": "kept", "code": "too_deep",
+                            "reason": EMBEDDED_TOO_DEEP})  # fmt: skip
+            continue
+        meta = {"embedded_in": parent_id, "embedded_name": e.name, "embedded_depth": str(depth)}
+        acc = accept_file(archive, e.path, source=source, original_name=e.name, meta=meta)
+        for number, centre in cases:
+            _known(archive, acc.document_id, number, kind, "embedded", centre=centre)
+        children.append(acc.document_id)
+        entries.append({**entry, "status": "document", "document_id": acc.document_id})
+    return children, entries
 
 
 def _release(archive: Archive, document_id: str) -> None:
@@ -398,7 +477,13 @@ def _release(archive: Archive, document_id: str) -> None:
         )
 
 
-def _finish_archived(archive: Archive, document_id: str, pdfa_sha: str, result: JobResult) -> None:
+def _finish_archived(
+    archive: Archive,
+    document_id: str,
+    pdfa_sha: str,
+    result: JobResult,
+    embedded: list[dict[str, object]] | None = None,
+) -> None:
     with archive.db.session() as s:
         doc = s.get(Document, document_id, with_for_update=True)
         assert doc is not None
@@ -421,6 +506,7 @@ def _finish_archived(archive: Archive, document_id: str, pdfa_sha: str, result: 
         doc.meta = {
             **(doc.meta or {}),
             "rendition": {"pdfa": result.is_pdfa, "signed": result.signed, "notes": result.notes},
+            **({"embedded": embedded} if embedded else {}),
         }
         doc.pdfa_sha256 = pdfa_sha
         doc.page_count = len(result.pages)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pikepdf
 from PIL import Image, UnidentifiedImageError
 
+from archive.settings import Settings
 from ingest.errors import Rejected
 from ingest.ocr import InputKind
 
@@ -49,6 +50,15 @@ class Limits:
     max_file_mb: float
     max_pages: int
     max_image_mpixels: float
+
+
+def limits_of(settings: Settings) -> Limits:
+    """The ingest limits the settings give."""
+    return Limits(
+        max_file_mb=settings.ingest.max_file_mb,
+        max_pages=settings.ingest.max_pages,
+        max_image_mpixels=settings.ingest.max_image_mpixels,
+    )
 
 
 def sniff(head: bytes) -> tuple[InputKind, str] | None:

@@ -241,6 +241,7 @@ def receive_delivery(
         metadata=metadata,
         submit=dispatcher.submit if dispatcher is not None else submitted.append,
         actor=ctx.actor,
+        address=ctx.principal.address,
     )
     if dispatcher is None and submitted:
         # No worker pool in this context: process here (the command line, tests).

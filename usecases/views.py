@@ -54,6 +54,9 @@ class DocumentView:
     pages: list[PageView] | None = None
     masked: bool = False
     metadata_only: bool = False
+    # A document taken out of a PDF names that PDF; a PDF lists the files taken out of it.
+    embedded_in: str | None = None
+    embedded: list[dict[str, Any]] | None = None
 
     @classmethod
     def of(
@@ -97,6 +100,8 @@ class DocumentView:
             rendition=(doc.meta or {}).get("rendition"),
             pages=pages,
             masked=masked and with_pages,
+            embedded_in=(doc.meta or {}).get("embedded_in"),
+            embedded=_embedded(doc, masked, found),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -118,9 +123,29 @@ class DocumentView:
             "code": self.code,
             "rendition": self.rendition,
         }
+        if self.embedded_in is not None:
+            out["embedded_in"] = self.embedded_in
+        if self.embedded is not None:
+            out["embedded"] = self.embedded
         if self.pages is not None:
             out["pages"] = [p.as_json() for p in self.pages]
         return out
+
+
+def _embedded(doc: Document, masked: bool, found: list[Finding]) -> list[dict[str, Any]] | None:
+    """The files taken out of a PDF: name (masked below full access), what became of each."""
+    items = (doc.meta or {}).get("embedded")
+    if not isinstance(items, list) or not items:
+        return None
+    keep = ("status", "code", "reason", "document_id", "size")
+    return [
+        {
+            "name": mask_filename(str(e.get("name") or ""), found) if masked else e.get("name"),
+            **{k: e.get(k) for k in keep},
+        }
+        for e in items
+        if isinstance(e, dict)
+    ]
 
 
 def page_view(page: Page, masked: bool, stored: Iterable[Finding]) -> PageView:

@@ -27,7 +27,7 @@ from starlette.datastructures import UploadFile
 from api.web import forms
 from api.web.render import WebRoute, page
 from archive.models import PackageKind, Source
-from usecases import batches, ingest
+from usecases import batches, held, ingest
 from usecases.context import Context
 from usecases.errors import Conflict, Invalid, NotFound
 
@@ -36,7 +36,12 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PartId = Annotated[int, PathParam(ge=1, le=2**62)]
 FRAGMENT = "x-cnap-fragment"
 MAX_FILES = 50
-DONE = {"attached": "Частину долучено до справи."}
+DONE = {
+    "attached": "Частину долучено до справи.",
+    "intake-attached": "Доставку чи лист долучено до справи.",
+    "intake-rejected": "Доставку чи лист відхилено; їх збережено.",
+}
+KIND_UA = {"delivery": "Доставка з Дії", "mail": "Лист"}
 
 
 def _values(raw: dict[str, str]) -> dict[str, str]:
@@ -48,6 +53,7 @@ def _values(raw: dict[str, str]) -> dict[str, str]:
 
 def _page(request: Request, ctx: Context, status: int = 200, **extra: Any) -> Response:
     held = batches.list_held_parts(ctx)
+    intake = held_items(ctx)
     done = DONE.get(request.query_params.get("done", ""))
     return page(
         request,
@@ -56,10 +62,17 @@ def _page(request: Request, ctx: Context, status: int = 200, **extra: Any) -> Re
         title="Скановані пачки",
         who=ctx.principal,
         held=held,
+        intake=intake,
+        kind_ua=KIND_UA,
         done=done,
         v=extra.pop("v", _values({})),
         **extra,
     )
+
+
+def held_items(ctx: Context) -> list[dict[str, Any]]:
+    """Held Diia deliveries and e-mail (metadata, names masked), as the page lists them."""
+    return [i.as_json() for i in held.list_held(ctx).items]
 
 
 @router.get("/scans")
@@ -162,3 +175,36 @@ async def attach(request: Request, part_id: PartId) -> Response:
     except (Invalid, Conflict, NotFound) as exc:
         return _page(request, ctx, 422, part=part_id, part_error=exc.message, part_case=case)
     return RedirectResponse("/scans?done=attached", status_code=303)
+
+
+ItemId = Annotated[int, PathParam(ge=1, le=2**62)]
+
+
+@router.post("/scans/intake/{kind}/{item_id}/{verb}")
+async def review(request: Request, kind: str, item_id: ItemId, verb: str) -> Response:
+    """Attach a held delivery or message to a case, or reject it with a reason."""
+    f = await forms.posted(request)
+    ctx = forms.page_context(request, back="/scans")
+    if kind not in held.KINDS or verb not in ("attach", "reject"):
+        raise NotFound("Сторінку не знайдено")
+    if not f.csrf_ok:
+        return _page(request, ctx, 400, notice=forms.STALE)
+    key = f"{kind}-{item_id}"
+    case = f.get("case", 64).strip()
+    reason = f.get("reason", 1000).strip()
+    try:
+        if verb == "attach":
+            if not case:
+                raise Invalid("Вкажіть номер справи.")
+            await run_in_threadpool(held.attach_held, ctx, kind=kind, item_id=item_id, case=case)
+        else:
+            await run_in_threadpool(
+                held.reject_held, ctx, kind=kind, item_id=item_id, reason=reason
+            )
+    except (Invalid, Conflict, NotFound) as exc:
+        return _page(
+            request, ctx, 422, item=key, item_error=exc.message, item_case=case,
+            item_reason=reason,
+        )  # fmt: skip
+    done = "intake-attached" if verb == "attach" else "intake-rejected"
+    return RedirectResponse(f"/scans?done={done}", status_code=303)

@@ -24,6 +24,10 @@ _KINDS: tuple[tuple[bytes, str], ...] = (
     (b"MM\x00*", "image/tiff"),
 )
 _ARCHIVES = (b"PK\x03\x04", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"BZh")
+# A message nests multiparts and forwarded messages; parsing them is recursive and
+# slows down with depth, so one nested deeper than any real mail is held unparsed.
+MAX_CONTAINERS = 200
+_CONTAINER = re.compile(rb"content-type:\s*(?:multipart/|message/rfc822)", re.IGNORECASE)
 # Text parts and signatures: never documents, never reported.
 _IGNORED_TYPES = ("text/", "multipart/", "message/delivery-status", "application/pgp-signature")
 
@@ -46,6 +50,7 @@ class Parsed:
     message_id: str
     subject: str
     text: str
+    sender: str = ""
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
@@ -56,7 +61,24 @@ def message_key(raw: bytes, message_id: str) -> str:
     return hashlib.sha256(basis).hexdigest()
 
 
+class Unreadable(Exception):
+    """A message that cannot be taken apart (``code``, Ukrainian ``reason``): it is held whole."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+TOO_NESTED = (
+    "Лист містить забагато вкладених частин чи пересланих листів; його збережено для перевірки"
+)
+
+
 def parse(raw: bytes, *, max_bytes: int) -> Parsed:
+    """Take a message apart; :class:`Unreadable` for one nested beyond :data:`MAX_CONTAINERS`."""
+    if len(_CONTAINER.findall(raw)) > MAX_CONTAINERS:
+        raise Unreadable("too_nested", TOO_NESTED)
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
     defects = [type(d).__name__ for d in msg.defects]
@@ -64,6 +86,7 @@ def parse(raw: bytes, *, max_bytes: int) -> Parsed:
         message_id=str(msg.get("Message-ID", "") or "").strip()[:998],
         subject=_header(msg, "Subject"),
         text="",
+        sender=_header(msg, "From")[:320],
         defects=defects,
     )
     texts: list[str] = []

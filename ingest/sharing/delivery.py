@@ -26,7 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from archive.models import Case, Document, PackageKind, Source, utcnow
 from archive.sharing import SharingDelivery, SharingRequest
 from backends import Archive
+from ingest.errors import Rejected
 from ingest.pipeline import accept_file
+from ingest.preflight import check, limits_of
 from ingest.sharing.crypto import CryptoError, CryptoProvider, Verification
 from ingest.sharing.pades import load_roots
 from ingest.sharing.pades import validate as validate_pades
@@ -84,6 +86,7 @@ def receive(
     submit: Callable[[str], None],
     actor: str,
     now: datetime | None = None,
+    address: str | None = None,
 ) -> Received:
     """Record a delivery and archive what it carries (idempotent by :func:`digest_of`)."""
     digest = digest_of(request_id, parts, metadata)
@@ -119,6 +122,7 @@ def receive(
                 parts=stored_parts,
                 metadata_sha256=meta_sha,
                 received_at=now or utcnow(),
+                source_address=(address or "")[:100] or None,
             )
             s.add(row)
             s.flush()
@@ -211,6 +215,118 @@ def process(
         )
 
 
+class ReviewError(Exception):
+    """A held delivery cannot be placed or rejected as asked (``code``, Ukrainian ``reason``)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+NOT_HELD = "Доставку вже розглянуто або вона не чекає на перевірку"
+NOTHING_TO_ATTACH = "У доставці немає документів, які можна долучити; її можна лише відхилити"
+
+
+def attach_held(
+    archive: Archive,
+    provider: Callable[[], CryptoProvider],
+    delivery_id: int,
+    *,
+    case_number: str,
+    submit: Callable[[str], None],
+    actor: str,
+) -> Received:
+    """Place a held delivery in a case chosen by a person: its held parts become documents.
+
+    Idempotent: the same delivery attached again to the same case answers from
+    the record (``replay``); accepting the same bytes into the same case is
+    itself idempotent, so a run that died half-way is finished, not doubled.
+    """
+    with archive.db.session() as s:
+        row = s.get(SharingDelivery, delivery_id)
+        case_row = s.scalar(
+            select(Case).where(Case.centre == archive.settings.centre, Case.number == case_number)
+        )
+        if row is None or case_row is None:
+            raise ReviewError("not_held", NOT_HELD)
+        placed_here = row.case_id == case_row.id and row.reviewed_by is not None
+        if placed_here and row.state in ("archived", "partial"):
+            done = _known(archive, row.digest)
+            assert done is not None
+            done.replay = True
+            return done
+        if row.state != "held" and not (placed_here and row.state == "attaching"):
+            raise ReviewError("not_held", NOT_HELD)
+        waiting = [p for p in row.parts if p.get("status") in ("held", "received")]
+        if not waiting:
+            raise ReviewError("nothing_to_attach", NOTHING_TO_ATTACH)
+        # Claimed for this case first: a second reviewer choosing another case is refused.
+        row.state, row.case_id = "attaching", case_row.id
+        row.reviewed_by, row.reviewed_at = actor[:200], utcnow()
+        request_id, meta_sha, stored = row.request_id, row.metadata_sha256, list(row.parts)
+    metadata = archive.store.read_bytes(meta_sha) if meta_sha else None
+    try:
+        crypto = provider()
+    except CryptoError as exc:
+        _finish(archive, delivery_id, stored, "held", exc.code, exc.reason)
+        raise ReviewError(exc.code, exc.reason) from exc
+    fields, meta_problem = _metadata(crypto, metadata, row_request_id=request_id)
+    merged: list[dict[str, Any]] = []
+    for entry in stored:
+        if entry.get("status") not in ("held", "received"):
+            merged.append(entry)
+            continue
+        part = Part(entry["name"], entry.get("filename"), archive.store.read_bytes(entry["sha256"]))
+        merged.append(
+            {**entry, **_one(archive, crypto, part, case_number, request_id, fields, actor, submit)}
+        )
+    ok = [p for p in merged if p.get("status") == "archived"]
+    state = "archived" if len(ok) == len(merged) else ("partial" if ok else "held")
+    code = reason = None
+    if state != "archived":
+        code, reason = (
+            "bad_parts",
+            "Частину документів доставки не вдалося відкрити; їх збережено для перевірки",
+        )
+    if meta_problem is not None:
+        code, reason = code or "bad_metadata", reason or meta_problem
+    return _finish(archive, delivery_id, merged, state, code, reason)
+
+
+def _finish(
+    archive: Archive,
+    delivery_id: int,
+    parts: list[dict[str, Any]],
+    state: str,
+    code: str | None,
+    reason: str | None,
+) -> Received:
+    with archive.db.session() as s:
+        row = s.get(SharingDelivery, delivery_id)
+        assert row is not None
+        row.parts, row.state, row.code, row.reason = parts, state, code, reason
+        digest = row.digest
+    done = _known(archive, digest)
+    assert done is not None
+    return done
+
+
+def reject_held(archive: Archive, delivery_id: int, *, reason: str, actor: str) -> Received:
+    """A person rejects a held delivery: it stays recorded and stored, with their reason."""
+    with archive.db.session() as s:
+        row = s.get(SharingDelivery, delivery_id)
+        if row is None or row.state not in ("held", "rejected"):
+            raise ReviewError("not_held", NOT_HELD)
+        if row.state == "held":
+            row.state = "rejected"
+            row.reviewed_by, row.reviewed_at, row.review_reason = actor[:200], utcnow(), reason
+        digest = row.digest
+    done = _known(archive, digest)
+    assert done is not None
+    return done
+
+
 def _one(
     archive: Archive,
     crypto: CryptoProvider,
@@ -237,6 +353,18 @@ def _one(
     except CryptoError as exc:
         return {"status": "rejected", "code": exc.code, "reason": exc.reason}
     container = archive.store.put_bytes(signed)
+    try:
+        # What the envelope carried is looked at before it becomes a document: a
+        # container, an encrypted or broken PDF is refused here with its reason.
+        _preflight(archive, verification.content, doc_type)
+    except Rejected as exc:
+        return {
+            "status": "rejected",
+            "code": exc.code,
+            "reason": exc.reason,
+            "container_sha256": container.sha256,
+            "signature": verification.validity.value,
+        }
     pades = validate_pades(
         verification.content, load_roots(archive.settings.sharing.trusted_roots_file)
     )
@@ -293,6 +421,13 @@ def _archive_pdf(
             assert doc is not None
             doc.meta = {**(doc.meta or {}), **meta}
     return acc.document_id
+
+
+def _preflight(archive: Archive, content: bytes, doc_type: str) -> None:
+    with tempfile.TemporaryDirectory(dir=_work(archive)) as tmp:
+        path = Path(tmp) / f"{doc_type}.pdf"
+        path.write_bytes(content)
+        check(path, limits_of(archive.settings))
 
 
 def _work(archive: Archive) -> Path:

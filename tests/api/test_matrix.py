@@ -104,6 +104,10 @@ MATRIX: dict[tuple[str, str], set[str] | tuple[str, int]] = {
     ("GET", "/api/sharing/requests/{request_id}/sheet.pdf"): {A},
     ("POST", "/api/sharing/delivery"): (PUBLIC, 422),
     ("GET", "/api/documents/{document_id}/sharing"): {A, OF, R, D},
+    # Held deliveries and e-mail (tests/sharing/test_held.py): the centre's administrator.
+    ("GET", "/api/intake/held"): {A},
+    ("POST", "/api/intake/held/{kind}/{item_id}/attach"): {A},
+    ("POST", "/api/intake/held/{kind}/{item_id}/reject"): {A},
 }
 
 
@@ -148,6 +152,8 @@ def call(world: World, method: str, path: str, headers: dict[str, str], role: st
         return _call_desk(world, method, path, headers, role)
     if path.startswith(("/api/retention", "/api/fixity")):
         return _call_retention(world, method, path, headers)
+    if path.startswith("/api/intake/"):
+        return _call_held(world, method, path, headers, role)
     if path.startswith("/api/sharing/requests/"):
         url = path.replace("{request_id}", _sharing_request(world))
     if path == "/api/documents/{document_id}/move":
@@ -322,6 +328,42 @@ def _call_desk(
     else:
         r = http.post(url, json=bodies[path], headers=headers)
     return r.status_code
+
+
+# --- held deliveries and e-mail ---------------------------------------------------------
+
+
+def _held_mail(world: World) -> int:
+    """An e-mail with no case reference: held for review."""
+    from sqlalchemy import select
+
+    from archive.sharing import MailMessage
+    from ingest.mail.intake import take
+    from tests.sharing.test_held import mail_raw
+    from tests.synthetic import born_digital_pdf
+
+    n = next(_counter)
+    tmp = world.archive.settings.work_dir / f"mail-{n}.pdf"
+    born_digital_pdf([[f"Копія документа з листа {n}"]], tmp)
+    raw = mail_raw("Документи", [("kopia.pdf", tmp.read_bytes())], f"<matrix-{n}@test>")
+    taken = take(world.archive, raw, submit=lambda _d: None, actor="mail")
+    with world.archive.db.session() as s:
+        return int(s.scalar(select(MailMessage.id).where(MailMessage.key == taken.key)) or 0)
+
+
+def _call_held(
+    world: World, method: str, path: str, headers: dict[str, str], role: str | None
+) -> int:
+    http = world.http
+    if method == "GET":
+        return http.get(path, headers=headers).status_code
+    item = _held_mail(world) if role == "admin" else 1
+    url = path.replace("{kind}", "mail").replace("{item_id}", str(item))
+    if path.endswith("/attach"):
+        body = {"case": _desk_case(world)[1]}
+    else:
+        body = {"reason": "Лист не стосується жодної справи"}
+    return http.post(url, json=body, headers=headers).status_code
 
 
 # --- retention's routes ----------------------------------------------------------------
