@@ -236,12 +236,18 @@ def working_copy(source: Path, output: Path) -> bool:
     password then, only "permissions") and cosmetic page keys.
     """
     with pikepdf.open(source) as pdf:
-        changed = pdf.is_encrypted
-        for page in pdf.pages:
-            for key in _COSMETIC_PAGE_KEYS:
-                if key in page.obj:
-                    del page.obj[key]
-                    changed = True
+        changed = drop_cosmetic_keys(pdf) or pdf.is_encrypted
         if changed:
             pdf.save(output, encryption=False)
+    return changed
+
+
+def drop_cosmetic_keys(pdf: pikepdf.Pdf) -> bool:
+    """Remove the cosmetic page keys (transitions, zoom…) in memory; whether any were there."""
+    changed = False
+    for page in pdf.pages:
+        for key in _COSMETIC_PAGE_KEYS:
+            if key in page.obj:
+                del page.obj[key]
+                changed = True
     return changed

@@ -91,7 +91,17 @@ def extract_pages(pdf_path: Path, ocr_text: dict[int, str]) -> list[PageText]:
     deskewed (slightly rotated) text layer. Other pages take the text layer as
     it is; they count as OCR'd only if that layer is invisible (a prior OCR).
     """
+    return _read(pdf_path, ocr_text)[0]
+
+
+def read_text_layer(pdf_path: Path) -> tuple[list[PageText], list[int]]:
+    """The pages of ``pdf_path`` from its text layer, and the numbers of pages without any."""
+    return _read(pdf_path, {})
+
+
+def _read(pdf_path: Path, ocr_text: dict[int, str]) -> tuple[list[PageText], list[int]]:
     pages: list[PageText] = []
+    empty: list[int] = []
     doc = pdfium.PdfDocument(str(pdf_path))
     try:
         for index in range(len(doc)):
@@ -99,6 +109,8 @@ def extract_pages(pdf_path: Path, ocr_text: dict[int, str]) -> list[PageText]:
             textpage = page.get_textpage()
             try:
                 number = index + 1
+                if textpage.count_chars() == 0:
+                    empty.append(number)
                 words = page_words(textpage, page)
                 if number in ocr_text:
                     text, ocr = ocr_text[number], True
@@ -112,4 +124,4 @@ def extract_pages(pdf_path: Path, ocr_text: dict[int, str]) -> list[PageText]:
                 page.close()
     finally:
         doc.close()
-    return pages
+    return pages, empty
