@@ -442,6 +442,7 @@ def _work_on(archive: Archive, document_id: str, run: JobRunner) -> _Done:
             jobs=os.cpu_count() or 1,
             page_timeout=settings.ingest.page_timeout,
             max_image_mpixels=settings.ingest.max_image_mpixels,
+            verify_pdfa=settings.ingest.verify_pdfa,
         )
         result = run(source, work / "archive.pdf", work / "tmp", limits, options)
         if not result.ok or result.pdfa_path is None:

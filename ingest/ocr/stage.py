@@ -150,7 +150,7 @@ def _run(
         # nothing else, and its PDF/A rendition leaves the page content as it is.
         pages, empty = textlayer.read_text_layer(source)
         if not empty:
-            born = _run_born_digital(source, output_pdf, pages, notes, work_dir)
+            born = _run_born_digital(source, output_pdf, pages, notes, work_dir, options)
             if born is not None:
                 return born
         pdf_in = source
@@ -201,24 +201,38 @@ def _run(
 
 
 def _run_born_digital(
-    source: Path, output_pdf: Path, pages: list[PageText], notes: list[str], work_dir: Path
+    source: Path,
+    output_pdf: Path,
+    pages: list[PageText],
+    notes: list[str],
+    work_dir: Path,
+    options: OcrOptions,
 ) -> OcrResult | None:
     """Every page has text: no OCR and no re-rasterising, only the PDF/A structures.
 
     One pikepdf pass: the cosmetic page keys and an owner password go in
-    memory (no working copy is written), then pikepdf declares and repairs
-    PDF/A-2b and validates what it wrote (what OCRmyPDF's internal backend
-    does, without its page pipeline around it). The page text read from the
-    input stands: the rendition keeps every content stream. None when the
-    file cannot become PDF/A that way: the full path decides.
+    memory (no working copy is written), pikepdf's PDF/A repairs declare
+    PDF/A-2b (structure and metadata, never page content), and the file is
+    written with the PDF/A save settings. The page text read from the input
+    stands: the rendition keeps every content stream. Re-reading and
+    validating what was written costs three times the rendition, so it is
+    done only with ``options.verify_pdfa``; what pikepdf cannot repair (fonts
+    that are not embedded) never takes this path. None: the full path decides.
     """
+    from pikepdf.pdfa import prepare, resolve_save_kwargs
     from pikepdf.pdfa import save as save_pdfa
 
     produced = work_dir / "born-digital.pdf"
     try:
         with pikepdf.open(source, conversion_mode="explicit") as pdf:
+            if not inputs.fonts_embedded(pdf):
+                return None
             inputs.drop_cosmetic_keys(pdf)
-            save_pdfa(pdf, produced, "2b", output_intent="sRGB")
+            if options.verify_pdfa:
+                save_pdfa(pdf, produced, "2b", output_intent="sRGB")
+            else:
+                prepare(pdf, "2b", output_intent="sRGB")
+                pdf.save(produced, **resolve_save_kwargs("2b"))
     except Exception:  # PdfaError and pikepdf's errors: leave it to OCRmyPDF
         log.debug("born-digital PDF/A shortcut not taken", exc_info=True)
         return None
