@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -47,7 +47,8 @@ from ingest.preflight import Limits
 
 log = logging.getLogger(__name__)
 
-Status = Literal["archived", "duplicate", "rejected"]
+# ``accepted``: queued and not waited for (still being processed).
+Status = Literal["archived", "duplicate", "rejected", "accepted"]
 TERMINAL = (DocState.archived, DocState.rejected)
 ATTACHED = "Файл уже був в архіві: його збережено один раз і додано до цієї справи"
 
@@ -62,7 +63,7 @@ class Accepted:
     attached: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """The answer for one input file, as the command line and the API report it."""
 
@@ -71,14 +72,17 @@ class Outcome:
     document_id: str | None
     reason: str | None = None
     code: str | None = None
+    # Warnings for the administrator (pages where OCR found no text).
+    notes: tuple[str, ...] = ()
 
-    def as_json(self) -> dict[str, str | None]:
+    def as_json(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "status": self.status,
             "document_id": self.document_id,
             "reason": self.reason,
             "code": self.code,
+            "notes": list(self.notes),
         }
 
 
