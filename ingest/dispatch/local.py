@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from backends import Archive
 from ingest.dispatch.base import flush_index_now, wait_for_documents
-from ingest.dispatch.jobpool import JobPool
+from ingest.dispatch.jobpool import shared_pool
 from ingest.pipeline import (
     pending_documents,
     process_batch,
@@ -37,7 +37,8 @@ class LocalDispatcher:
         self.workers = workers or archive.settings.worker_count
         self.owner = worker_identity()
         self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="cnap-ingest")
-        self.jobs = JobPool(self.workers)
+        # Shared and kept running: see shared_pool.
+        self.jobs = shared_pool(self.workers)
         self._index_lock = threading.Lock()
         self._inflight: dict[str, Future[None]] = {}
         self._queue: deque[str] = deque()
@@ -163,4 +164,3 @@ class LocalDispatcher:
                 if not fut.done():
                     fut.cancel()
             self._queue.clear()
-        self.jobs.close()
