@@ -29,6 +29,9 @@ class IngestSettings(BaseModel):
     # A worker that died holding a document gives it up after this many seconds.
     lease_seconds: float = 1800.0
     max_attempts: int = 3
+    # Born-digital PDFs become PDF/A by pikepdf's repairs alone; True also re-reads and
+    # validates every rendition (about three times slower; docs/pipeline.md).
+    verify_pdfa: bool = False
 
 
 class ServerSettings(BaseModel):

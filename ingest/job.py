@@ -51,6 +51,10 @@ def init_worker(memory_limit_mb: int) -> None:
     if memory_limit_mb > 0:
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # The OCR stack is imported when the worker starts, not on its first document.
+    import pikepdf.pdfa  # noqa: F401
+
+    import ingest.ocr.stage  # noqa: F401
 
 
 def run_job(

@@ -13,11 +13,11 @@ import logging
 import os
 import shutil
 import socket
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,13 +42,14 @@ from archive.store.base import sha256_file
 from backends import Archive
 from ingest.embedded import MAX_DEPTH, Embedded
 from ingest.job import JobResult
-from ingest.metadata import extract_metadata
+from ingest.metadata import extract_metadata, record_metadata
 from ingest.ocr import OcrOptions
 from ingest.preflight import Limits, sniff
 
 log = logging.getLogger(__name__)
 
-Status = Literal["archived", "duplicate", "rejected"]
+# ``accepted``: queued and not waited for (still being processed).
+Status = Literal["archived", "duplicate", "rejected", "accepted"]
 TERMINAL = (DocState.archived, DocState.rejected)
 ATTACHED = "Файл уже був в архіві: його збережено один раз і додано до цієї справи"
 
@@ -63,7 +64,7 @@ class Accepted:
     attached: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """The answer for one input file, as the command line and the API report it."""
 
@@ -72,14 +73,17 @@ class Outcome:
     document_id: str | None
     reason: str | None = None
     code: str | None = None
+    # Warnings for the administrator (pages where OCR found no text).
+    notes: tuple[str, ...] = ()
 
-    def as_json(self) -> dict[str, str | None]:
+    def as_json(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "status": self.status,
             "document_id": self.document_id,
             "reason": self.reason,
             "code": self.code,
+            "notes": list(self.notes),
         }
 
 
@@ -298,33 +302,46 @@ def _owner_alive(owner: str | None) -> bool:
 
 def claim(archive: Archive, document_id: str, owner: str) -> bool:
     """Take the lease on a document; False if it is finished or someone else holds it."""
+    return bool(claim_many(archive, [document_id], owner))
+
+
+def claim_many(archive: Archive, document_ids: Sequence[str], owner: str) -> list[str]:
+    """Take the leases of several documents in one transaction; returns those taken."""
     now = utcnow()
     until = now + timedelta(seconds=archive.settings.ingest.lease_seconds)
+    taken: list[str] = []
     with archive.db.session() as s:
-        doc = s.get(Document, document_id)
-        if doc is None or doc.state in TERMINAL:
-            return False
-        stale = doc.lease_owner is not None and not _owner_alive(doc.lease_owner)
-        cond = [Document.lease_until.is_(None), Document.lease_until < now]
-        if stale:
-            cond.append(Document.lease_owner == doc.lease_owner)
-        res = s.execute(
-            update(Document)
-            .where(
-                Document.id == document_id,
-                Document.state.in_([DocState.accepted, DocState.processing]),
-                or_(*cond),
-            )
-            .values(
-                state=DocState.processing,
-                lease_owner=owner,
-                lease_until=until,
-                attempts=Document.attempts + 1,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
+        for document_id in document_ids:
+            if _claim(s, document_id, owner, now, until):
+                taken.append(document_id)
+    return taken
+
+
+def _claim(s: Session, document_id: str, owner: str, now: datetime, until: datetime) -> bool:
+    doc = s.get(Document, document_id)
+    if doc is None or doc.state in TERMINAL:
+        return False
+    stale = doc.lease_owner is not None and not _owner_alive(doc.lease_owner)
+    cond = [Document.lease_until.is_(None), Document.lease_until < now]
+    if stale:
+        cond.append(Document.lease_owner == doc.lease_owner)
+    res = s.execute(
+        update(Document)
+        .where(
+            Document.id == document_id,
+            Document.state.in_([DocState.accepted, DocState.processing]),
+            or_(*cond),
         )
-        return bool(getattr(res, "rowcount", 0) == 1)
+        .values(
+            state=DocState.processing,
+            lease_owner=owner,
+            lease_until=until,
+            attempts=Document.attempts + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(res, "rowcount", 0) == 1)
 
 
 EMBEDDED_KEPT = (
@@ -346,10 +363,89 @@ def pending_documents(archive: Archive) -> list[str]:
         return list(rows)
 
 
+@dataclass(slots=True)
+class _Done:
+    """One claimed document after its heavy work, waiting to be recorded."""
+
+    document_id: str
+    result: JobResult | None = None
+    pdfa_sha: str | None = None
+    code: str | None = None
+    reason: str | None = None
+    # Files taken out of the PDF: the documents made of them, and the parent's list.
+    children: list[str] = field(default_factory=list)
+    embedded: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def archived(self) -> bool:
+        return self.result is not None and self.pdfa_sha is not None
+
+
 def process_document(archive: Archive, document_id: str, run: JobRunner, owner: str) -> bool:
     """Process one document to archived or rejected. Returns False if not claimed."""
     if not claim(archive, document_id, owner):
         return False
+    done = _work_on(archive, document_id, run)
+    try:
+        with archive.db.session() as s:
+            _record(s, archive, done)
+    except Exception:
+        log.exception("document %s could not be recorded; it will be retried", document_id)
+        _release(archive, document_id)
+        raise
+    if done.archived:
+        extract_metadata(archive, document_id, done.result.pages if done.result else None)
+    _process_children(archive, [done], run, owner)
+    return True
+
+
+def process_batch(
+    archive: Archive, document_ids: Sequence[str], run: JobRunner, owner: str
+) -> list[str]:
+    """Process several documents, recording them together; returns those left to retry.
+
+    The heavy work runs document by document; the results are written in one
+    transaction (pages, identifiers, history, index outbox) and the metadata in a
+    second one, so a group costs two commits instead of several per document.
+    Every guarantee of :func:`process_document` holds: leases are taken first, a
+    retried run replaces what an interrupted one wrote, and a document whose
+    work failed (or whose group could not be recorded) is given back, to be retried.
+    """
+    claimed = claim_many(archive, document_ids, owner)
+    finished: list[_Done] = []
+    retry: list[str] = []
+    for document_id in claimed:
+        try:
+            finished.append(_work_on(archive, document_id, run))
+        except Exception:
+            retry.append(document_id)
+    if not finished:
+        return retry
+    try:
+        with archive.db.session() as s:
+            for done in finished:
+                _record(s, archive, done)
+    except Exception:
+        log.exception("a group of %d documents could not be recorded; retried", len(finished))
+        for done in finished:
+            _release(archive, done.document_id)
+        return [*retry, *(d.document_id for d in finished)]
+    archived = [d for d in finished if d.archived and d.result is not None]
+    try:
+        with archive.db.session() as s:
+            for done in archived:
+                assert done.result is not None
+                record_metadata(s, archive, done.document_id, done.result.pages)
+    except Exception:
+        # Derived data: one by one, so one document's failure spares the others.
+        for done in archived:
+            extract_metadata(archive, done.document_id, done.result.pages if done.result else None)
+    _process_children(archive, archived, run, owner)
+    return retry
+
+
+def _work_on(archive: Archive, document_id: str, run: JobRunner) -> _Done:
+    """The heavy part of one claimed document: preflight, rendition, text (not recorded yet)."""
     settings = archive.settings
     with archive.db.session() as s:
         doc = s.get(Document, document_id)
@@ -360,14 +456,12 @@ def process_document(archive: Archive, document_id: str, run: JobRunner, owner: 
     work.mkdir(parents=True)
     try:
         if attempts > settings.ingest.max_attempts:
-            _finish_rejected(
-                archive,
+            return _Done(
                 document_id,
-                "processing_failed",
-                f"Файл не вдалося обробити після {settings.ingest.max_attempts} спроб; "
+                code="processing_failed",
+                reason=f"Файл не вдалося обробити після {settings.ingest.max_attempts} спроб; "
                 "оригінал збережено для перевірки",
             )
-            return True
         source = archive.store.fetch(sha, work / "original")
         limits = Limits(
             max_file_mb=settings.ingest.max_file_mb,
@@ -379,23 +473,23 @@ def process_document(archive: Archive, document_id: str, run: JobRunner, owner: 
             jobs=os.cpu_count() or 1,
             page_timeout=settings.ingest.page_timeout,
             max_image_mpixels=settings.ingest.max_image_mpixels,
+            verify_pdfa=settings.ingest.verify_pdfa,
         )
         result = run(source, work / "archive.pdf", work / "tmp", limits, options)
         if not result.ok or result.pdfa_path is None:
-            _finish_rejected(
-                archive,
+            return _Done(
                 document_id,
-                result.code or "ocr_failed",
-                result.reason or "Невідома помилка обробки",
-                media_type=result.media_type,
+                result=result,
+                code=result.code or "ocr_failed",
+                reason=result.reason or "Невідома помилка обробки",
             )
-            return True
         # The embedded files are recorded (accepted) before the parent is finished: a crash
         # in between leaves them to be picked up by recovery, never lost.
         children, entries = archive_embedded(archive, document_id, result.embedded)
         pdfa = archive.store.put_file(result.pdfa_path)
-        _finish_archived(archive, document_id, pdfa.sha256, result, entries)
-        extract_metadata(archive, document_id, result.pages)  # type and fields: ingest/metadata
+        return _Done(
+            document_id, result=result, pdfa_sha=pdfa.sha256, children=children, embedded=entries
+        )
     except Exception:
         # A transient failure (store outage, a killed worker process): give the
         # lease back so the document is retried; it is never dropped.
@@ -404,14 +498,17 @@ def process_document(archive: Archive, document_id: str, run: JobRunner, owner: 
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    # Each embedded document goes through the same pipeline (OCR, identifiers), by this
-    # worker right after its parent (a crash leaves them accepted, for recovery).
-    for child in children:
-        try:
-            process_document(archive, child, run, owner)
-        except Exception:
-            log.exception("embedded document %s failed; it will be retried", child)
-    return True
+
+
+def _process_children(archive: Archive, done: list[_Done], run: JobRunner, owner: str) -> None:
+    """Each embedded document goes through the same pipeline (OCR, identifiers), by this
+    worker right after its parent (a crash leaves them accepted, for recovery)."""
+    for d in done:
+        for child in d.children:
+            try:
+                process_document(archive, child, run, owner)
+            except Exception:
+                log.exception("embedded document %s failed; it will be retried", child)
 
 
 def archive_embedded(
@@ -461,6 +558,20 @@ def archive_embedded(
     return children, entries
 
 
+def _record(s: Session, archive: Archive, done: _Done) -> None:
+    if done.archived:
+        assert done.result is not None and done.pdfa_sha is not None
+        _finish_archived(s, archive, done.document_id, done.pdfa_sha, done.result, done.embedded)
+    else:
+        _finish_rejected(
+            s,
+            done.document_id,
+            done.code or "ocr_failed",
+            done.reason or "Невідома помилка обробки",
+            media_type=done.result.media_type if done.result else None,
+        )
+
+
 def _release(archive: Archive, document_id: str) -> None:
     # An outage is not the document's fault: the attempt is given back, so only
     # documents that really fail (or kill their worker) run out of attempts.
@@ -478,80 +589,79 @@ def _release(archive: Archive, document_id: str) -> None:
 
 
 def _finish_archived(
+    s: Session,
     archive: Archive,
     document_id: str,
     pdfa_sha: str,
     result: JobResult,
     embedded: list[dict[str, object]] | None = None,
 ) -> None:
-    with archive.db.session() as s:
-        doc = s.get(Document, document_id, with_for_update=True)
-        assert doc is not None
-        # Idempotent: a retried run replaces whatever an interrupted one wrote.
-        for old in list(doc.pages):
-            s.delete(old)
-        s.flush()
-        for p in result.pages:
-            s.add(
-                Page(
-                    document_id=document_id,
-                    number=p.number,
-                    text=p.text,
-                    ocr=p.ocr,
-                    words=[[w.text, w.x0, w.y0, w.x1, w.y1] for w in p.words],
-                )
+    doc = s.get(Document, document_id, with_for_update=True)
+    assert doc is not None
+    # Idempotent: a retried run replaces whatever an interrupted one wrote.
+    for old in list(doc.pages):
+        s.delete(old)
+    s.flush()
+    for p in result.pages:
+        s.add(
+            Page(
+                document_id=document_id,
+                number=p.number,
+                text=p.text,
+                ocr=p.ocr,
+                words=[[w.text, w.x0, w.y0, w.x1, w.y1] for w in p.words],
             )
-        now = utcnow()
-        doc.media_type = result.media_type
-        doc.meta = {
-            **(doc.meta or {}),
-            "rendition": {"pdfa": result.is_pdfa, "signed": result.signed, "notes": result.notes},
-            **({"embedded": embedded} if embedded else {}),
-        }
-        doc.pdfa_sha256 = pdfa_sha
-        doc.page_count = len(result.pages)
-        doc.state = DocState.archived
-        doc.error = doc.error_code = None
-        doc.archived_at = now
-        doc.lease_owner = None
-        doc.lease_until = None
-        s.add(IndexOutbox(document_id=document_id, op="upsert"))
-        # Personal data in the pages and the metadata, for masking, redaction and look-ups.
-        detect_and_store(s, archive.settings, document_id, result.pages, doc.meta)
-        for case_id in holders(s, doc):
-            s.add(
-                CaseEvent(
-                    case_id=case_id,
-                    kind="document.archived",
-                    details={"document_id": document_id, "pages": len(result.pages)},
-                )
+        )
+    now = utcnow()
+    doc.media_type = result.media_type
+    doc.meta = {
+        **(doc.meta or {}),
+        "rendition": {"pdfa": result.is_pdfa, "signed": result.signed, "notes": result.notes},
+        **({"embedded": embedded} if embedded else {}),
+    }
+    doc.pdfa_sha256 = pdfa_sha
+    doc.page_count = len(result.pages)
+    doc.state = DocState.archived
+    doc.error = doc.error_code = None
+    doc.archived_at = now
+    doc.lease_owner = None
+    doc.lease_until = None
+    s.add(IndexOutbox(document_id=document_id, op="upsert"))
+    # Personal data in the pages and the metadata, for masking, redaction and look-ups.
+    detect_and_store(s, archive.settings, document_id, result.pages, doc.meta)
+    for case_id in holders(s, doc):
+        s.add(
+            CaseEvent(
+                case_id=case_id,
+                kind="document.archived",
+                details={"document_id": document_id, "pages": len(result.pages)},
             )
+        )
 
 
 def _finish_rejected(
-    archive: Archive,
+    s: Session,
     document_id: str,
     code: str,
     reason: str,
     media_type: str | None = None,
 ) -> None:
-    with archive.db.session() as s:
-        doc = s.get(Document, document_id, with_for_update=True)
-        assert doc is not None
-        doc.state = DocState.rejected
-        doc.error_code = code
-        doc.error = reason
-        doc.media_type = media_type
-        doc.lease_owner = None
-        doc.lease_until = None
-        for case_id in holders(s, doc):
-            s.add(
-                CaseEvent(
-                    case_id=case_id,
-                    kind="document.rejected",
-                    details={"document_id": document_id, "code": code},
-                )
+    doc = s.get(Document, document_id, with_for_update=True)
+    assert doc is not None
+    doc.state = DocState.rejected
+    doc.error_code = code
+    doc.error = reason
+    doc.media_type = media_type
+    doc.lease_owner = None
+    doc.lease_until = None
+    for case_id in holders(s, doc):
+        s.add(
+            CaseEvent(
+                case_id=case_id,
+                kind="document.rejected",
+                details={"document_id": document_id, "code": code},
             )
+        )
 
 
 def outcome_for(archive: Archive, file: str, accepted: Accepted) -> Outcome:

@@ -58,9 +58,7 @@ def take_hot_folder_file(ctx: Context, *, path: Path, split: bool = True) -> Fil
     if not split:
         from ingest.service import ingest_files
 
-        outcome = next(
-            iter(ingest_files(ctx.archive, [path], actor=p.login, dispatcher=ctx.dispatcher))
-        )
+        (outcome,) = ingest_files(ctx.archive, [path], actor=p.login, dispatcher=ctx.dispatcher)
         details["status"] = outcome.status
         if outcome.document_id:
             documents.append(outcome.document_id)
@@ -139,8 +137,9 @@ def archive_scan(
         return ScanOutcome(batch=batch)
     from ingest.service import ingest_files
 
+    # The scan report keeps its own shape (no per-file notes).
     docs = [
-        o.as_json()
+        {k: v for k, v in o.as_json().items() if k != "notes"}
         for o in ingest_files(
             ctx.archive,
             [path],

@@ -9,18 +9,20 @@ documents the call created or found again, whichever adapter it came from.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 
-from archive.audit import Action, Outcome
+from archive.audit import Action
+from archive.audit import Outcome as AuditOutcome
 from archive.models import Case, PackageKind, Source
 from ingest.dispatch import Dispatcher, open_dispatcher
 from ingest.dispatch.base import NoWorkers
-from ingest.pipeline import Accepted, NotAFile, accept_file, outcome_for
+from ingest.pipeline import Accepted, Outcome
+from ingest.service import Accepting, Input, accept_files, finish
 from usecases.access import event, require_upload
 from usecases.case_access import case_scope, known_case
 from usecases.context import Context
@@ -28,7 +30,6 @@ from usecases.errors import Denied, Invalid, TooLarge, Unavailable
 from usecases.policy import may_upload_into
 from usecases.registry import use_case
 
-Status = Literal["archived", "duplicate", "rejected", "accepted"]
 _CHUNK = 1024 * 1024
 
 
@@ -40,27 +41,8 @@ class Incoming:
     stream: BinaryIO
 
 
-@dataclass(frozen=True, slots=True)
-class FileOutcome:
-    """The answer for one input file (``accepted``: still being processed, not waited for)."""
-
-    file: str
-    status: Status
-    document_id: str | None
-    reason: str | None = None
-    code: str | None = None
-    # Warnings for the administrator (pages where OCR found no text).
-    notes: tuple[str, ...] = ()
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "status": self.status,
-            "document_id": self.document_id,
-            "reason": self.reason,
-            "code": self.code,
-            "notes": list(self.notes),
-        }
+# One outcome type for every ingest door: the pipeline's (``accepted``: queued, not waited for).
+FileOutcome = Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +90,17 @@ def ingest_files(
             dispatcher.recover()
         items = _accept_all(ctx, dispatcher, files, case=case, package=package, source=source)
         outcomes: list[FileOutcome] = []
-        seen: set[str] = set()
-        for label, item in items:
-            if not isinstance(item, FileOutcome):
-                item = _finish(ctx, dispatcher, label, item, seen) if wait else _queued(label, item)
-            outcomes.append(item)
-            if on_outcome is not None:
-                on_outcome(item)
+        try:
+            for item in finish(archive, dispatcher, items, wait=wait, notes=True):
+                outcomes.append(item)
+                if on_outcome is not None:
+                    on_outcome(item)
+        except NoWorkers as exc:
+            raise Unavailable(
+                "Жоден worker не обробляє чергу: файли прийнято й буде оброблено, щойно "
+                "запуститься worker (cnap-archive worker)",
+                code="no_workers",
+            ) from exc
         return IngestResult(outcomes)
     finally:
         if own:
@@ -146,7 +132,7 @@ def _require_case(ctx: Context, number: str) -> None:
     if why is None:
         return
     ctx.events.publish(
-        event(ctx.principal, Action.upload, Outcome.denied, case=number, details={"why": why})
+        event(ctx.principal, Action.upload, AuditOutcome.denied, case=number, details={"why": why})
     )
     if why == "archived_case":
         raise Denied("Справу передано до архіву: нові документи до неї не додаються")
@@ -175,39 +161,22 @@ def _accept_all(
     case: str | None,
     package: PackageKind,
     source: Source,
-) -> list[tuple[str, Accepted | FileOutcome]]:
-    """Persist and record every file, queue it, and log the one upload entry."""
+) -> Accepting:
+    """Persist, record and queue every file, and log the one upload entry."""
     archive = ctx.archive
-    items: list[tuple[str, Accepted | FileOutcome]] = []
+    items: Accepting = []
     try:
         with tempfile.TemporaryDirectory(dir=archive.settings.work_dir) as tmp:
-            for n, f in enumerate(files):
-                if isinstance(f, Incoming):
-                    path, label, name = Path(tmp) / f"upload-{n}", f.name, f.name
-                    # Nothing of an over-size upload is kept (issue 9, item 4).
-                    _receive(f.stream, path, max_upload_bytes(archive.settings.ingest.max_file_mb))
-                else:
-                    path, label, name = f, str(f), None
-                try:
-                    acc = accept_file(
-                        archive,
-                        path,
-                        case_number=case,
-                        package=package,
-                        source=source,
-                        original_name=name,
-                        actor=ctx.actor,
-                    )
-                except NotAFile as exc:
-                    items.append(
-                        (label, FileOutcome(label, "rejected", None, str(exc), "not_found"))
-                    )
-                    continue
-                finally:
-                    if name is not None:
-                        path.unlink(missing_ok=True)
-                dispatcher.submit(acc.document_id)
-                items.append((label, acc))
+            accept_files(
+                archive,
+                dispatcher,
+                _inputs(files, Path(tmp), max_upload_bytes(archive.settings.ingest.max_file_mb)),
+                items,
+                case_number=case,
+                package=package,
+                source=source,
+                actor=ctx.actor,
+            )
     finally:
         # Whatever was accepted before a failure is in the archive now: it is logged too.
         ids = list(dict.fromkeys(i.document_id for _, i in items if isinstance(i, Accepted)))
@@ -224,6 +193,21 @@ def _accept_all(
     return items
 
 
+def _inputs(files: Sequence[Path | Incoming], tmp: Path, limit: int) -> Iterator[Input]:
+    """The files as inputs; an upload is received just before it is accepted, and dropped after."""
+    for n, f in enumerate(files):
+        if not isinstance(f, Incoming):
+            yield Input(f, str(f))
+            continue
+        path = tmp / f"upload-{n}"
+        # Nothing of an over-size upload is kept (issue 9, item 4).
+        _receive(f.stream, path, limit)
+        try:
+            yield Input(path, f.name, f.name)
+        finally:
+            path.unlink(missing_ok=True)
+
+
 def max_upload_bytes(max_file_mb: float) -> int:
     """The ``MAX_FILE_MB`` limit in bytes (HTTP stops a larger body while it streams)."""
     return int(max_file_mb * 1024 * 1024)
@@ -231,42 +215,3 @@ def max_upload_bytes(max_file_mb: float) -> int:
 
 def _details(count: int, package: PackageKind, source: Source) -> dict[str, Any]:
     return {"files": count, "package": package.value, "source": source.value}
-
-
-def _finish(
-    ctx: Context, dispatcher: Dispatcher, label: str, acc: Accepted, seen: set[str]
-) -> FileOutcome:
-    try:
-        # With a broker: somebody must be consuming the queue, or we would wait forever.
-        dispatcher.require_workers()
-        dispatcher.wait([acc.document_id])
-    except NoWorkers as exc:
-        raise Unavailable(
-            "Жоден worker не обробляє чергу: файли прийнято й буде оброблено, щойно "
-            "запуститься worker (cnap-archive worker)",
-            code="no_workers",
-        ) from exc
-    o = outcome_for(ctx.archive, label, acc)
-    out = FileOutcome(o.file, o.status, o.document_id, o.reason, o.code)
-    if acc.document_id in seen and out.status == "archived":
-        # The same bytes twice in one call: archived once, the copy is a duplicate.
-        out = FileOutcome(
-            label, "duplicate", acc.document_id, "Цей файл уже є в архіві", "duplicate"
-        )
-    seen.add(acc.document_id)
-    if out.status == "archived" and out.document_id:
-        # Nothing is archived silently empty: pages without text are told at once.
-        out = replace(out, notes=_notes(ctx, out.document_id))
-    return out
-
-
-def _notes(ctx: Context, document_id: str) -> tuple[str, ...]:
-    from archive.cases import empty_pages_note, pages_without_text
-
-    with ctx.archive.db.session() as s:
-        empty = pages_without_text(s, [document_id]).get(document_id)
-    return (empty_pages_note(empty),) if empty else ()
-
-
-def _queued(label: str, acc: Accepted) -> FileOutcome:
-    return FileOutcome(label, "accepted", acc.document_id)

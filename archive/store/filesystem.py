@@ -49,13 +49,16 @@ class FilesystemStore:
         return self.root / tier.value / sha256[:2] / sha256[2:4] / sha256
 
     def put_file(self, path: Path, tier: Tier = Tier.operational) -> StoredObject:
-        digest = sha256_file(path)
+        # Hashed while it is copied: the name is the digest of exactly the bytes
+        # written, so a file changing meanwhile cannot be stored under a wrong name,
+        # and the bytes are read once.
+        tmp, digest = self._tmp_copy(path)
         target = self.path(digest, tier)
         if target.exists():
+            tmp.unlink(missing_ok=True)
             _touch(target)
             return StoredObject(digest, target.stat().st_size, tier)
-        tmp = self._tmp_copy(path)
-        return self._commit(tmp, digest, tier)
+        return self._commit(tmp, digest, tier, verified=True)
 
     def put_bytes(self, data: bytes, tier: Tier = Tier.operational) -> StoredObject:
         digest = hashlib.sha256(data).hexdigest()
@@ -181,18 +184,29 @@ class FilesystemStore:
     def close(self) -> None:
         """Nothing to release: every call opens and closes its own files."""
 
-    def _tmp_copy(self, path: Path) -> Path:
+    def _tmp_copy(self, path: Path) -> tuple[Path, str]:
+        """Copy to a temporary file; its path and the SHA-256 of what was written."""
         fd, name = tempfile.mkstemp(dir=self.root / "tmp")
-        with os.fdopen(fd, "wb") as out, path.open("rb") as src:
-            shutil.copyfileobj(src, out, CHUNK)
-            out.flush()
-            os.fsync(out.fileno())
-        return Path(name)
-
-    def _commit(self, tmp: Path, digest: str, tier: Tier) -> StoredObject:
-        """Verify the temp file, then rename it into place (atomic on one filesystem)."""
+        h = hashlib.sha256()
         try:
-            if sha256_file(tmp) != digest:
+            with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+                while chunk := src.read(CHUNK):
+                    h.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        return Path(name), h.hexdigest()
+
+    def _commit(
+        self, tmp: Path, digest: str, tier: Tier, *, verified: bool = False
+    ) -> StoredObject:
+        """Verify the temp file (unless hashed as written), then rename it into place
+        (atomic on one filesystem)."""
+        try:
+            if not verified and sha256_file(tmp) != digest:
                 raise IntegrityError("the file changed while it was being stored")
             target = self.path(digest, tier)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -56,3 +57,31 @@ class JobPool:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
+
+
+_shared: dict[int, JobPool] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_pool(processes: int) -> JobPool:
+    """This process's pool of ``processes`` workers, kept for the life of the process.
+
+    Spawning a worker and importing the OCR stack into it costs seconds; an
+    ingest call (one upload, one hot-folder file) must not pay it each time, so
+    the in-process dispatchers share one pool and leave it running when they close.
+    """
+    with _shared_lock:
+        pool = _shared.get(processes)
+        if pool is None:
+            pool = _shared[processes] = JobPool(processes)
+            if len(_shared) == 1:
+                atexit.register(_close_shared)
+        return pool
+
+
+def _close_shared() -> None:
+    with _shared_lock:
+        pools = list(_shared.values())
+        _shared.clear()
+    for pool in pools:
+        pool.close()

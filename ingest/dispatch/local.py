@@ -6,19 +6,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from backends import Archive
 from ingest.dispatch.base import flush_index_now, wait_for_documents
-from ingest.dispatch.jobpool import JobPool
-from ingest.pipeline import pending_documents, process_document, worker_identity
+from ingest.dispatch.jobpool import shared_pool
+from ingest.pipeline import (
+    pending_documents,
+    process_batch,
+    process_document,
+    worker_identity,
+)
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAY = 2.0
 # How often pending index updates are applied while the dispatcher is open.
 OUTBOX_SECONDS = 2.0
+# At most this many documents are recorded in one transaction.
+GROUP = 32
 
 
 class LocalDispatcher:
@@ -29,9 +37,12 @@ class LocalDispatcher:
         self.workers = workers or archive.settings.worker_count
         self.owner = worker_identity()
         self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="cnap-ingest")
-        self.jobs = JobPool(self.workers)
+        # Shared and kept running: see shared_pool.
+        self.jobs = shared_pool(self.workers)
         self._index_lock = threading.Lock()
         self._inflight: dict[str, Future[None]] = {}
+        self._queue: deque[str] = deque()
+        self._draining = 0
         self._lock = threading.Lock()
         self._closed = False
         # Archived means searchable (issue 9, item 12): pending index updates — also those
@@ -65,13 +76,49 @@ class LocalDispatcher:
             fut = self._inflight.get(document_id)
             if fut is not None and not fut.done():
                 return
-            self._inflight[document_id] = self._threads.submit(self._work, document_id)
+            self._inflight[document_id] = Future()
+            self._queue.append(document_id)
+            if self._draining < self.workers:
+                self._draining += 1
+                self._threads.submit(self._drain)
 
     def recover(self) -> list[str]:
         ids = pending_documents(self.archive)
         for doc_id in ids:
             self.submit(doc_id)
         return ids
+
+    def _take(self) -> list[str]:
+        """The next group: an equal share of the queue per worker, at most GROUP."""
+        with self._lock:
+            if self._closed or not self._queue:
+                self._draining -= 1
+                return []
+            share = -(-len(self._queue) // self.workers)
+            return [self._queue.popleft() for _ in range(max(1, min(GROUP, share)))]
+
+    def _drain(self) -> None:
+        # Documents submitted while others are in work queue up and are then
+        # processed and recorded as a group: two commits and one index commit
+        # per group instead of several per document.
+        while group := self._take():
+            try:
+                retry = process_batch(self.archive, group, self.jobs.run, self.owner)
+            except Exception:
+                log.exception("a group of %d documents failed; retried one by one", len(group))
+                retry = list(group)
+            for document_id in retry:
+                self._work(document_id)
+            for document_id in group:
+                fut = self._inflight.get(document_id)
+                if fut is not None and not fut.done():
+                    fut.set_result(None)
+            # Archived means searchable: the last group of a run applies the outbox
+            # at once (the periodic flush bounds the wait while work goes on).
+            with self._lock:
+                idle = not self._queue
+            if idle:
+                self.flush_index()
 
     def _work(self, document_id: str) -> None:
         for _ in range(self.archive.settings.ingest.max_attempts + 1):
@@ -82,15 +129,6 @@ class LocalDispatcher:
                 break
             except Exception:
                 time.sleep(RETRY_DELAY)
-        # Index writes are batched: while other documents are still in work the
-        # last of them to finish applies the whole outbox in one commit (and the
-        # periodic flush bounds the wait); alone, a document is flushed at once.
-        with self._lock:
-            busy = any(
-                not fut.done() for doc_id, fut in self._inflight.items() if doc_id != document_id
-            )
-        if not busy:
-            self.flush_index()
 
     def require_workers(self) -> None:
         # The workers are this process's own pool: they exist as long as it does.
@@ -120,4 +158,9 @@ class LocalDispatcher:
         with self._lock:
             self._closed = True
         self._threads.shutdown(wait=True, cancel_futures=True)
-        self.jobs.close()
+        with self._lock:
+            # Unstarted work stays accepted in the database: the next run picks it up.
+            for fut in self._inflight.values():
+                if not fut.done():
+                    fut.cancel()
+            self._queue.clear()

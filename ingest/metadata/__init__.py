@@ -23,6 +23,7 @@ from ingest.metadata.records import (
     field_kind,
     metadata_of,
     reclassify,
+    record_metadata,
 )
 from ingest.metadata.training import Trained, current_model, retrain
 from ingest.metadata.vocabulary import (
@@ -61,6 +62,7 @@ __all__ = [
     "metadata_of",
     "parse_type",
     "reclassify",
+    "record_metadata",
     "resolve_types",
     "retrain",
     "seed_samples",

@@ -140,19 +140,26 @@ def extract_metadata(
     """The ingest hook: classify and extract one archived document. Returns its type."""
     try:
         with archive.db.session() as s:
-            doc = s.get(Document, document_id)
-            if doc is None or doc.state != DocState.archived:
-                return None
-            texts = list(pages) if pages is not None else _pages(s, document_id)
-            row = classify_and_store(s, archive, document_id, texts, doc.meta)
-            # The index carries the type and dates once it has the fields (docs/metadata.md).
-            s.add(IndexOutbox(document_id=document_id, op="upsert"))
-            return row.type
+            return record_metadata(s, archive, document_id, pages)
     except Exception:
         # Derived data: the document stays archived; the reason goes to the log
         # without its text (exception messages of the stages carry none).
         log.exception("metadata extraction failed for document %s", document_id)
         return None
+
+
+def record_metadata(
+    s: Session, archive: Archive, document_id: str, pages: Sequence[PageText] | None = None
+) -> str | None:
+    """Classify and extract one archived document in the caller's transaction; its type."""
+    doc = s.get(Document, document_id)
+    if doc is None or doc.state != DocState.archived:
+        return None
+    texts = list(pages) if pages is not None else _pages(s, document_id)
+    row = classify_and_store(s, archive, document_id, texts, doc.meta)
+    # The index carries the type and dates once it has the fields (docs/metadata.md).
+    s.add(IndexOutbox(document_id=document_id, op="upsert"))
+    return row.type
 
 
 def correct_type(

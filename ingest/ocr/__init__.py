@@ -24,6 +24,8 @@ class OcrOptions:
     page_timeout: float = 300.0
     # Images above this many megapixels are refused (decompression bombs).
     max_image_mpixels: float = 250.0
+    # Re-read and validate each born-digital PDF/A rendition (three times its cost).
+    verify_pdfa: bool = False
 
 
 @dataclass(slots=True)

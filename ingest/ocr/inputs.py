@@ -310,12 +310,66 @@ def working_copy(source: Path, output: Path) -> bool:
     password then, only "permissions") and cosmetic page keys.
     """
     with pikepdf.open(source) as pdf:
-        changed = pdf.is_encrypted
-        for page in pdf.pages:
-            for key in _COSMETIC_PAGE_KEYS:
-                if key in page.obj:
-                    del page.obj[key]
-                    changed = True
+        changed = drop_cosmetic_keys(pdf) or pdf.is_encrypted
         if changed:
             pdf.save(output, encryption=False)
     return changed
+
+
+def drop_cosmetic_keys(pdf: pikepdf.Pdf) -> bool:
+    """Remove the cosmetic page keys (transitions, zoom…) in memory; whether any were there."""
+    changed = False
+    for page in pdf.pages:
+        for key in _COSMETIC_PAGE_KEYS:
+            if key in page.obj:
+                del page.obj[key]
+                changed = True
+    return changed
+
+
+_FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
+
+
+def fonts_embedded(pdf: pikepdf.Pdf) -> bool:
+    """Whether every font the pages (and their forms) use carries its program (PDF/A needs it)."""
+    seen: set[tuple[int, int]] = set()
+
+    def resources_ok(res: object, depth: int) -> bool:
+        if not isinstance(res, pikepdf.Dictionary) or depth > 8:
+            return True
+        fonts = res.get("/Font")
+        if isinstance(fonts, pikepdf.Dictionary):
+            for font in fonts.values():
+                if not _font_embedded(font):
+                    return False
+        xobjects = res.get("/XObject")
+        if isinstance(xobjects, pikepdf.Dictionary):
+            for xobj in xobjects.values():
+                if not isinstance(xobj, pikepdf.Stream) or xobj.get("/Subtype") != "/Form":
+                    continue
+                if xobj.is_indirect:
+                    if xobj.objgen in seen:
+                        continue
+                    seen.add(xobj.objgen)
+                if not resources_ok(xobj.get("/Resources"), depth + 1):
+                    return False
+        return True
+
+    return all(resources_ok(page.obj.get("/Resources"), 0) for page in pdf.pages)
+
+
+def _font_embedded(font: object) -> bool:
+    if not isinstance(font, pikepdf.Dictionary):
+        return False
+    subtype = font.get("/Subtype")
+    if subtype == "/Type3":
+        return True  # glyphs drawn by content streams: nothing to embed
+    if subtype == "/Type0":
+        descendants = font.get("/DescendantFonts")
+        if not isinstance(descendants, pikepdf.Array) or len(descendants) != 1:
+            return False
+        font = descendants[0]
+        if not isinstance(font, pikepdf.Dictionary):
+            return False
+    descriptor = font.get("/FontDescriptor")
+    return isinstance(descriptor, pikepdf.Dictionary) and any(k in descriptor for k in _FONT_FILES)

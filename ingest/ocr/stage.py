@@ -24,6 +24,7 @@ import pypdfium2 as pdfium
 from ocrmypdf.exceptions import PdfaConversionFailedError
 from PIL import Image
 
+from common.pages import PageText
 from ingest.ocr import InputKind, OcrFailed, OcrOptions, OcrResult, fields, inputs, textlayer
 from ingest.ocr.errors import translate
 
@@ -151,15 +152,18 @@ def _run(
         facts = inputs.inspect_pdf(source)
         if facts.signed:
             return _run_signed(source, output_pdf, options, work_dir, facts)
+        if facts.owner_encrypted:
+            notes.append(DECRYPTED_NOTE)
+        # The text layer is read once, from the input: a born-digital PDF needs
+        # nothing else, and its PDF/A rendition leaves the page content as it is.
+        pages, empty = textlayer.read_text_layer(source)
+        if not empty:
+            born = _run_born_digital(source, output_pdf, pages, notes, work_dir, options)
+            if born is not None:
+                return born
         pdf_in = source
         if inputs.working_copy(source, work_dir / "input.pdf"):
             pdf_in = work_dir / "input.pdf"
-        if facts.owner_encrypted:
-            notes.append(DECRYPTED_NOTE)
-        if not _pages_without_text(pdf_in):
-            born = _run_born_digital(pdf_in, output_pdf, notes, work_dir)
-            if born is not None:
-                return born
     else:
         raise OcrFailed(f"Непідтримуваний тип вхідного файлу: {kind}", "bad_input")
 
@@ -207,25 +211,43 @@ def _run(
 
 
 def _run_born_digital(
-    pdf_in: Path, output_pdf: Path, notes: list[str], work_dir: Path
+    source: Path,
+    output_pdf: Path,
+    pages: list[PageText],
+    notes: list[str],
+    work_dir: Path,
+    options: OcrOptions,
 ) -> OcrResult | None:
     """Every page has text: no OCR and no re-rasterising, only the PDF/A structures.
 
-    pikepdf declares and repairs PDF/A-2b and validates what it wrote (what
-    OCRmyPDF's internal backend does, without its page pipeline around it).
-    None when the file cannot become PDF/A that way: the full path decides.
+    One pikepdf pass: the cosmetic page keys and an owner password go in
+    memory (no working copy is written), pikepdf's PDF/A repairs declare
+    PDF/A-2b (structure and metadata, never page content), and the file is
+    written with the PDF/A save settings. The page text read from the input
+    stands: the rendition keeps every content stream. Re-reading and
+    validating what was written costs three times the rendition, so it is
+    done only with ``options.verify_pdfa``; what pikepdf cannot repair (fonts
+    that are not embedded) never takes this path. None: the full path decides.
     """
-    from ocrmypdf.pdfa import speculative_pdfa_conversion
+    from pikepdf.pdfa import prepare, resolve_save_kwargs
+    from pikepdf.pdfa import save as save_pdfa
 
     produced = work_dir / "born-digital.pdf"
     try:
-        speculative_pdfa_conversion(pdf_in, produced, "pdfa-2")
+        with pikepdf.open(source, conversion_mode="explicit") as pdf:
+            if not inputs.fonts_embedded(pdf):
+                return None
+            inputs.drop_cosmetic_keys(pdf)
+            if options.verify_pdfa:
+                save_pdfa(pdf, produced, "2b", output_intent="sRGB")
+            else:
+                prepare(pdf, "2b", output_intent="sRGB")
+                pdf.save(produced, **resolve_save_kwargs("2b"))
     except Exception:  # PdfaError and pikepdf's errors: leave it to OCRmyPDF
         log.debug("born-digital PDF/A shortcut not taken", exc_info=True)
         return None
     output_pdf.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(produced, output_pdf)
-    pages = textlayer.extract_pages(output_pdf, {})
     return OcrResult(pdfa_path=output_pdf, pages=pages, is_pdfa=True, notes=notes)
 
 

@@ -98,7 +98,19 @@ def extract_pages(
     The pages we OCR'd get ``№`` back and the second readings of their Latin
     fields (``corrections``, :mod:`ingest.ocr.fields`), in words and text alike.
     """
+    return _read(pdf_path, ocr_text, corrections or {})[0]
+
+
+def read_text_layer(pdf_path: Path) -> tuple[list[PageText], list[int]]:
+    """The pages of ``pdf_path`` from its text layer, and the numbers of pages without any."""
+    return _read(pdf_path, {}, {})
+
+
+def _read(
+    pdf_path: Path, ocr_text: dict[int, str], corrections: dict[int, list[fields.Correction]]
+) -> tuple[list[PageText], list[int]]:
     pages: list[PageText] = []
+    empty: list[int] = []
     doc = pdfium.PdfDocument(str(pdf_path))
     try:
         for index in range(len(doc)):
@@ -106,6 +118,8 @@ def extract_pages(
             textpage = page.get_textpage()
             try:
                 number = index + 1
+                if textpage.count_chars() == 0:
+                    empty.append(number)
                 words = page_words(textpage, page)
                 if number in ocr_text:
                     text, ocr = ocr_text[number], True
@@ -116,11 +130,11 @@ def extract_pages(
                 found = PageText(number=number, text=text, words=words, ocr=ocr)
                 if number in ocr_text:
                     found = fields.fix_numero(found)
-                    found = fields.apply(found, (corrections or {}).get(number, []))
+                    found = fields.apply(found, corrections.get(number, []))
                 pages.append(found)
             finally:
                 textpage.close()
                 page.close()
     finally:
         doc.close()
-    return pages
+    return pages, empty

@@ -33,3 +33,39 @@ def test_text_only_pdf_never_reaches_ocrmypdf(
     with pikepdf.open(result.pdfa_path) as pdf:
         meta = pdf.open_metadata()
         assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"
+
+
+def test_light_rendition_passes_pdfa_validation(tmp_path: Path) -> None:
+    """The rendition written without re-reading it is what the validator would approve."""
+    from pikepdf.pdfa import validate_written
+
+    source = born_digital_pdf([ukrainian_lines(33, 12)], tmp_path / "digital.pdf")
+    result = run_ocr(
+        source, "pdf", tmp_path / "out.pdf", options=OcrOptions(), work_dir=tmp_path / "w"
+    )
+    assert result.is_pdfa
+    report = validate_written(result.pdfa_path, "2b")
+    assert report.passed, report
+
+
+def test_fonts_not_embedded_take_the_full_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without their font programs a PDF cannot be PDF/A by repairs: the shortcut is not taken."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "helvetica.pdf"
+    c = canvas.Canvas(str(path))
+    c.drawString(72, 720, "Not embedded Helvetica")
+    c.showPage()
+    c.save()
+    called: list[Path] = []
+
+    def full_path(input_pdf: Path, output_pdf: Path, *_a: Any, **_k: Any) -> None:
+        called.append(input_pdf)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(ocr_stage, "_ocrmypdf", full_path)
+    with pytest.raises(Exception):  # noqa: B017 - whatever the stub's failure becomes
+        run_ocr(path, "pdf", tmp_path / "out.pdf", options=OcrOptions(), work_dir=tmp_path / "w")
+    assert called
