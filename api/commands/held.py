@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from api.commands._uc import operator_context, run
 from api.commands.base import out
+from api.commands.context import operator_context
 from usecases import held
 from usecases.held import Reviewed
 
@@ -40,7 +40,7 @@ def list_(
 
         fail("Вид має бути delivery (Дія) або mail (пошта)", 2)
     with operator_context() as ctx:
-        result = run(held.list_held, ctx, kind=kind)  # type: ignore[arg-type]
+        result = held.list_held(ctx, kind=kind)  # type: ignore[arg-type]
     if as_json:
         out.print(json.dumps(result.as_json(), ensure_ascii=False), markup=False)
         return
@@ -85,7 +85,7 @@ def attach(
 ) -> None:
     """Долучити відкладену доставку чи лист до справи (файли стануть документами справи)."""
     with operator_context() as ctx:
-        result = run(held.attach_held, ctx, kind=kind, item_id=item, case=case)
+        result = held.attach_held(ctx, kind=kind, item_id=item, case=case)
     _print(result, as_json, "долучено")
 
 
@@ -98,5 +98,5 @@ def reject(
 ) -> None:
     """Відхилити відкладену доставку чи лист із причиною (їх збережено, не видалено)."""
     with operator_context() as ctx:
-        result = run(held.reject_held, ctx, kind=kind, item_id=item, reason=reason)
+        result = held.reject_held(ctx, kind=kind, item_id=item, reason=reason)
     _print(result, as_json, "відхилено")
