@@ -183,7 +183,8 @@ async def approve(request: Request) -> Response:
         # Said in full: the approver must be another person, an administrator of that centre.
         return _refusal(request, ctx, exc, 403)
     except (Conflict, NotFound) as exc:
-        return _refusal(request, ctx, exc, 409 if isinstance(exc, Conflict) else 404)
+        status = 409 if isinstance(exc, Conflict) else 404  # an HTTP status, not an exit code
+        return _refusal(request, ctx, exc, status)
     return RedirectResponse("/users/pending?done=approved", status_code=303)
 
 
