@@ -21,6 +21,7 @@ from api.commands.base import err, fail, open_archive, out, parse_date, state
 from api.commands.batch import batch_app
 from api.commands.case import case_app
 from api.commands.document import document_app
+from api.commands.imports import COLUMNS_HELP, import_command
 from api.commands.mail import mail as mail_command
 from api.commands.metadata import metadata_app
 from api.commands.retention import fixity_app, retention_app
@@ -61,6 +62,7 @@ app.add_typer(fixity_app, name="fixity")
 app.add_typer(sharing_app, name="sharing")
 app.add_typer(store_app, name="store")
 app.command("mail")(mail_command)
+app.command("import", epilog=COLUMNS_HELP)(import_command)
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
 
