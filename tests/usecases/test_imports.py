@@ -284,3 +284,30 @@ def test_killed_import_resumes_without_doing_anything_twice(tmp_path: Path) -> N
             assert s.scalar(select(func.count()).select_from(ImportRow)) == 30
     finally:
         archive.close()
+
+
+def test_the_command_prints_progress_on_stderr_and_every_rejected_row(tmp_path: Path) -> None:
+    from tests.desk.cli import cli
+
+    old = tmp_path / "old"
+    _pdf(old, "a.pdf", 7)
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        HEADER
+        + "2020/00001,Довідка,Коваленко Олена,2020-01-10,,,,,a.pdf,\n"
+        + "2020/00002,Довідка,Коваленко Олена,2020-01-10,,,,,немає.pdf,\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    run = cli(data, "import", str(old), "--manifest", str(manifest))
+    assert run.returncode == 1, run.stderr
+    assert "справ імпортовано: 1" in run.stdout
+    assert "рядок 3 (справа № 2020/00002): файл № 1 у колонці files: файл не знайдено" in run.stdout
+    assert "док/с" in run.stderr and "залишилось" in run.stderr
+    # No personal data in the application log.
+    log = (data / "logs" / "cnap-archive.log").read_text(encoding="utf-8")
+    assert "Коваленко" not in log and "a.pdf" not in log
+    again = cli(data, "import", str(old), "--manifest", str(manifest), "--json")
+    body = json.loads(again.stdout)
+    assert body["skipped"] == 1 and body["imported"] == 0
+    assert [r["row"] for r in body["rejected"]] == [3]
