@@ -35,7 +35,7 @@ from ingest.manifest import read_manifest
 from tests.synthetic import born_digital_pdf, ukrainian_lines
 from usecases.context import Context, events_for
 from usecases.errors import Denied, Invalid
-from usecases.imports import ImportProgress, import_archive
+from usecases.imports import CHUNK, ImportProgress, import_archive
 from usecases.policy import Principal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -229,10 +229,11 @@ def _cli(data: Path, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.slow
 def test_killed_import_resumes_without_doing_anything_twice(tmp_path: Path) -> None:
     old = tmp_path / "old"
     rows = []
-    for i in range(1, 31):
+    for i in range(1, 41):
         a = _pdf(old, f"c{i}/a.pdf", i)
         b = _pdf(old, f"c{i}/b.pdf", 1000 + i)
         rows.append(f"2021/{i:05d},Довідка,,2021-03-{1 + i % 28:02d},,,,,{a};{b},")
@@ -244,34 +245,37 @@ def test_killed_import_resumes_without_doing_anything_twice(tmp_path: Path) -> N
     archive.init()
     try:
         proc = _cli(data, str(old), "--manifest", str(manifest))
-        deadline = time.monotonic() + 240
-        # Killed once some rows are done and others are not.
+        deadline = time.monotonic() + 400
+        # Killed in the second chunk of cases: the first chunk's rows are marked done,
+        # the second's cases are recorded and some of their files accepted.
         while time.monotonic() < deadline and proc.poll() is None:
             with archive.db.session() as s:
-                done = s.scalar(select(func.count()).select_from(ImportRow)) or 0
-            if done >= 3:
+                accepted = s.scalar(select(func.count()).select_from(Document)) or 0
+            if accepted >= CHUNK * 2 + 6:
                 break
             time.sleep(0.05)
         assert proc.poll() is None, proc.communicate()
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         with archive.db.session() as s:
-            assert (s.scalar(select(func.count()).select_from(ImportRow)) or 0) < 30
+            assert s.scalar(select(func.count()).select_from(ImportRow)) == CHUNK
+            assert s.scalar(select(func.count()).select_from(Case)) == 40
 
         again = _cli(data, str(old), "--manifest", str(manifest), "--json")
         stdout, stderr = again.communicate(timeout=600)
         assert again.returncode == 0, stderr.decode()
         summary = json.loads(stdout)
-        assert summary["skipped"] >= 3
+        assert summary["skipped"] == CHUNK and summary["resumed"] == 40 - CHUNK
+        assert summary["imported"] == 0
         assert summary["rejected"] == []
         with archive.db.session() as s:
             numbers = Counter(s.scalars(select(Case.number)))
-            assert len(numbers) == 30 and set(numbers.values()) == {1}
-            assert s.scalar(select(func.count()).select_from(Document)) == 60
-            assert s.scalar(select(func.count()).select_from(CaseDocument)) == 60
+            assert len(numbers) == 40 and set(numbers.values()) == {1}
+            assert s.scalar(select(func.count()).select_from(Document)) == 80
+            assert s.scalar(select(func.count()).select_from(CaseDocument)) == 80
             states = Counter(s.scalars(select(Document.state)))
-            assert states == {DocState.archived: 60}
-            assert s.scalar(select(func.count()).select_from(CaseRegistration)) == 30
+            assert states == {DocState.archived: 80}
+            assert s.scalar(select(func.count()).select_from(CaseRegistration)) == 40
             imported = Counter(
                 s.scalars(select(CaseEvent.case_id).where(CaseEvent.kind == "case.imported"))
             )
@@ -281,7 +285,7 @@ def test_killed_import_resumes_without_doing_anything_twice(tmp_path: Path) -> N
                 for e in s.scalars(select(CaseEvent).where(CaseEvent.kind == "document.received"))
             )
             assert set(received.values()) == {1}
-            assert s.scalar(select(func.count()).select_from(ImportRow)) == 30
+            assert s.scalar(select(func.count()).select_from(ImportRow)) == 40
     finally:
         archive.close()
 
