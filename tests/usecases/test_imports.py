@@ -59,6 +59,20 @@ def imp_archive(tmp_path: Path) -> Iterator[Archive]:
     archive.close()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def db_import_archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
+    """The same archive on SQLite and on PostgreSQL (the journal counter, the clash)."""
+    url = None
+    if request.param == "postgresql":
+        from tests.services import isolated_pg_url
+
+        url = isolated_pg_url()
+    archive = Archive(Settings(data_dir=tmp_path / "data", centre=CENTRE, database_url=url))
+    archive.init()
+    yield archive
+    archive.close()
+
+
 def _ctx(archive: Archive, who: Principal = ADMIN) -> Context:
     return Context(archive, who, events_for(archive))
 
@@ -188,8 +202,9 @@ def test_import_end_to_end(tmp_path: Path, imp_archive: Archive) -> None:
 
 
 def test_a_number_taken_at_the_desk_is_a_rejected_row(
-    tmp_path: Path, imp_archive: Archive
+    tmp_path: Path, db_import_archive: Archive
 ) -> None:
+    imp_archive = db_import_archive
     old = tmp_path / "old"
     _pdf(old, "a.pdf", 1)
     _pdf(old, "b.pdf", 2)
@@ -205,6 +220,10 @@ def test_a_number_taken_at_the_desk_is_a_rejected_row(
     summary = import_archive(_ctx(imp_archive), folder=old, manifest=manifest)
     assert summary.imported == 1
     assert [(r.row, r.code) for r in summary.rejected] == [(2, "duplicate_number")]
+    with imp_archive.db.session() as s:
+        assert last_taken(s, CENTRE, 2022) == 2
+    again = import_archive(_ctx(imp_archive), folder=old, manifest=manifest)
+    assert again.skipped == 1 and [r.row for r in again.rejected] == [2]
 
 
 def test_only_the_centres_desk_imports(tmp_path: Path, imp_archive: Archive) -> None:
