@@ -200,6 +200,7 @@ class _Run:
         self.on_progress = on_progress
         self.window = window or max(32, 8 * self.archive.settings.worker_count)
         self.inflight: dict[str, None] = {}
+        self.recovered: set[str] = set()
         self.where: dict[str, list[tuple[int, ManifestFile]]] = {}
         self.started = time.monotonic()
         self.rows_total = 0
@@ -218,8 +219,12 @@ class _Run:
         dispatcher = self.ctx.dispatcher or open_dispatcher(self.archive)
         try:
             if own:
-                # Documents a killed run accepted but never finished.
-                self.summary.recovered = len(dispatcher.recover())
+                # Documents a killed run accepted but never finished: waited for too.
+                recovered = dispatcher.recover()
+                self.summary.recovered = len(recovered)
+                self.docs_total += len(recovered)
+                self.inflight.update(dict.fromkeys(recovered))
+                self.recovered = set(recovered)
             self._report()
             for at in range(0, len(todo), CHUNK):
                 self._chunk(dispatcher, todo[at : at + CHUNK])
@@ -330,7 +335,7 @@ class _Run:
             for doc_id, state, code, reason in finished:
                 self.inflight.pop(doc_id, None)
                 uses = self.where.get(doc_id, [])
-                self.docs_done += max(1, len(uses))
+                self.docs_done += len(uses) + (doc_id in self.recovered)
                 if state == DocState.archived:
                     self.summary.archived += 1
                     continue
