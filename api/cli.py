@@ -22,6 +22,7 @@ from api.commands.case import case_app
 from api.commands.context import operator_context
 from api.commands.document import document_app
 from api.commands.held import held_app
+from api.commands.imports import COLUMNS_HELP, import_command
 from api.commands.mail import mail as mail_command
 from api.commands.metadata import metadata_app
 from api.commands.retention import fixity_app, retention_app
@@ -63,6 +64,7 @@ app.add_typer(sharing_app, name="sharing")
 app.add_typer(held_app, name="held")
 app.add_typer(store_app, name="store")
 app.command("mail")(mail_command)
+app.command("import", epilog=COLUMNS_HELP)(import_command)
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
 

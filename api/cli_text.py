@@ -163,7 +163,12 @@ def _width() -> int:
 
 def _paragraphs(text: str | None) -> list[str]:
     text = inspect.cleandoc(text or "").partition("\f")[0]
-    return [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+    # A paragraph that starts with "\b" (click's marker) keeps its lines: a table.
+    return [
+        p.removeprefix("\b\n") if p.startswith("\b\n") else " ".join(p.split())
+        for p in text.split("\n\n")
+        if p.strip()
+    ]
 
 
 def _rows(rows: Sequence[tuple[str, str]], width: int) -> list[str]:

@@ -117,6 +117,8 @@ class Action(enum.StrEnum):
     case_inventory = "case.inventory"
     case_routing_sheet = "case.routing_sheet"
     case_annul = "case.annul"
+    # A centre's earlier electronic archive carried over (``cnap-archive import``).
+    case_import = "case.import"
     document_move = "document.move"
     batch_reassign = "batch.reassign"
     journal_reserve = "journal.reserve"

@@ -559,6 +559,8 @@ def describe(ev: CaseEvent, *, full: bool) -> str:
         )
         if d.get("offline"):
             text += " (на віддаленому робочому місці, без зв’язку)"
+        if d.get("imported"):
+            return f"{text} (за даними попереднього електронного архіву)"
         return (
             f"{text}. Повідомлення: {NOTIFY_UA.get(str(d.get('notify')), '—')}; "
             f"отримання результату: {DELIVERY_UA.get(str(d.get('delivery')), '—')}"
@@ -601,6 +603,13 @@ def describe(ev: CaseEvent, *, full: bool) -> str:
         where = f" зі справи № {d['source']}" if d.get("source") else ""
         text = f"Документ перенесено{where} до цієї справи, сторінок: {d.get('pages') or '—'}"
         return f"{text}; причина: {d['reason']}" if full and d.get("reason") else text
+    if kind == "case.closed":
+        return "Справу закрито (за даними попереднього електронного архіву)"
+    if kind == "case.imported":
+        return (
+            "Справу перенесено з попереднього електронного архіву "
+            f"(маніфест {d.get('manifest', '—')}, рядок {d.get('row', '—')})"
+        )
     if kind == "case.annulled":
         text = "Реєстрацію справи анульовано (номер у журналі лишається використаним)"
         return f"{text}; причина: {d['reason']}" if full and d.get("reason") else text

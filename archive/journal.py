@@ -20,6 +20,7 @@ offline.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -177,6 +178,56 @@ def next_number(s: Session, centre: str, at: datetime, fmt: str, timezone: str) 
         if taken is None:
             return Taken(number, year, seq)
     raise JournalError("не вдалося знайти вільний номер у журналі")
+
+
+def parse_number(fmt: str, number: str, *, centre: str = "") -> tuple[int, int] | None:
+    """(year, seq) of ``number`` if it is written in the journal format ``fmt``, else None.
+
+    Used for numbers carried over from a centre's earlier journal (``import``):
+    a number in today's format moves the counter past it, so the desk never
+    has to skip a run of imported numbers one by one.
+    """
+    parts: list[str] = []
+    for literal, name, _spec, _conv in string.Formatter().parse(fmt):
+        parts.append(re.escape(literal))
+        if name is None:
+            continue
+        if name == "year":
+            parts.append(r"(?P<year>\d{4})")
+        elif name == "yy":
+            parts.append(r"(?P<yy>\d{2})")
+        elif name == "seq":
+            parts.append(r"(?P<seq>\d+)")
+        elif name == "centre":
+            parts.append(re.escape(centre))
+        else:
+            return None  # {workplace}: a block's number, never the main journal's
+    m = re.fullmatch("".join(parts), number)
+    if m is None or "seq" not in m.groupdict():
+        return None
+    if m.groupdict().get("year"):
+        year = int(m["year"])
+    elif m.groupdict().get("yy"):
+        year = 2000 + int(m["yy"])
+    else:
+        return None
+    return year, int(m["seq"])
+
+
+def raise_counter(s: Session, centre: str, year: int, seq: int, series: str = MAIN) -> None:
+    """Move a journal's counter up to ``seq`` (never down): an imported number is taken."""
+    _ensure_counter(s, centre, year, series)
+    s.execute(
+        update(JournalCounter)
+        .where(
+            JournalCounter.centre == centre,
+            JournalCounter.year == year,
+            JournalCounter.series == series,
+            JournalCounter.last_seq < seq,
+        )
+        .values(last_seq=seq)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def reserve_block(
