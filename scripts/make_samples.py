@@ -43,13 +43,23 @@ DECISION = [
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    scan = degrade(render_page(APPLICATION, dpi=300), skew_deg=-2.5, noise=0.03, dpi=200,
-                   jpeg_quality=60, seed=1)
+    scan = degrade(
+        render_page(APPLICATION, dpi=300),
+        skew_deg=-2.5,
+        noise=0.03,
+        dpi=200,
+        jpeg_quality=60,
+        seed=1,
+    )
     save_image(scan, OUT / "zayava-scan.jpg", dpi=200)
     pages = [
         degrade(render_page(CERTIFICATE, dpi=200), bilevel=True, seed=2),
-        degrade(render_page(["Печатка", "Підпис посадової особи"], dpi=200), upside_down=True,
-                bilevel=True, seed=3),
+        degrade(
+            render_page(["Печатка", "Підпис посадової особи"], dpi=200),
+            upside_down=True,
+            bilevel=True,
+            seed=3,
+        ),
     ]
     save_multipage_tiff(pages, OUT / "dovidka-2-storinky.tiff", dpi=200)
     born_digital_pdf([DECISION], OUT / "rishennia.pdf")

@@ -19,6 +19,4 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 def department_page(request: Request) -> Response:
     ctx = forms.page_context(request, back="/department")
     cases = queue.department_cases(ctx)
-    return page(
-        request, "department.html", title="Справи мого відділу", who=ctx.principal, d=cases
-    )
+    return page(request, "department.html", title="Справи мого відділу", who=ctx.principal, d=cases)

@@ -118,8 +118,7 @@ def test_rewriting_the_whole_chain_consistently_is_caught(archive: Archive, log:
         for f in forged:
             s.execute(
                 text(
-                    "UPDATE audit_log SET hash=:hash, prev_hash=:prev, actor=:actor "
-                    "WHERE seq=:seq"
+                    "UPDATE audit_log SET hash=:hash, prev_hash=:prev, actor=:actor WHERE seq=:seq"
                 ),
                 {"seq": f["seq"], "hash": f["hash"], "prev": f["prev_hash"], "actor": f["actor"]},
             )
@@ -242,7 +241,5 @@ def test_written_at_is_hashed(archive: Archive, log: AuditLog) -> None:
     fill(log, 1)
     drop_guards(archive)
     with archive.db.session() as s:
-        s.execute(
-            text("UPDATE audit_log SET at = :at"), {"at": datetime(2020, 1, 1, tzinfo=UTC)}
-        )
+        s.execute(text("UPDATE audit_log SET at = :at"), {"at": datetime(2020, 1, 1, tzinfo=UTC)})
     assert log.verify(archive.store).first_broken == 1

@@ -78,6 +78,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     finally:
         archive.close()
 
+
 MakeContext = Callable[..., Context]
 
 
