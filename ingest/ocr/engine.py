@@ -146,7 +146,7 @@ class CnapTesseractEngine(TesseractOcrEngine):
         base = output_pdf.with_name(output_pdf.stem + "_cnap")
         _tesseract_ocr(prepared, dpi, base, ["pdf", "txt", "tsv"], options, page, textonly=True)
         _keep_page_text(Path(f"{base}.txt"), page, options)
-        _keep_second_reading(Path(f"{base}.tsv"), prepared, dpi, page, options)
+        _keep_second_reading(Path(f"{base}.tsv"), gray, prepared, skew, dpi, page, options)
         shutil.move(f"{base}.txt", output_text)
         if abs(skew) >= 0.15:
             _rotate_text_layer(Path(f"{base}.pdf"), output_pdf, -skew)
@@ -179,9 +179,16 @@ def _keep_page_text(txt: Path, page: int, options: Any) -> None:
 
 
 def _keep_second_reading(
-    tsv: Path, prepared: imaging.Gray, dpi: float, page: int, options: Any
+    tsv: Path,
+    gray: imaging.Gray,
+    prepared: imaging.Gray,
+    skew: float,
+    dpi: float,
+    page: int,
+    options: Any,
 ) -> None:
-    """Latin fields read once more from the page Tesseract saw (``ingest.ocr.fields``).
+    """Latin fields read once more (``ingest.ocr.fields``), from the grey page turned as
+    Tesseract saw it, so that the TSV's boxes fit.
 
     Written beside the page's text as ``NNNNNN.fields.json``; the text layer's
     words and the page text take them together (:mod:`ingest.ocr.textlayer`).
@@ -190,12 +197,17 @@ def _keep_second_reading(
     if not text_dir or not page or not tsv.exists():
         return
     height, width = prepared.shape[:2]
-    first = fields.fix_numero(
-        tesseract.page_from_tsv(tsv.read_text(encoding="utf-8"), width, height)
-    )
-    image = Image.fromarray(prepared)
+    first = tesseract.page_from_tsv(tsv.read_text(encoding="utf-8"), width, height)
+    turned: list[Image.Image] = []
+
+    def crop(box: fields.Box) -> Image.Image | None:
+        if not turned:  # only a page with a Latin field pays for the turn
+            upright = imaging.rotate(gray, skew, fill=255) if abs(skew) >= 0.15 else gray
+            turned.append(Image.fromarray(upright))
+        return fields.crop_of(turned[0])(box)
+
     found = fields.second_reading(
-        fields.fix_numero(first), fields.crop_of(image), lambda crop: fields.read_latin(crop, dpi)
+        fields.fix_numero(first), crop, lambda image: fields.read_latin(image, dpi)
     )
     if found:
         out = Path(text_dir) / f"{page:06d}.fields.json"

@@ -11,9 +11,9 @@ Two corrections, both on the recognised words and the page text together
 (the boxes stay where Tesseract put them, so masking still covers the ink):
 
 - ``№``: a misreading standing alone right before a number becomes ``№``;
-- Latin fields: when the words after a label that announces a Latin value
-  ("Ел. пошта:", "E-mail:", "…для виїзду за кордон:") do not have the value's
-  shape, they are read once more by the English model as one word
+- Latin fields: the words after a label that announces a Latin value
+  ("Ел. пошта:", "E-mail:", "…для виїзду за кордон:") are read once more by
+  the English model as one word
   (``--psm 8``), cropped from the page Tesseract saw (in the OCR engine,
   :mod:`ingest.ocr.engine`, which writes the corrections beside the page's
   text); the new reading is taken only when it has the field's shape.
@@ -44,10 +44,26 @@ _NUMERO_IN_TEXT = re.compile(
     + r")(?=[ \t]+[A-ZА-ЯІЇЄҐ]{0,3}[0-9])"
 )
 
+# An address read with ``l``/``I`` for ``1`` beside digits, a space inside, or ``0.`` for
+# the initial ``o.``: the English model on the enlarged crop reads those better, while a
+# clean first reading is as good as a second one (bench/pii_detection.py).
+_EMAIL_DOUBTFUL = re.compile(r"[lIi|]\s?[0-9]|[0-9]\s?[lI|]|\s|^0\.")
 _EMAIL = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 )
-_FOREIGN_PASSPORT = re.compile(r"[A-Z]{2}[0-9]{6}")
+# In a reading: two letters, then six places of digits that may hold look-alikes.
+_SERIES_READ = re.compile(r"([A-Z]{2})([0-9OoDIl|]{6})(?![0-9])")
+_DIGIT_LOOKALIKES = str.maketrans("OoDIl|", "000111")
+
+
+def _address(m: re.Match[str]) -> str:
+    # An address does not begin with "0." where an initial and a dot stand ("o.savchuk").
+    value = m.group(0)
+    return "o" + value[1:] if value.startswith("0.") else value
+
+
+def _series(m: re.Match[str]) -> str:
+    return m.group(1) + m.group(2).translate(_DIGIT_LOOKALIKES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +71,13 @@ class LatinField:
     """A label that announces a Latin value, and the shape that value has."""
 
     label: re.Pattern[str]
+    #: what the value looks like in a reading; ``shaped`` makes the value of a match
     shape: re.Pattern[str]
     max_words: int
-    #: read again even when the first reading has the shape
-    always: bool
+    #: how the value of a match is written (``O`` read in a place of digits is ``0``, …)
+    shaped: Callable[[re.Match[str]], str] = lambda m: m.group(0)
+    #: a first reading of the right shape that still looks misread (None: always read again)
+    doubtful: re.Pattern[str] | None = None
 
 
 LATIN_FIELDS = (
@@ -66,13 +85,14 @@ LATIN_FIELDS = (
         re.compile(r"(?:ел\.?\s*пошта|електронна\s+пошта|e-?mail)\s*:", re.IGNORECASE),
         _EMAIL,
         4,
-        False,
+        _address,
+        _EMAIL_DOUBTFUL,
     ),
     LatinField(
         re.compile(r"(?:для\s+виїзду\s+за\s+кордон|закордонн\w*\s+паспорт\w*)\s*:", re.IGNORECASE),
-        _FOREIGN_PASSPORT,
+        _SERIES_READ,
         2,
-        False,
+        _series,
     ),
 )
 
@@ -129,12 +149,12 @@ def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
     """Read the values of Latin fields again with the English model; keep shaped readings.
 
     ``crop`` cuts from the image the words' boxes refer to (the page Tesseract
-    saw: denoised, thresholded, deskewed). A field is read again only when the
-    first reading does not have its shape (Cyrillic look-alikes, a broken
-    address): measured on bench/pii_detection.py, reading every e-mail again
-    mends ``l``/``1`` in years but breaks as many initials (``o.`` → ``0.``,
-    a lost dot), and ``E``/``F`` are as close for the English model as for the
-    first reading, so a good first reading stays.
+    saw: turned upright like it, grey, enlarged :data:`SCALE` times, then
+    denoised and thresholded). A passport series is always read again (the
+    English model on the enlarged crop tells ``E`` from ``F``); an e-mail
+    address only when the first reading lacks the shape or looks misread
+    (:data:`_EMAIL_DOUBTFUL`): a clean first reading of an address is as good
+    as the second (measured on bench/pii_detection.py).
     """
     words = page.words
     found: list[Correction] = []
@@ -149,16 +169,21 @@ def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
             if not value:
                 continue
             old = tuple(words[i].text for i in value)
-            if not field.always and field.shape.fullmatch("".join(old)):
-                continue
+            first = " ".join(old)
+            if (
+                field.doubtful is not None
+                and field.shape.fullmatch(first.replace(" ", ""))
+                and not field.doubtful.search(first)
+            ):
+                continue  # a clean first reading stands
             image = crop(_pad(_union([words[i] for i in value])))
             if image is None:
                 continue
             # What stands before the label's colon came in with the padding: not the value.
             new = re.sub(r"\s+", "", read(image).rsplit(":", 1)[-1])
-            shaped = field.shape.search(new)
-            if shaped is not None and (shaped.group(0),) != old:
-                found.append(Correction(old, shaped.group(0)))
+            match = field.shape.search(new)
+            if match is not None and (field.shaped(match),) != old:
+                found.append(Correction(old, field.shaped(match)))
     return found
 
 

@@ -67,9 +67,16 @@ def test_latin_field_read_again_replaces_words_and_text_together() -> None:
     assert any(k == "foreign_passport" and v.endswith("B029679") for k, v in found)
 
 
-def test_a_first_reading_with_the_shape_is_not_read_again() -> None:
+def test_digits_of_a_series_read_as_letters_are_digits() -> None:
+    page = _page(["для", "виїзду", "за", "кордон:", "ЕВО29679"])
+    found = fields.second_reading(page, _blank, lambda _img: ": FBO29679 —")
+    assert found == [fields.Correction(("ЕВО29679",), "FB029679")]
+
+
+def test_a_second_reading_that_agrees_changes_nothing() -> None:
     page = _page(["E-mail:", "humeniuk78@i.ua"], ["для", "виїзду", "за", "кордон:", "EA445403"])
-    assert fields.second_reading(page, _blank, lambda _img: "FA445403") == []
+    readings = iter(["humeniuk78@i.ua", "EA445403"])
+    assert fields.second_reading(page, _blank, lambda _img: next(readings)) == []
 
 
 def test_a_second_reading_without_the_shape_changes_nothing() -> None:
@@ -113,3 +120,17 @@ def test_scanned_form_keeps_numero_and_latin_fields_through_ocr(tmp_path: Path) 
     assert any(k == "foreign_passport" and v.endswith("B029679") for k, v in found)
     assert ("email", "vasylfedoriv1948@outlook.com") in found
     assert all(f.boxes for f in detect([page]))
+
+
+def test_a_clean_address_stands_and_a_doubtful_one_is_read_again() -> None:
+    clean = _page(["Ел.", "пошта:", "i.humeniuk@outlook.com"])
+    assert fields.second_reading(clean, _blank, lambda _img: "i-humeniuk@outlook.com") == []
+    doubtful = _page(
+        ["Ел.", "пошта:", "nataliiaiushchenkol", "988@meta.ua"], ["E-mail:", "0.savchuk@email.ua"]
+    )
+    readings = iter(["1: nataliiaiushchenko1988@meta.ua _", ": 0.savchuk@email.ua ~"])
+    fixed = fields.correct(doubtful, _blank, lambda _img: next(readings))
+    assert fixed.text.splitlines() == [
+        "Ел. пошта: nataliiaiushchenko1988@meta.ua",
+        "E-mail: o.savchuk@email.ua",  # an initial and a dot, not a zero
+    ]
