@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.doctypes import group_of
 from archive.metadata_models import DocumentMetadata, MetadataField
 from archive.models import (
     Case,
@@ -21,7 +22,6 @@ from archive.models import (
     utcnow,
 )
 from backends import Archive
-from ingest.metadata.vocabulary import group_of
 from search.base import IndexDoc
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from archive.audit import Action, Exposure
+from archive.doctypes import resolve_types
 from archive.findings import (
     classify,
     documents_with,
@@ -25,7 +26,6 @@ from archive.findings import (
     identifiers_for_documents,
 )
 from archive.models import Document, IndexOutbox, PackageKind, Source
-from ingest.metadata.vocabulary import resolve_types
 from search.base import SearchQuery
 from search.query import split_type_filters
 from usecases import disclosure

@@ -14,6 +14,18 @@ Everything runs on the CPU of the archive's own machine; no text leaves it.
 
 from __future__ import annotations
 
+from archive.doctypes import (
+    DIIA_TYPES,
+    VOCABULARY,
+    DocType,
+    TypeInfo,
+    group_of,
+    label,
+    parse_type,
+    resolve_types,
+    type_from_meta,
+    types_in_group,
+)
 from ingest.metadata.classifier import Model, Prediction, Sample, seed_samples, train
 from ingest.metadata.fields import FIELD_NAMES, PERSONAL, Field, extract
 from ingest.metadata.records import (
@@ -26,18 +38,6 @@ from ingest.metadata.records import (
     record_metadata,
 )
 from ingest.metadata.training import Trained, current_model, retrain
-from ingest.metadata.vocabulary import (
-    DIIA_TYPES,
-    VOCABULARY,
-    DocType,
-    TypeInfo,
-    group_of,
-    label,
-    parse_type,
-    resolve_types,
-    type_from_meta,
-    types_in_group,
-)
 
 __all__ = [
     "DIIA_TYPES",

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from archive.doctypes import DocType
 from ingest.metadata.seed import corpus, ocr_slips
-from ingest.metadata.vocabulary import DocType
 from pii.folding import LABEL_FOLD
 
 # Bumped whenever the features, the seed templates or the training change, so

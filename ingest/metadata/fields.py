@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from archive.doctypes import DocType
 from common.pages import PageText
-from ingest.metadata.vocabulary import DocType
 from pii import is_valid_rnokpp
 from pii.folding import LABEL_FOLD
 from pii.validators import CYRILLIC_TO_LATIN, LATIN_TO_CYRILLIC

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ingest.metadata.vocabulary import VOCABULARY, DocType, parse_type
+from archive.doctypes import VOCABULARY, DocType, parse_type
 
 _T = DocType
 # Word stems (folded: lower case, ʼ → ') in the order tried; the first that

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from archive.doctypes import DocType, type_from_meta
 from archive.findings import identifier_key, identifier_ref
 from archive.metadata_models import DocumentMetadata, MetadataField, TypeCorrection
 from archive.models import DocState, Document, IndexOutbox, Page, utcnow
@@ -25,7 +26,6 @@ from common.pages import PageText
 from ingest.metadata.classifier import Prediction
 from ingest.metadata.fields import PERSONAL, Field, extract
 from ingest.metadata.training import current_model
-from ingest.metadata.vocabulary import DocType, type_from_meta
 from pii import mask
 
 log = logging.getLogger(__name__)

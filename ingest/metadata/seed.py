@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ingest.metadata.vocabulary import DocType
+from archive.doctypes import DocType
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from archive.doctypes import DocType
 from archive.metadata_models import ClassifierModel, TypeCorrection
 from archive.models import Page
 from backends import Archive
@@ -30,7 +31,6 @@ from ingest.metadata.classifier import (
     seed_samples,
     train,
 )
-from ingest.metadata.vocabulary import DocType
 
 log = logging.getLogger(__name__)
 

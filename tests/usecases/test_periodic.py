@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from archive.audit import Action
+from archive.doctypes import DocType
 from archive.settings import Settings
 from backends import Archive
 from ingest.dispatch.base import PeriodicJob
 from ingest.dispatch.celery_dispatch import PERIODIC_TASK, QUEUE, beat_schedule
 from ingest.metadata.seed import specimen
-from ingest.metadata.vocabulary import DocType
 from tests.metadata.helpers import ctx_for, put_document
 from usecases import metadata as metadata_uc
 from usecases import periodic
