@@ -11,7 +11,7 @@ cat <<MSG
 Цифровий архів ЦНАП — пробний запуск.
   Що далі: README.md, розділ «Для працівників ЦНАП» (що запускати щодня).
   Друковані форми (титульні аркуші, описи, листи проходження): $CNAP_DATA_DIR/print
-  Веб-API після запуску: http://$host:$port/docs
+  Веб-сторінки після запуску: http://$host:$port/  (API: http://$host:$port/docs)
 MSG
 ./scripts/bootstrap.sh
 .venv/bin/cnap-archive init
@@ -25,8 +25,8 @@ cat <<MSG
 
 Справа № $number: .venv/bin/cnap-archive case show $number
 Друковані форми: $CNAP_DATA_DIR/print
-API: http://$host:$port/docs
-The API needs a user; create one (password on standard input), e.g.:
+Веб-сторінки: http://$host:$port/   API: http://$host:$port/docs
+The pages and the API need a user; create one (password on standard input), e.g.:
   echo 'a long password' | .venv/bin/cnap-archive user add admin --role administrator \\
       --name "Іваненко Олена Петрівна" --position "адміністратор ЦНАП"
 MSG
