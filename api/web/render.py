@@ -30,17 +30,11 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from api.problems import STATUS
 from api.web import nav, session
 from usecases.errors import (
     ArchiveError,
-    Conflict,
-    Denied,
-    Invalid,
-    NotFound,
     RateLimited,
-    TooLarge,
-    Unauthenticated,
-    Unavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -171,16 +165,6 @@ def page(request: Request, template: str, status: int = 200, **values: Any) -> H
 
 # --- errors -------------------------------------------------------------------------
 
-STATUS: dict[type[ArchiveError], int] = {
-    Invalid: 422,
-    Unauthenticated: 401,
-    Denied: 403,
-    NotFound: 404,
-    Conflict: 409,
-    TooLarge: 413,
-    RateLimited: 429,
-    Unavailable: 503,
-}
 TITLES = {
     400: "Запит не вдався",
     401: "Потрібно увійти",
@@ -207,6 +191,7 @@ class SignInNeeded(Exception):
 
 
 def _status(exc: ArchiveError) -> int:
+    # The API's one table of the taxonomy (by class; a page has no per-code exceptions).
     for cls in type(exc).__mro__:
         if cls in STATUS:
             return STATUS[cls]  # type: ignore[index]
