@@ -20,3 +20,13 @@ def fake_diia() -> Iterator[FakeDiia]:
         yield state
     finally:
         served.stop()
+
+
+@pytest.fixture(scope="module")
+def own_diia() -> Iterator[FakeDiia]:
+    """A fake of a module's own: the session's fake counts calls for test_diia_client."""
+    state, served = start_fake_diia()
+    try:
+        yield state
+    finally:
+        served.stop()

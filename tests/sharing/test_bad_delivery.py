@@ -19,36 +19,19 @@ from sqlalchemy import select
 
 from archive.models import DocState, Document
 from archive.sharing import SharingDelivery
-from backends import Archive
-from tests.sharing.fake_diia import FakeDiia, start_fake_diia
+from tests.sharing.fake_diia import FakeDiia
 from tests.sharing.pki import Pki
-from tests.sharing.world import SharingWorld, delivery, passport_pdf, sharing_settings
-from usecases.access import events_for
+from tests.sharing.world import SharingWorld, delivery, open_world, passport_pdf
 from usecases.errors import TooLarge
 from usecases.sharing import DeliveryPart, receive_delivery, request_sharing
-
-
-@pytest.fixture(scope="module")
-def own_diia() -> Iterator[FakeDiia]:
-    """A fake of its own: the session's fake counts calls for tests/sharing/test_diia_client."""
-    state, served = start_fake_diia()
-    try:
-        yield state
-    finally:
-        served.stop()
 
 
 @pytest.fixture(scope="module")
 def sw(
     tmp_path_factory: pytest.TempPathFactory, own_diia: FakeDiia, pki: Pki
 ) -> Iterator[SharingWorld]:
-    data = tmp_path_factory.mktemp("bad-delivery") / "data"
-    archive = Archive(sharing_settings(data, own_diia, pki))
-    archive.init()
-    try:
-        yield SharingWorld(archive, events_for(archive), pki, own_diia)
-    finally:
-        archive.close()
+    with open_world(tmp_path_factory.mktemp("bad-delivery") / "data", own_diia, pki) as world:
+        yield world
 
 
 def zip_bomb(megabytes: int = 64) -> bytes:

@@ -15,7 +15,7 @@ from archive.models import DocState, Document, utcnow
 from archive.sharing import MailMessage, SharingDelivery, SharingRequest
 from backends import Archive
 from ingest.mail.intake import take
-from tests.sharing.fake_diia import FakeDiia, start_fake_diia
+from tests.sharing.fake_diia import FakeDiia
 from tests.sharing.pki import Pki
 from tests.sharing.world import (
     OFFICIAL,
@@ -23,36 +23,20 @@ from tests.sharing.world import (
     RNOKPP,
     SharingWorld,
     delivery,
+    open_world,
     passport_pdf,
-    sharing_settings,
 )
-from usecases.access import events_for
 from usecases.errors import Conflict, Denied, Invalid, NotFound
 from usecases.held import attach_held, list_held, reject_held
 from usecases.sharing import receive_delivery, request_sharing
 
 
 @pytest.fixture(scope="module")
-def own_diia() -> Iterator[FakeDiia]:
-    """A fake of its own: the session's fake counts calls for tests/sharing/test_diia_client."""
-    state, served = start_fake_diia()
-    try:
-        yield state
-    finally:
-        served.stop()
-
-
-@pytest.fixture(scope="module")
 def sw(
     tmp_path_factory: pytest.TempPathFactory, own_diia: FakeDiia, pki: Pki
 ) -> Iterator[SharingWorld]:
-    data = tmp_path_factory.mktemp("held") / "data"
-    archive = Archive(sharing_settings(data, own_diia, pki))
-    archive.init()
-    try:
-        yield SharingWorld(archive, events_for(archive), pki, own_diia)
-    finally:
-        archive.close()
+    with open_world(tmp_path_factory.mktemp("held") / "data", own_diia, pki) as world:
+        yield world
 
 
 def _docs(archive: Archive, number: str) -> list[Document]:

@@ -22,11 +22,10 @@ from tests.sharing.world import (
     RNOKPP,
     SharingWorld,
     delivery,
+    open_world,
     passport_pdf,
-    sharing_settings,
 )
 from usecases import search
-from usecases.access import events_for
 from usecases.errors import Denied, Invalid, NotFound
 from usecases.sharing import document_sharing, receive_delivery, request_sharing, sharing_sheet
 
@@ -35,13 +34,8 @@ from usecases.sharing import document_sharing, receive_delivery, request_sharing
 def sw(
     tmp_path_factory: pytest.TempPathFactory, fake_diia: FakeDiia, pki: Pki
 ) -> Iterator[SharingWorld]:
-    data = tmp_path_factory.mktemp("sharing") / "data"
-    archive = Archive(sharing_settings(data, fake_diia, pki))
-    archive.init()
-    try:
-        yield SharingWorld(archive, events_for(archive), pki, fake_diia)
-    finally:
-        archive.close()
+    with open_world(tmp_path_factory.mktemp("sharing") / "data", fake_diia, pki) as world:
+        yield world
 
 
 def _docs(sw: SharingWorld, number: str) -> list[Document]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from tests.api.helpers import RNOKPP as HELPERS_RNOKPP
 from tests.sharing.fake_diia import ACQUIRER_TOKEN, FakeDiia
 from tests.sharing.pki import Pki
 from tests.synthetic import born_digital_pdf
+from usecases.access import events_for
 from usecases.context import Context
 from usecases.policy import Principal
 from usecases.sharing import DeliveryPart, diia_principal
@@ -106,3 +109,14 @@ def delivery(
     ).encode()
     parts.append(DeliveryPart("encodeData", None, base64.b64encode(pki.encrypt(body))))
     return parts
+
+
+@contextmanager
+def open_world(data: Path, fake: FakeDiia, pki: Pki) -> Iterator[SharingWorld]:
+    """An initialised embedded archive for sharing tests in ``data``, closed afterwards."""
+    archive = Archive(sharing_settings(data, fake, pki))
+    archive.init()
+    try:
+        yield SharingWorld(archive, events_for(archive), pki, fake)
+    finally:
+        archive.close()
