@@ -140,8 +140,7 @@ def prepare(img: Image.Image, dpi: int) -> Image.Image:
     from ingest.ocr import imaging
 
     gray = np.asarray(img.convert("L"), dtype=np.uint8)
-    small, small_dpi = imaging.resize_to_dpi(gray, dpi, imaging.ANALYSIS_DPI)
-    skew = imaging.estimate_skew(imaging.binarise(small, small_dpi).ink)[0]
+    skew = imaging.measure_skew(gray, dpi)
     page = imaging.prepare_for_ocr(gray, dpi, skew_deg=skew, bilevel=img.mode == "1")
     return Image.fromarray(page).convert("1", dither=Image.Dither.NONE)
 
@@ -186,9 +185,7 @@ def second_reading(page: PageText, img: Image.Image, dpi: int) -> PageText:
     from ingest.ocr import fields, imaging
 
     gray = np.asarray(img.convert("L"), dtype=np.uint8)
-    small, small_dpi = imaging.resize_to_dpi(gray, dpi, imaging.ANALYSIS_DPI)
-    skew = imaging.estimate_skew(imaging.binarise(small, small_dpi).ink)[0]
-    upright = imaging.rotate(gray, skew, fill=255) if abs(skew) >= 0.15 else gray
+    upright = imaging.upright(gray, imaging.measure_skew(gray, dpi))
     crop = fields.crop_of(Image.fromarray(upright))
     return fields.correct(page, crop, lambda c: fields.read_latin(c, dpi))
 

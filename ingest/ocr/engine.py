@@ -133,7 +133,7 @@ class CnapTesseractEngine(TesseractOcrEngine):
     def get_deskew(input_file: Path, options: Any) -> float:
         # Only used if a caller asks OCRmyPDF to deskew the visible page.
         gray, dpi, _ = _load_gray(input_file)
-        return _measure_skew(gray, dpi)
+        return imaging.measure_skew(gray, dpi)
 
     @staticmethod
     def generate_pdf(input_file: Path, output_pdf: Path, output_text: Path, options: Any) -> None:
@@ -141,14 +141,14 @@ class CnapTesseractEngine(TesseractOcrEngine):
         gray, dpi, bilevel = _load_gray(input_file)
         skew = _cached_skew(input_file)
         if skew is None:
-            skew = _measure_skew(gray, dpi)
+            skew = imaging.measure_skew(gray, dpi)
         prepared = imaging.prepare_for_ocr(gray, dpi, skew_deg=skew, bilevel=bilevel)
         base = output_pdf.with_name(output_pdf.stem + "_cnap")
         _tesseract_ocr(prepared, dpi, base, ["pdf", "txt", "tsv"], options, page, textonly=True)
         _keep_page_text(Path(f"{base}.txt"), page, options)
         _keep_second_reading(Path(f"{base}.tsv"), gray, prepared, skew, dpi, page, options)
         shutil.move(f"{base}.txt", output_text)
-        if abs(skew) >= 0.15:
+        if abs(skew) >= imaging.MIN_SKEW_DEG:
             _rotate_text_layer(Path(f"{base}.pdf"), output_pdf, -skew)
         else:
             shutil.move(f"{base}.pdf", output_pdf)
@@ -202,8 +202,7 @@ def _keep_second_reading(
 
     def crop(box: fields.Box) -> Image.Image | None:
         if not turned:  # only a page with a Latin field pays for the turn
-            upright = imaging.rotate(gray, skew, fill=255) if abs(skew) >= 0.15 else gray
-            turned.append(Image.fromarray(upright))
+            turned.append(Image.fromarray(imaging.upright(gray, skew)))
         return fields.crop_of(turned[0])(box)
 
     found = fields.second_reading(
@@ -223,11 +222,6 @@ def _cached_skew(ocr_image: Path) -> float | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return float(value) if isinstance(value, int | float) else None
-
-
-def _measure_skew(gray: imaging.Gray, dpi: float) -> float:
-    small, small_dpi = imaging.resize_to_dpi(gray, dpi, imaging.ANALYSIS_DPI)
-    return imaging.estimate_skew(imaging.binarise(small, small_dpi).ink)[0]
 
 
 def _tesseract_ocr(

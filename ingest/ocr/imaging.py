@@ -108,6 +108,10 @@ def _min_mark_area(dpi: float) -> int:
     return max(2, round(8.0 * (dpi / 300.0) ** 2))
 
 
+#: Below this a page is not turned: the turn would cost more than the skew does.
+MIN_SKEW_DEG = 0.15
+
+
 def rotate(img: Gray, angle_deg: float, *, fill: int, nearest: bool = False) -> Gray:
     """Rotate about the centre, same canvas size (like a sheet turned on the glass)."""
     h, w = img.shape
@@ -218,6 +222,17 @@ def _orientation_evidence(ink: Gray, dpi: float) -> _Evidence:
     )
 
 
+def measure_skew(gray: Gray, dpi: float) -> float:
+    """The page's skew in degrees (what :func:`prepare_for_ocr` turns it back by)."""
+    small, small_dpi = resize_to_dpi(gray, dpi, ANALYSIS_DPI)
+    return estimate_skew(binarise(small, small_dpi).ink)[0]
+
+
+def upright(gray: Gray, skew_deg: float) -> Gray:
+    """The grey page turned like :func:`prepare_for_ocr` turns it, for crops that fit its boxes."""
+    return rotate(gray, skew_deg, fill=255) if abs(skew_deg) >= MIN_SKEW_DEG else gray
+
+
 def analyse(gray: Gray, dpi: float) -> PageAnalysis:
     """Skew and up/down evidence for one page (any resolution; works at 150 dpi)."""
     small, small_dpi = resize_to_dpi(gray, dpi, ANALYSIS_DPI)
@@ -268,11 +283,11 @@ def prepare_for_ocr(gray: Gray, dpi: float, *, skew_deg: float, bilevel: bool) -
     """
     if bilevel:
         page = np.asarray(cv2.medianBlur(gray, 3), dtype=np.uint8) if dpi >= 200 else gray
-        if abs(skew_deg) >= 0.15:
+        if abs(skew_deg) >= MIN_SKEW_DEG:
             page = rotate(page, skew_deg, fill=255)
         return np.where(page >= 128, 255, 0).astype(np.uint8)
     ink = binarise(gray, dpi).ink
     page = ((1 - ink) * 255).astype(np.uint8)
-    if abs(skew_deg) >= 0.15:
+    if abs(skew_deg) >= MIN_SKEW_DEG:
         page = rotate(page, skew_deg, fill=255, nearest=True)
     return page
