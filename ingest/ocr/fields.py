@@ -148,10 +148,10 @@ def fix_numero(page: PageText) -> PageText:
 def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
     """Read the values of Latin fields again with the English model; keep shaped readings.
 
-    ``crop`` cuts from the image the words' boxes refer to (the page Tesseract
-    saw: turned upright like it, grey, enlarged :data:`SCALE` times, then
-    denoised and thresholded). A passport series is always read again (the
-    English model on the enlarged crop tells ``E`` from ``F``); an e-mail
+    ``crop`` cuts from the grey image the words' boxes refer to (the page turned
+    upright as Tesseract saw it); ``read`` is :func:`read_latin`. A passport
+    series is always read again (the English model on the enlarged crop tells
+    ``E`` from ``F``); an e-mail
     address only when the first reading lacks the shape or looks misread
     (:data:`_EMAIL_DOUBTFUL`): a clean first reading of an address is as good
     as the second (measured on bench/pii_detection.py).
@@ -182,8 +182,8 @@ def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
             # What stands before the label's colon came in with the padding: not the value.
             new = re.sub(r"\s+", "", read(image).rsplit(":", 1)[-1])
             match = field.shape.search(new)
-            if match is not None and (field.shaped(match),) != old:
-                found.append(Correction(old, field.shaped(match)))
+            if match is not None and (value_read := field.shaped(match)) != first:
+                found.append(Correction(old, value_read))
     return found
 
 
@@ -253,9 +253,9 @@ def _union(words: list[Word]) -> Box:
 
 
 def _pad(box: Box) -> Box:
-    # Text-layer boxes sit a little off the ink (the font's metrics, not the glyphs'):
-    # generous sideways, where at worst a ':' comes in, tight above and below.
-    # Below the line more than above: an underscore in an e-mail address hangs low.
+    # Generous sideways (a glyph cut at the edge is a glyph misread; at worst the label's
+    # ':' comes in, and is dropped), tight above and below so the next lines stay out;
+    # below more than above: an underscore in an e-mail address hangs low.
     x0, y0, x1, y1 = box
     h = y1 - y0
     return (
