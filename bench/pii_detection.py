@@ -187,7 +187,7 @@ def second_reading(page: PageText, img: Image.Image, dpi: int) -> PageText:
     gray = np.asarray(img.convert("L"), dtype=np.uint8)
     upright = imaging.upright(gray, imaging.measure_skew(gray, dpi))
     crop = fields.crop_of(Image.fromarray(upright))
-    return fields.correct(page, crop, lambda c: fields.read_latin(c, dpi))
+    return fields.correct(page, crop, lambda c, chars: fields.read_latin(c, dpi, chars))
 
 
 def _correct(item: tuple[ScanResult, list[str], int]) -> tuple[PageText, float]:

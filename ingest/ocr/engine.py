@@ -206,7 +206,7 @@ def _keep_second_reading(
         return fields.crop_of(turned[0])(box)
 
     found = fields.second_reading(
-        fields.fix_numero(first), crop, lambda image: fields.read_latin(image, dpi)
+        fields.fix_numero(first), crop, lambda image, chars: fields.read_latin(image, dpi, chars)
     )
     if found:
         out = Path(text_dir) / f"{page:06d}.fields.json"

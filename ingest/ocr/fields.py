@@ -25,6 +25,7 @@ the archive's page text (search, identifiers, masking) is.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,7 +48,10 @@ _NUMERO_IN_TEXT = re.compile(
 # An address read with ``l``/``I`` for ``1`` beside digits, a space inside, or ``0.`` for
 # the initial ``o.``: the English model on the enlarged crop reads those better, while a
 # clean first reading is as good as a second one (bench/pii_detection.py).
-_EMAIL_DOUBTFUL = re.compile(r"[lIi|]\s?[0-9]|[0-9]\s?[lI|]|\s|^0\.")
+_EMAIL_DOUBTFUL = re.compile(r"[lIi|]\s?[0-9]|[0-9]\s?[lI|]|\s|^0\.|[A-Z]")
+# Addresses are written in small letters: read again, the English model may only choose
+# among these, so the ``5`` of ``rudenko51`` cannot come out as ``S``.
+_EMAIL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._@+-"
 _EMAIL = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 )
@@ -56,10 +60,16 @@ _SERIES_READ = re.compile(r"([A-Z]{2})([0-9OoDIl|]{6})(?![0-9])")
 _DIGIT_LOOKALIKES = str.maketrans("OoDIl|", "000111")
 
 
+# ``l`` for the ``1`` of a birth year at the end of an address's name ("vyshnevskal987"):
+# in this serif the two differ by a flag, and a year is what people put there.
+_YEAR_WITH_L = re.compile(r"(?<=[a-z])[lI|](?=(9[2-9]|0[0-2])[0-9](?![0-9])[^@]*@)")
+
+
 def _address(m: re.Match[str]) -> str:
     # An address does not begin with "0." where an initial and a dot stand ("o.savchuk").
     value = m.group(0)
-    return "o" + value[1:] if value.startswith("0.") else value
+    value = "o" + value[1:] if value.startswith("0.") else value
+    return _YEAR_WITH_L.sub("1", value)
 
 
 def _series(m: re.Match[str]) -> str:
@@ -78,6 +88,11 @@ class LatinField:
     shaped: Callable[[re.Match[str]], str] = lambda m: m.group(0)
     #: a first reading of the right shape that still looks misread (None: always read again)
     doubtful: re.Pattern[str] | None = None
+    #: the characters the second reading may use ("" for any)
+    alphabet: str = ""
+    #: how far left of the value each crop reaches, in line heights: several crops are
+    #: several readings, and the value most of them agree on is taken
+    reach: tuple[float, ...] = (1.2,)
 
 
 LATIN_FIELDS = (
@@ -87,6 +102,10 @@ LATIN_FIELDS = (
         4,
         _address,
         _EMAIL_DOUBTFUL,
+        _EMAIL_CHARS,
+        # Close to the value the label's ":" stays out (read with the address, it can
+        # swallow the first letter); further out a glyph cut at the edge is whole.
+        (0.15, 0.5, 1.2),
     ),
     LatinField(
         re.compile(r"(?:для\s+виїзду\s+за\s+кордон|закордонн\w*\s+паспорт\w*)\s*:", re.IGNORECASE),
@@ -99,8 +118,8 @@ LATIN_FIELDS = (
 Box = tuple[float, float, float, float]
 #: A crop of the page image around a box (fractions of the page), or None.
 Crop = Callable[[Box], Image.Image | None]
-#: The English model's reading of a cropped image as one word.
-Read = Callable[[Image.Image], str]
+#: The English model's reading of a cropped image as one word, in an alphabet ("" any).
+Read = Callable[[Image.Image, str], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,13 +195,23 @@ def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
                 and not field.doubtful.search(first)
             ):
                 continue  # a clean first reading stands
-            image = crop(_pad(_union([words[i] for i in value])))
-            if image is None:
+            box = _union([words[i] for i in value])
+            votes: Counter[str] = Counter()
+            for reach in field.reach:
+                image = crop(_pad(box, reach))
+                if image is None:
+                    continue
+                # What stands before the label's colon came in with the padding: not the value.
+                new = re.sub(r"\s+", "", read(image, field.alphabet).rsplit(":", 1)[-1])
+                if (match := field.shape.search(new)) is not None:
+                    votes[field.shaped(match)] += 2
+            if not votes:
                 continue
-            # What stands before the label's colon came in with the padding: not the value.
-            new = re.sub(r"\s+", "", read(image).rsplit(":", 1)[-1])
-            match = field.shape.search(new)
-            if match is not None and (value_read := field.shaped(match)) != first:
+            if (match := field.shape.fullmatch(first.replace(" ", ""))) is not None:
+                # A doubtful first reading still counts, for half a second one.
+                votes[field.shaped(match)] += 1
+            value_read = votes.most_common(1)[0][0]
+            if value_read != first:
                 found.append(Correction(old, value_read))
     return found
 
@@ -252,14 +281,14 @@ def _union(words: list[Word]) -> Box:
     )
 
 
-def _pad(box: Box) -> Box:
+def _pad(box: Box, reach: float) -> Box:
     # Generous sideways (a glyph cut at the edge is a glyph misread; at worst the label's
     # ':' comes in, and is dropped), tight above and below so the next lines stay out;
     # below more than above: an underscore in an e-mail address hangs low.
     x0, y0, x1, y1 = box
     h = y1 - y0
     return (
-        max(0.0, x0 - 1.2 * h),
+        max(0.0, x0 - reach * h),
         max(0.0, y0 - 0.1 * h),
         min(1.0, x1 + 1.2 * h),
         min(1.0, y1 + 0.35 * h),
@@ -279,7 +308,7 @@ def _replace_in_text(text: str, old: list[str], new: str) -> str | None:
 SCALE = 2
 
 
-def read_latin(image: Image.Image, dpi: float, *, timeout: float = 30.0) -> str:
+def read_latin(image: Image.Image, dpi: float, alphabet: str = "", *, timeout: float = 30.0) -> str:
     """The English model's reading of a grey crop: enlarged, denoised and thresholded as
     the page was (:func:`ingest.ocr.imaging.prepare_for_ocr`), read as one word.
 
@@ -291,7 +320,9 @@ def read_latin(image: Image.Image, dpi: float, *, timeout: float = 30.0) -> str:
         np.asarray(big, dtype=np.uint8), dpi * SCALE, skew_deg=0.0, bilevel=False
     )
     try:
-        return tesseract.read_word(Image.fromarray(prepared), dpi * SCALE, timeout=timeout)
+        return tesseract.read_word(
+            Image.fromarray(prepared), dpi * SCALE, alphabet=alphabet, timeout=timeout
+        )
     except (tesseract.TesseractError, tesseract.TesseractTimeout):
         return ""
 

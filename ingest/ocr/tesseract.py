@@ -177,13 +177,21 @@ def page_from_tsv(tsv: str, width: int, height: int, number: int = 1) -> PageTex
     return PageText(number=number, text=text, words=words, ocr=True)
 
 
-def read_word(image: Image.Image, dpi: float, language: str = "eng", *, timeout: float) -> str:
-    """One word (``--psm 8``) read from a small crop by one model: a second reading."""
+def read_word(
+    image: Image.Image, dpi: float, language: str = "eng", *, alphabet: str = "", timeout: float
+) -> str:
+    """One word (``--psm 8``) read from a small crop by one model: a second reading.
+
+    ``alphabet``: the only characters the model may choose (all when empty).
+    """
+    variables = {"tessedit_do_invert": "0"}
+    if alphabet:
+        variables["tessedit_char_whitelist"] = alphabet
     with _translated(timeout):
         text: str = pytesseract.image_to_string(
             image.convert("L"),
             lang=language,
-            config=_config(dpi, "--psm", "8", variables={"tessedit_do_invert": "0"}),
+            config=_config(dpi, "--psm", "8", variables=variables),
             timeout=timeout,
         )
     return text.strip()

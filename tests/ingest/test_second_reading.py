@@ -50,9 +50,12 @@ def test_latin_field_read_again_replaces_words_and_text_together() -> None:
         ["Ел.", "пошта:", "уазуПедогіу1948", "(Фоціїоок.сот"],
         ["Паспорт", "для", "виїзду", "за", "кордон:", "ЕВО29679"],
     )
+
     # The crop comes with the label's colon in its padding: not part of the value.
-    readings = iter(["1: vasylfedoriv1948 @outlook.com —", "FB029679"])
-    fixed = fields.correct(page, _blank, lambda _img: next(readings))
+    def read(_img: Image.Image, chars: str) -> str:
+        return "1: vasylfedoriv1948 @outlook.com —" if chars else "FB029679"
+
+    fixed = fields.correct(page, _blank, read)
     assert fixed.text.splitlines() == [
         "Ел. пошта: vasylfedoriv1948@outlook.com",
         "Паспорт для виїзду за кордон: FB029679",
@@ -69,20 +72,23 @@ def test_latin_field_read_again_replaces_words_and_text_together() -> None:
 
 def test_digits_of_a_series_read_as_letters_are_digits() -> None:
     page = _page(["для", "виїзду", "за", "кордон:", "ЕВО29679"])
-    found = fields.second_reading(page, _blank, lambda _img: ": FBO29679 —")
+    found = fields.second_reading(page, _blank, lambda _img, _chars: ": FBO29679 —")
     assert found == [fields.Correction(("ЕВО29679",), "FB029679")]
 
 
 def test_a_second_reading_that_agrees_changes_nothing() -> None:
     page = _page(["E-mail:", "humeniuk78@i.ua"], ["для", "виїзду", "за", "кордон:", "EA445403"])
-    readings = iter(["humeniuk78@i.ua", "EA445403"])
-    assert fields.second_reading(page, _blank, lambda _img: next(readings)) == []
+
+    def read(_img: Image.Image, chars: str) -> str:
+        return "humeniuk78@i.ua" if chars else "EA445403"
+
+    assert fields.second_reading(page, _blank, read) == []
 
 
 def test_a_second_reading_without_the_shape_changes_nothing() -> None:
     page = _page(["E-mail:", "humeniuk78(@і.иа"], ["для", "виїзду", "за", "кордон:", "ЕА445403"])
-    assert fields.correct(page, _blank, lambda _img: "hum eniuk") is page
-    assert fields.correct(page, _blank, lambda _img: "") is page
+    assert fields.correct(page, _blank, lambda _img, _chars: "hum eniuk") is page
+    assert fields.correct(page, _blank, lambda _img, _chars: "") is page
 
 
 def test_corrections_that_do_not_fit_the_text_are_left() -> None:
@@ -95,7 +101,7 @@ def test_corrections_that_do_not_fit_the_text_are_left() -> None:
 def test_born_digital_pages_are_left_alone() -> None:
     page = _page(["Ел.", "пошта:", "a@b.ua"], ["Ne", "12"])
     page.ocr = False
-    assert fields.correct(page, _blank, lambda _img: "x@y.ua") is page
+    assert fields.correct(page, _blank, lambda _img, _chars: "x@y.ua") is page
 
 
 @pytest.mark.ocr
@@ -124,13 +130,53 @@ def test_scanned_form_keeps_numero_and_latin_fields_through_ocr(tmp_path: Path) 
 
 def test_a_clean_address_stands_and_a_doubtful_one_is_read_again() -> None:
     clean = _page(["Ел.", "пошта:", "i.humeniuk@outlook.com"])
-    assert fields.second_reading(clean, _blank, lambda _img: "i-humeniuk@outlook.com") == []
+    assert fields.second_reading(clean, _blank, lambda _img, _chars: "i-humeniuk@outlook.com") == []
     doubtful = _page(
         ["Ел.", "пошта:", "nataliiaiushchenkol", "988@meta.ua"], ["E-mail:", "0.savchuk@email.ua"]
     )
-    readings = iter(["1: nataliiaiushchenko1988@meta.ua _", ": 0.savchuk@email.ua ~"])
-    fixed = fields.correct(doubtful, _blank, lambda _img: next(readings))
+    readings = iter(3 * ["1: nataliiaiushchenko1988@meta.ua _"] + 3 * [": 0.savchuk@email.ua ~"])
+    fixed = fields.correct(doubtful, _blank, lambda _img, _chars: next(readings))
     assert fixed.text.splitlines() == [
         "Ел. пошта: nataliiaiushchenko1988@meta.ua",
         "E-mail: o.savchuk@email.ua",  # an initial and a dot, not a zero
     ]
+
+
+def test_an_address_is_read_three_times_in_small_letters_and_the_majority_stands() -> None:
+    # "5" read as "S" by both models: capitals in an address are doubtful.
+    page = _page(["Ел.", "пошта:", "rudenkoS1@ukr.net"])
+    seen: list[str] = []
+    readings = iter([": rudenko51@ukr.net", "rudenkos1@ukr.net _", "rudenko51@ukr.net"])
+
+    def read(_img: Image.Image, chars: str) -> str:
+        seen.append(chars)
+        return next(readings)
+
+    found = fields.second_reading(page, _blank, read)
+    assert found == [fields.Correction(("rudenkoS1@ukr.net",), "rudenko51@ukr.net")]
+    # The English model may only choose small letters, digits and an address's signs.
+    assert len(seen) == 3 and all(c and "S" not in c and "5" in c and "@" in c for c in seen)
+
+
+def test_when_three_readings_differ_the_doubtful_first_one_tips_the_vote() -> None:
+    page = _page(["E-mail:", "0.savchuk@email.ua"])
+    readings = iter(["a.savchuk@email.ua", "o.savchuk@email.ua", "e.savchuk@email.ua"])
+    # A reading counts twice what the doubtful first one ("0." is "o.") does.
+    found = fields.second_reading(page, _blank, lambda _img, _chars: next(readings))
+    assert found == [fields.Correction(("0.savchuk@email.ua",), "o.savchuk@email.ua")]
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("nataliiavyshnevskal987@outlook.com", "nataliiavyshnevska1987@outlook.com"),
+        ("kovall985@ukr.net", "koval1985@ukr.net"),  # the name's own "l" stays
+        ("koval1985@ukr.net", "koval1985@ukr.net"),
+        ("pavlo.l234@ukr.net", "pavlo.l234@ukr.net"),  # 1234 is no birth year
+        ("hanna@l999.ua", "hanna@l999.ua"),  # only before the "@"
+    ],
+)
+def test_an_l_that_begins_a_birth_year_is_a_one(read: str, meant: str) -> None:
+    page = _page(["E-mail:", read.replace("@", "(@")])  # "(@": a first reading of no shape
+    found = fields.second_reading(page, _blank, lambda _img, _chars: read)
+    assert [c.new for c in found] == [meant]
