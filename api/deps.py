@@ -64,7 +64,9 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_context(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Context:
+async def get_context(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Context:
     """The context the route's use case runs in: the signed-in caller and the app's backends.
 
     Reads the app's state itself rather than through one dependency per backend:

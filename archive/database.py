@@ -20,6 +20,8 @@ from archive import visibility as _visibility  # noqa: F401
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Advisory lock key held while migrating a PostgreSQL database.
 MIGRATION_LOCK = 0x434E4150
+# Connections kept open per process on an SQLite file (a file handle and a page cache each).
+SQLITE_POOL = 40
 
 
 class Database:
@@ -33,6 +35,10 @@ class Database:
             if parsed.database:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 60, "check_same_thread": False}
+            # A server process serves up to 40 requests at once (its thread pool); a
+            # connection made per request past the pool costs its PRAGMAs each time.
+            kwargs["pool_size"] = SQLITE_POOL
+            kwargs["max_overflow"] = SQLITE_POOL
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, bindparam, delete, select
@@ -91,13 +92,29 @@ class Identifier:
         return f"Identifier(kind={self.kind!r})"
 
 
+# Keys read from files, by path, with the file's identity when read: every search
+# needs the key, and reading the file each time was a measurable part of one.
+_file_keys: dict[Path, tuple[tuple[int, int], bytes]] = {}
+
+
+def _read_key(path: Path) -> bytes:
+    st = os.stat(path)
+    stamp = (st.st_ino, st.st_mtime_ns)
+    known = _file_keys.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    key = path.read_bytes().strip()
+    _file_keys[path] = (stamp, key)
+    return key
+
+
 def identifier_key(settings: Settings) -> bytes:
     """The HMAC key: from the settings, else a random key kept in the data directory."""
     if settings.security.secret_key is not None:
         return settings.security.secret_key.get_secret_value().encode()
     path = settings.data_dir / "secret.key"
     try:
-        return path.read_bytes().strip()
+        return _read_key(path)
     except FileNotFoundError:
         pass
     settings.data_dir.mkdir(parents=True, exist_ok=True)
