@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
 _PATTERNS = (
     # e-mail addresses
@@ -25,10 +26,20 @@ _PATTERNS = (
     re.compile(r"(?<![0-9A-Za-z])\d(?:[ \u00a0\-]?\d){7,}(?![0-9A-Za-z])"),
 )
 _QUERY = re.compile(r"(\?)[^\s\"']*")
+# A URL's query string, in any record (an HTTP client's "HTTP Request: GET …?q=…"):
+# it carries what a user typed, percent-encoded past the patterns below.
+_URL_QUERY = re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^\s?\"']*)\?[^\s\"']*", re.IGNORECASE)
 
 
 def scrub(text: str) -> str:
-    """``text`` with anything that looks like a personal identifier masked."""
+    """``text`` with anything that looks like a personal identifier masked.
+
+    URLs lose their query strings; percent-encoded text is decoded first, so an
+    identifier cannot pass encoded (``%2B380…``).
+    """
+    text = _URL_QUERY.sub(r"\1?…", text)
+    if "%" in text:
+        text = unquote_plus(text)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: re.sub(r"[0-9A-Za-zА-Яа-яІіЇїЄєҐґ]", "•", m.group()), text)
     try:

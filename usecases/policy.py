@@ -42,6 +42,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
 from archive.audit import Action
+from archive.database import Database
 from archive.models import Case, CaseDocument, CaseStatus, DocState, Document, Tier
 from archive.users import Role, User
 
@@ -402,8 +403,12 @@ class SearchScope:
     nothing: bool = False
 
 
-def search_scope(p: Principal, s: Session) -> SearchScope:
-    """What a principal's searches may return: documents they can open (MASKED or more)."""
+def search_scope(p: Principal, db: Database) -> SearchScope:
+    """What a principal's searches may return: documents they can open (MASKED or more).
+
+    Only an archivist's scope is read from the database (the archived documents);
+    the others follow from the principal alone, without a session per search.
+    """
     if not allows(p, Capability.search):
         return SearchScope(nothing=True)
     centres = [p.centre] if p.centre is not None else None
@@ -428,5 +433,6 @@ def search_scope(p: Principal, s: Session) -> SearchScope:
         )
         if p.centre is not None:
             q = q.where(Case.centre == p.centre)
-        return SearchScope(centres=centres, document_ids=list(s.scalars(q)))
+        with db.session() as s:
+            return SearchScope(centres=centres, document_ids=list(s.scalars(q)))
     return SearchScope(nothing=True)

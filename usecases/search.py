@@ -104,8 +104,7 @@ def search(
     # Changes of who may see what (a case sent to another department) wait in
     # the outbox; apply them first so the index agrees with the policy now.
     _apply_pending(ctx)
-    with archive.db.session() as s:
-        scope = search_scope(p, s)
+    scope = search_scope(p, archive.db)
     typed = typed_exposures(archive, text)
     # Searching by an identifier needs the clearance of the identifier lookup:
     # only documents the caller may read in full may answer it, else a masked
