@@ -48,7 +48,7 @@ _NUMERO_IN_TEXT = re.compile(
 # An address read with ``l``/``I`` for ``1`` beside digits, a space inside, or ``0.`` for
 # the initial ``o.``: the English model on the enlarged crop reads those better, while a
 # clean first reading is as good as a second one (bench/pii_detection.py).
-_EMAIL_DOUBTFUL = re.compile(r"[lIi|]\s?[0-9]|[0-9]\s?[lI|]|\s|^0\.|[A-Z]")
+_EMAIL_DOUBTFUL = re.compile(r"[lIi|]\s?[0-9]|[0-9]\s?[lI|]|\s|^0\.|[A-Z]|[.\-_]{2}")
 # Addresses are written in small letters: read again, the English model may only choose
 # among these, so the ``5`` of ``rudenko51`` cannot come out as ``S``.
 _EMAIL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._@+-"

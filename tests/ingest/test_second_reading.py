@@ -180,3 +180,10 @@ def test_an_l_that_begins_a_birth_year_is_a_one(read: str, meant: str) -> None:
     page = _page(["E-mail:", read.replace("@", "(@")])  # "(@": a first reading of no shape
     found = fields.second_reading(page, _blank, lambda _img, _chars: read)
     assert [c.new for c in found] == [meant]
+
+
+def test_a_dot_beside_a_hyphen_is_doubtful_and_read_again() -> None:
+    # The dot after an initial read twice, as "." and "-": the address reads again.
+    page = _page(["E-mail:", "b.-hrebeniuk@i.ua"])
+    found = fields.second_reading(page, _blank, lambda _img, _chars: "b.hrebeniuk@i.ua")
+    assert found == [fields.Correction(("b.-hrebeniuk@i.ua",), "b.hrebeniuk@i.ua")]
