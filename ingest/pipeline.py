@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive.findings import detect_and_store
+from archive.findings import detected_rows, identifier_key, replace_findings_many
 from archive.models import (
     Case,
     CaseDocument,
@@ -42,7 +42,7 @@ from archive.store.base import sha256_file
 from backends import Archive
 from ingest.embedded import MAX_DEPTH, Embedded
 from ingest.job import JobResult
-from ingest.metadata import extract_metadata, record_metadata
+from ingest.metadata import extract_metadata, record_metadata_many
 from ingest.ocr import OcrOptions
 from ingest.preflight import Limits, sniff
 
@@ -245,6 +245,24 @@ def holders(s: Session, doc: Document) -> list[int]:
     return ids
 
 
+def holders_many(s: Session, docs: Sequence[Document]) -> dict[str, list[int]]:
+    """:func:`holders` of several documents in one query."""
+    out: dict[str, list[int]] = {d.id: [] for d in docs}
+    if not docs:
+        return out
+    rows = s.execute(
+        select(CaseDocument.document_id, CaseDocument.case_id)
+        .where(CaseDocument.document_id.in_(list(out)))
+        .order_by(CaseDocument.created_at, CaseDocument.case_id)
+    )
+    for document_id, case_id in rows:
+        out[document_id].append(case_id)
+    for d in docs:
+        if d.case_id is not None and d.case_id not in out[d.id]:
+            out[d.id].insert(0, d.case_id)
+    return out
+
+
 def _case(s: Session, centre: str, number: str) -> Case:
     case = s.scalar(select(Case).where(Case.centre == centre, Case.number == number))
     if case is None:
@@ -388,7 +406,7 @@ def process_document(archive: Archive, document_id: str, run: JobRunner, owner: 
     done = _work_on(archive, document_id, run)
     try:
         with archive.db.session() as s:
-            _record(s, archive, done)
+            _record(s, archive, [done])
     except Exception:
         log.exception("document %s could not be recorded; it will be retried", document_id)
         _release(archive, document_id)
@@ -423,8 +441,7 @@ def process_batch(
         return retry
     try:
         with archive.db.session() as s:
-            for done in finished:
-                _record(s, archive, done)
+            _record(s, archive, finished)
     except Exception:
         log.exception("a group of %d documents could not be recorded; retried", len(finished))
         for done in finished:
@@ -433,9 +450,9 @@ def process_batch(
     archived = [d for d in finished if d.archived and d.result is not None]
     try:
         with archive.db.session() as s:
-            for done in archived:
-                assert done.result is not None
-                record_metadata(s, archive, done.document_id, done.result.pages)
+            record_metadata_many(
+                s, archive, [(d.document_id, d.result.pages) for d in archived if d.result]
+            )
     except Exception:
         # Derived data: one by one, so one document's failure spares the others.
         for done in archived:
@@ -558,18 +575,20 @@ def archive_embedded(
     return children, entries
 
 
-def _record(s: Session, archive: Archive, done: _Done) -> None:
-    if done.archived:
-        assert done.result is not None and done.pdfa_sha is not None
-        _finish_archived(s, archive, done.document_id, done.pdfa_sha, done.result, done.embedded)
-    else:
-        _finish_rejected(
-            s,
-            done.document_id,
-            done.code or "ocr_failed",
-            done.reason or "Невідома помилка обробки",
-            media_type=done.result.media_type if done.result else None,
-        )
+def _record(s: Session, archive: Archive, done: Sequence[_Done]) -> None:
+    """Write what the heavy work of several documents produced, in the caller's transaction."""
+    archived = [d for d in done if d.archived]
+    if archived:
+        _finish_archived(s, archive, archived)
+    for d in done:
+        if not d.archived:
+            _finish_rejected(
+                s,
+                d.document_id,
+                d.code or "ocr_failed",
+                d.reason or "Невідома помилка обробки",
+                media_type=d.result.media_type if d.result else None,
+            )
 
 
 def _release(archive: Archive, document_id: str) -> None:
@@ -588,55 +607,74 @@ def _release(archive: Archive, document_id: str) -> None:
         )
 
 
-def _finish_archived(
-    s: Session,
-    archive: Archive,
-    document_id: str,
-    pdfa_sha: str,
-    result: JobResult,
-    embedded: list[dict[str, object]] | None = None,
-) -> None:
-    doc = s.get(Document, document_id, with_for_update=True)
-    assert doc is not None
-    # Idempotent: a retried run replaces whatever an interrupted one wrote.
-    for old in list(doc.pages):
-        s.delete(old)
-    s.flush()
-    for p in result.pages:
-        s.add(
-            Page(
-                document_id=document_id,
-                number=p.number,
-                text=p.text,
-                ocr=p.ocr,
-                words=[[w.text, w.x0, w.y0, w.x1, w.y1] for w in p.words],
-            )
+def _finish_archived(s: Session, archive: Archive, done: Sequence[_Done]) -> None:
+    """Record a group of archived documents: pages, identifiers, history, index outbox.
+
+    Rows are written with one bulk INSERT per table for the whole group (no ORM
+    object per page or identifier). Idempotent: a retried run replaces whatever
+    an interrupted one wrote (pages and identifiers are deleted first).
+    """
+    ids = [d.document_id for d in done]
+    docs = {
+        doc.id: doc
+        for doc in s.scalars(
+            select(Document).where(Document.id.in_(ids)).with_for_update().order_by(Document.id)
         )
-    now = utcnow()
-    doc.media_type = result.media_type
-    doc.meta = {
-        **(doc.meta or {}),
-        "rendition": {"pdfa": result.is_pdfa, "signed": result.signed, "notes": result.notes},
-        **({"embedded": embedded} if embedded else {}),
     }
-    doc.pdfa_sha256 = pdfa_sha
-    doc.page_count = len(result.pages)
-    doc.state = DocState.archived
-    doc.error = doc.error_code = None
-    doc.archived_at = now
-    doc.lease_owner = None
-    doc.lease_until = None
-    s.add(IndexOutbox(document_id=document_id, op="upsert"))
-    # Personal data in the pages and the metadata, for masking, redaction and look-ups.
-    detect_and_store(s, archive.settings, document_id, result.pages, doc.meta)
-    for case_id in holders(s, doc):
-        s.add(
-            CaseEvent(
-                case_id=case_id,
-                kind="document.archived",
-                details={"document_id": document_id, "pages": len(result.pages)},
-            )
+    s.execute(
+        delete(Page).where(Page.document_id.in_(ids)).execution_options(synchronize_session=False)
+    )
+    key = identifier_key(archive.settings)
+    pages: list[dict[str, Any]] = []
+    findings: dict[str, list[dict[str, Any]]] = {}
+    now = utcnow()
+    for d in done:
+        result, doc = d.result, docs[d.document_id]
+        assert result is not None and d.pdfa_sha is not None
+        pages.extend(
+            {
+                "document_id": d.document_id,
+                "number": p.number,
+                "text": p.text,
+                "ocr": p.ocr,
+                "words": [[w.text, w.x0, w.y0, w.x1, w.y1] for w in p.words],
+            }
+            for p in result.pages
         )
+        doc.media_type = result.media_type
+        doc.meta = {
+            **(doc.meta or {}),
+            "rendition": {"pdfa": result.is_pdfa, "signed": result.signed, "notes": result.notes},
+            **({"embedded": d.embedded} if d.embedded else {}),
+        }
+        doc.pdfa_sha256 = d.pdfa_sha
+        doc.page_count = len(result.pages)
+        doc.state = DocState.archived
+        doc.error = doc.error_code = None
+        doc.archived_at = now
+        doc.lease_owner = None
+        doc.lease_until = None
+        # Personal data in the pages and the metadata, for masking, redaction and look-ups
+        # (found by the worker process when it could: the job carries the findings).
+        findings[d.document_id] = detected_rows(
+            key, d.document_id, result.pages, doc.meta, result.findings
+        )
+    if pages:
+        s.execute(insert(Page), pages)
+    replace_findings_many(s, findings)
+    s.execute(insert(IndexOutbox), [{"document_id": i, "op": "upsert"} for i in ids])
+    held_by = holders_many(s, list(docs.values()))
+    events = [
+        {
+            "case_id": case_id,
+            "kind": "document.archived",
+            "details": {"document_id": d.document_id, "pages": docs[d.document_id].page_count},
+        }
+        for d in done
+        for case_id in held_by[d.document_id]
+    ]
+    if events:
+        s.execute(insert(CaseEvent), events)
 
 
 def _finish_rejected(
