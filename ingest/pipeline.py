@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,6 +36,7 @@ from archive.models import (
     PackageKind,
     Page,
     Source,
+    new_id,
     utcnow,
 )
 from archive.store import StoreError
@@ -111,13 +113,28 @@ def accept_file(
     if not path.is_file():
         raise NotAFile(f"{path}: файл не знайдено")
     digest = sha256_file(path)
-    with archive.db.session() as s:
-        known_id = s.scalar(select(Document.id).where(Document.sha256 == digest))
+    known_id = _known_id(archive, digest)
     if known_id is None:
         stored = archive.store.put_file(path)
         if stored.sha256 != digest:
             raise StoreError("the file changed while it was being received")
         try:
+            if case_number is None:
+                # No case: one plain INSERT (no case, package or history to record).
+                document_id = new_id()
+                with archive.db.engine.begin() as conn:
+                    conn.execute(
+                        insert(Document).values(
+                            id=document_id,
+                            source=source,
+                            original_name=original_name or path.name,
+                            sha256=digest,
+                            size=stored.size,
+                            state=DocState.accepted,
+                            meta=meta or {},
+                        )
+                    )
+                return Accepted(document_id, new=True, state=DocState.accepted)
             with archive.db.session() as s:
                 case = _case(s, archive.settings.centre, case_number) if case_number else None
                 pkg = _package(s, case, package or PackageKind.input) if case else None
@@ -138,11 +155,16 @@ def accept_file(
                 return Accepted(doc.id, new=True, state=DocState.accepted)
         except IntegrityError:
             # Someone recorded the same bytes a moment ago: theirs is the document.
-            with archive.db.session() as s:
-                known_id = s.scalar(select(Document.id).where(Document.sha256 == digest))
+            known_id = _known_id(archive, digest)
             if known_id is None:
                 raise
     return _known(archive, known_id, case_number, package, actor)
+
+
+def _known_id(archive: Archive, digest: str) -> str | None:
+    """The document holding these bytes, if any (a plain read, no ORM session)."""
+    with archive.db.engine.connect() as conn:
+        return conn.scalar(select(Document.id).where(Document.sha256 == digest))
 
 
 def _known(
@@ -285,6 +307,8 @@ def _package(s: Session, case: Case, kind: PackageKind) -> Package:
 # --- processing -------------------------------------------------------------
 
 JobRunner = Callable[[Path, Path, Path, Limits, OcrOptions], JobResult]
+# Documents of one group in work at once (each waits for its worker process most of the time).
+OVERLAP = 3
 
 
 def worker_identity() -> str:
@@ -329,6 +353,8 @@ def claim_many(archive: Archive, document_ids: Sequence[str], owner: str) -> lis
     until = now + timedelta(seconds=archive.settings.ingest.lease_seconds)
     taken: list[str] = []
     with archive.db.session() as s:
+        # One SELECT for the group: each claim below finds its document in the session.
+        list(s.scalars(select(Document).where(Document.id.in_(list(document_ids)))))
         for document_id in document_ids:
             if _claim(s, document_id, owner, now, until):
                 taken.append(document_id)
@@ -432,11 +458,26 @@ def process_batch(
     claimed = claim_many(archive, document_ids, owner)
     finished: list[_Done] = []
     retry: list[str] = []
-    for document_id in claimed:
-        try:
-            finished.append(_work_on(archive, document_id, run))
-        except Exception:
-            retry.append(document_id)
+    # The heavy work of a group overlaps: while one document waits for its worker
+    # process, the next is fetched from the store and the previous one's rendition stored.
+    with ThreadPoolExecutor(
+        max(1, min(len(claimed), OVERLAP)), thread_name_prefix="cnap-work"
+    ) as pool:
+        with archive.db.session() as s:
+            known = {
+                i: (sha, attempts)
+                for i, sha, attempts in s.execute(
+                    select(Document.id, Document.sha256, Document.attempts).where(
+                        Document.id.in_(claimed)
+                    )
+                )
+            }
+        futures = [(d, pool.submit(_work_on, archive, d, run, known.get(d))) for d in claimed]
+        for document_id, future in futures:
+            try:
+                finished.append(future.result())
+            except Exception:
+                retry.append(document_id)
     if not finished:
         return retry
     try:
@@ -461,13 +502,20 @@ def process_batch(
     return retry
 
 
-def _work_on(archive: Archive, document_id: str, run: JobRunner) -> _Done:
-    """The heavy part of one claimed document: preflight, rendition, text (not recorded yet)."""
+def _work_on(
+    archive: Archive, document_id: str, run: JobRunner, known: tuple[str, int] | None = None
+) -> _Done:
+    """The heavy part of one claimed document: preflight, rendition, text (not recorded yet).
+
+    ``known``: the document's SHA-256 and attempts, when the caller read them already.
+    """
     settings = archive.settings
-    with archive.db.session() as s:
-        doc = s.get(Document, document_id)
-        assert doc is not None
-        sha, attempts = doc.sha256, doc.attempts
+    if known is None:
+        with archive.db.session() as s:
+            doc = s.get(Document, document_id)
+            assert doc is not None
+            known = (doc.sha256, doc.attempts)
+    sha, attempts = known
     work = settings.work_dir / document_id
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
