@@ -58,8 +58,10 @@ def init_worker(memory_limit_mb: int) -> None:
     # The OCR stack is imported when the worker starts, not on its first document.
     import pikepdf.pdfa  # noqa: F401
 
-    import ingest.ocr.stage  # noqa: F401
+    import ingest.ocr.stage
     import pii.detector  # noqa: F401
+
+    ingest.ocr.stage.quiet_loggers()
 
 
 def run_job(

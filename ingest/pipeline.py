@@ -348,17 +348,51 @@ def claim(archive: Archive, document_id: str, owner: str) -> bool:
 
 
 def claim_many(archive: Archive, document_ids: Sequence[str], owner: str) -> list[str]:
-    """Take the leases of several documents in one transaction; returns those taken."""
+    """Take the leases of several documents in one transaction; returns those taken.
+
+    Documents free or with an expired lease are taken with one UPDATE (RETURNING
+    the ids it took); one held by a dead worker is taken over one by one.
+    """
     now = utcnow()
     until = now + timedelta(seconds=archive.settings.ingest.lease_seconds)
-    taken: list[str] = []
+    ids = list(dict.fromkeys(document_ids))
+    if not ids:
+        return []
+    taken: set[str] = set()
     with archive.db.session() as s:
-        # One SELECT for the group: each claim below finds its document in the session.
-        list(s.scalars(select(Document).where(Document.id.in_(list(document_ids)))))
-        for document_id in document_ids:
+        rows = s.execute(
+            select(Document.id, Document.state, Document.lease_owner).where(Document.id.in_(ids))
+        ).all()
+        open_ = [(i, lease) for i, state, lease in rows if state not in TERMINAL]
+        live = [i for i, lease in open_ if _alive_or_free(lease)]
+        stale = [i for i, lease in open_ if not _alive_or_free(lease)]
+        if live:
+            res = s.execute(
+                update(Document)
+                .where(
+                    Document.id.in_(live),
+                    Document.state.in_([DocState.accepted, DocState.processing]),
+                    or_(Document.lease_until.is_(None), Document.lease_until < now),
+                )
+                .values(
+                    state=DocState.processing,
+                    lease_owner=owner,
+                    lease_until=until,
+                    attempts=Document.attempts + 1,
+                    updated_at=now,
+                )
+                .returning(Document.id)
+                .execution_options(synchronize_session=False)
+            )
+            taken.update(res.scalars())
+        for document_id in stale:
             if _claim(s, document_id, owner, now, until):
-                taken.append(document_id)
-    return taken
+                taken.add(document_id)
+    return [i for i in ids if i in taken]
+
+
+def _alive_or_free(lease_owner: str | None) -> bool:
+    return lease_owner is None or _owner_alive(lease_owner)
 
 
 def _claim(s: Session, document_id: str, owner: str, now: datetime, until: datetime) -> bool:
