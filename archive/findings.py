@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, bindparam, delete, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -198,6 +198,70 @@ def metadata_identifiers(meta: Mapping[str, Any]) -> list[Identifier]:
     return found
 
 
+def finding_rows(
+    key: bytes,
+    document_id: str,
+    findings: Iterable[FindingLike],
+    metadata: Iterable[Identifier] = (),
+) -> list[dict[str, Any]]:
+    """The ``document_findings`` rows of one document (page findings, then metadata ones)."""
+    from pii import mask
+
+    seen: set[tuple[str, str]] = set()
+    rows: list[dict[str, Any]] = []
+    for f in findings:
+        seen.add((f.kind, f.value))
+        rows.append(
+            {
+                "document_id": document_id,
+                "kind": f.kind,
+                "value": f.value,
+                "ref": identifier_ref(key, f.kind, f.value),
+                "masked": mask(f.value, f.kind),
+                "page": f.page,
+                "char_start": f.start,
+                "char_end": f.end,
+                "boxes": [list(b) for b in f.boxes],
+                "source": "text",
+            }
+        )
+    for ident in metadata:
+        if (ident.kind, ident.value) in seen:
+            continue
+        seen.add((ident.kind, ident.value))
+        rows.append(
+            {
+                "document_id": document_id,
+                "kind": ident.kind,
+                "value": ident.value,
+                "ref": identifier_ref(key, ident.kind, ident.value),
+                "masked": mask(ident.value, ident.kind),
+                "page": None,
+                "char_start": None,
+                "char_end": None,
+                "boxes": [],
+                "source": "meta",
+            }
+        )
+    return rows
+
+
+def replace_findings_many(s: Session, rows: Mapping[str, list[dict[str, Any]]]) -> int:
+    """Store the findings of several documents (rows by document), replacing earlier ones
+    (processing may be retried); one DELETE and one bulk INSERT for them all."""
+    if not rows:
+        return 0
+    s.execute(
+        delete(DocumentFinding)
+        .where(DocumentFinding.document_id.in_(list(rows)))
+        .execution_options(synchronize_session=False)
+    )
+    flat = [r for doc_rows in rows.values() for r in doc_rows]
+    if flat:
+        s.execute(insert(DocumentFinding), flat)
+    return len(flat)
+
+
 def replace_findings(
     s: Session,
     key: bytes,
@@ -206,48 +270,39 @@ def replace_findings(
     metadata: Iterable[Identifier] = (),
 ) -> int:
     """Store a document's findings, replacing earlier ones (processing may be retried)."""
-    from pii import mask
+    return replace_findings_many(
+        s, {document_id: finding_rows(key, document_id, findings, metadata)}
+    )
 
-    s.execute(delete(DocumentFinding).where(DocumentFinding.document_id == document_id))
-    seen: set[tuple[str, str]] = set()
-    count = 0
-    for f in findings:
-        seen.add((f.kind, f.value))
-        s.add(
-            DocumentFinding(
-                document_id=document_id,
-                kind=f.kind,
-                value=f.value,
-                ref=identifier_ref(key, f.kind, f.value),
-                masked=mask(f.value, f.kind),
-                page=f.page,
-                char_start=f.start,
-                char_end=f.end,
-                boxes=[list(b) for b in f.boxes],
-                source="text",
-            )
-        )
-        count += 1
-    for ident in metadata:
-        if (ident.kind, ident.value) in seen:
-            continue
-        seen.add((ident.kind, ident.value))
-        s.add(
-            DocumentFinding(
-                document_id=document_id,
-                kind=ident.kind,
-                value=ident.value,
-                ref=identifier_ref(key, ident.kind, ident.value),
-                masked=mask(ident.value, ident.kind),
-                page=None,
-                char_start=None,
-                char_end=None,
-                boxes=[],
-                source="meta",
-            )
-        )
-        count += 1
-    return count
+
+def _text_meta(meta: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        str(k): str(v)
+        for k, v in meta.items()
+        if isinstance(v, str | int) and not isinstance(v, bool)
+    }
+
+
+def detected_rows(
+    key: bytes,
+    document_id: str,
+    pages: list[PageText],
+    meta: Mapping[str, Any] | None,
+    found: Sequence[FindingLike] | None = None,
+) -> list[dict[str, Any]]:
+    """The findings rows of a document's pages and metadata.
+
+    ``found`` is what the worker process detected in the pages alone: used as it
+    is when the metadata names no value to search for, else detection runs again
+    here with those values (they are searched for literally in the text).
+    """
+    meta = dict(meta or {})
+    text_meta = _text_meta(meta)
+    if found is None or text_meta:
+        from pii import detect
+
+        found = detect(pages, text_meta)
+    return finding_rows(key, document_id, found, metadata_identifiers(meta))
 
 
 def detect_and_store(
@@ -258,18 +313,8 @@ def detect_and_store(
     meta: Mapping[str, Any] | None,
 ) -> int:
     """Find personal data in the pages and the metadata of a document and store it."""
-    from pii import detect
-
-    meta = dict(meta or {})
-    text_meta = {
-        str(k): str(v)
-        for k, v in meta.items()
-        if isinstance(v, str | int) and not isinstance(v, bool)
-    }
-    findings = detect(pages, text_meta)
-    return replace_findings(
-        s, identifier_key(settings), document_id, findings, metadata_identifiers(meta)
-    )
+    rows = detected_rows(identifier_key(settings), document_id, pages, meta)
+    return replace_findings_many(s, {document_id: rows})
 
 
 def findings_for(s: Session, document_id: str, page: int | None = None) -> list[DocumentFinding]:

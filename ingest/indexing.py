@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from archive.doctypes import group_of
 from archive.metadata_models import DocumentMetadata, MetadataField
@@ -19,6 +19,7 @@ from archive.models import (
     Document,
     IndexOutbox,
     Package,
+    Page,
     utcnow,
 )
 from backends import Archive
@@ -33,48 +34,102 @@ def index_doc(s: Session, doc: Document, centre: str) -> IndexDoc:
 
     A document with no case belongs to the centre that archived it.
     """
-    pkg = s.get(Package, doc.package_id) if doc.package_id else None
-    meta = s.get(DocumentMetadata, doc.id)
-    return IndexDoc(
-        document_id=doc.id,
-        case=doc.case.number if doc.case else None,
-        package=pkg.kind.value if pkg else None,
-        source=doc.source.value,
-        archived_at=doc.archived_at or doc.created_at,
-        pages=[p.text for p in doc.pages],
-        centre=doc.case.centre if doc.case else centre,
-        department=doc.case.department if doc.case else None,
-        title=doc.original_name,
-        also_held_by=_also_held_by(s, doc),
-        doc_type=meta.type if meta else None,
-        doc_type_group=group_of(meta.type) if meta else None,
-        doc_date=_issue_date(s, doc.id),
-    )
+    return index_docs(s, [doc], centre)[0]
 
 
-def _issue_date(s: Session, document_id: str) -> date | None:
-    """The document's own date: the first issue date read from it (ISO in the table)."""
-    value = s.scalar(
-        select(MetadataField.value)
-        .where(MetadataField.document_id == document_id, MetadataField.name == "issue_date")
-        .order_by(MetadataField.page, MetadataField.char_start, MetadataField.id)
-        .limit(1)
+def index_docs(s: Session, docs: Sequence[Document], centre: str) -> list[IndexDoc]:
+    """:func:`index_doc` of several documents, with one query per table for them all
+    (page texts only: the word boxes are not read)."""
+    ids = [d.id for d in docs]
+    if not ids:
+        return []
+    pages: dict[str, list[str]] = {i: [] for i in ids}
+    for document_id, text in s.execute(
+        select(Page.document_id, Page.text)
+        .where(Page.document_id.in_(ids))
+        .order_by(Page.document_id, Page.number)
+    ):
+        pages[document_id].append(text)
+    case_ids = {d.case_id for d in docs if d.case_id is not None}
+    cases = {
+        c.id: c for c in (s.scalars(select(Case).where(Case.id.in_(case_ids))) if case_ids else ())
+    }
+    package_ids = {d.package_id for d in docs if d.package_id is not None}
+    kinds = (
+        {
+            i: k
+            for i, k in s.execute(
+                select(Package.id, Package.kind).where(Package.id.in_(package_ids))
+            )
+        }
+        if package_ids
+        else {}
     )
+    types: dict[str, str] = {
+        i: t
+        for i, t in s.execute(
+            select(DocumentMetadata.document_id, DocumentMetadata.type).where(
+                DocumentMetadata.document_id.in_(ids)
+            )
+        )
+    }
+    held: dict[str, list[tuple[int, str, str, str | None]]] = {i: [] for i in ids}
+    for document_id, case_id, number, case_centre, department in s.execute(
+        select(CaseDocument.document_id, Case.id, Case.number, Case.centre, Case.department)
+        .join(Case, CaseDocument.case_id == Case.id)
+        .where(CaseDocument.document_id.in_(ids))
+        .order_by(Case.id)
+    ):
+        held[document_id].append((case_id, number, case_centre, department))
+    dates: dict[str, date | None] = {}
+    for document_id, value in s.execute(
+        select(MetadataField.document_id, MetadataField.value)
+        .where(MetadataField.document_id.in_(ids), MetadataField.name == "issue_date")
+        .order_by(
+            MetadataField.document_id,
+            MetadataField.page,
+            MetadataField.char_start,
+            MetadataField.id,
+        )
+    ):
+        # The document's own date: the first issue date read from it (ISO in the table).
+        if document_id not in dates:
+            dates[document_id] = _iso_date(value)
+    out: list[IndexDoc] = []
+    for doc in docs:
+        case = cases.get(doc.case_id) if doc.case_id is not None else None
+        kind = kinds.get(doc.package_id) if doc.package_id is not None else None
+        doc_type = types.get(doc.id)
+        out.append(
+            IndexDoc(
+                document_id=doc.id,
+                case=case.number if case else None,
+                package=kind.value if kind else None,
+                source=doc.source.value,
+                archived_at=doc.archived_at or doc.created_at,
+                pages=pages[doc.id],
+                centre=case.centre if case else centre,
+                department=case.department if case else None,
+                title=doc.original_name,
+                # The other cases holding the document (the same bytes handed in for several).
+                also_held_by=[
+                    (number, c, department)
+                    for case_id, number, c, department in held[doc.id]
+                    if case_id != (doc.case_id or -1)
+                ],
+                doc_type=doc_type,
+                doc_type_group=group_of(doc_type) if doc_type else None,
+                doc_date=dates.get(doc.id),
+            )
+        )
+    return out
+
+
+def _iso_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def _also_held_by(s: Session, doc: Document) -> list[tuple[str, str, str | None]]:
-    """The other cases holding the document (the same bytes handed in for several)."""
-    rows = s.execute(
-        select(Case.number, Case.centre, Case.department)
-        .join(CaseDocument, CaseDocument.case_id == Case.id)
-        .where(CaseDocument.document_id == doc.id, Case.id != (doc.case_id or -1))
-        .order_by(Case.id)
-    )
-    return [(number, centre, department) for number, centre, department in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,20 +168,19 @@ def flush_outbox(archive: Archive) -> int:
             rows = list(s.scalars(select(IndexOutbox).order_by(IndexOutbox.id).limit(BATCH)))
             if not rows:
                 return done
-            upserts: dict[str, IndexDoc] = {}
-            deletes: set[str] = set()
-            for row in rows:
-                doc = s.get(Document, row.document_id)
-                if row.op == "upsert" and doc is not None and doc.state == DocState.archived:
-                    upserts[row.document_id] = index_doc(s, doc, archive.settings.centre)
-                    deletes.discard(row.document_id)
-                else:
-                    deletes.add(row.document_id)
-                    upserts.pop(row.document_id, None)
+            # The last update asked for a document decides (several rows: indexed once).
+            last = {row.document_id: row.op for row in rows}
+            docs = {d.id: d for d in s.scalars(select(Document).where(Document.id.in_(list(last))))}
+            fresh = [
+                docs[i]
+                for i, op in last.items()
+                if op == "upsert" and i in docs and docs[i].state == DocState.archived
+            ]
+            deletes = set(last) - {d.id for d in fresh}
             if deletes:
                 archive.index.delete(deletes)
-            if upserts:
-                archive.index.upsert(upserts.values())
+            if fresh:
+                archive.index.upsert(index_docs(s, fresh, archive.settings.centre))
             s.execute(delete(IndexOutbox).where(IndexOutbox.id.in_([r.id for r in rows])))
             done += len(rows)
 
@@ -139,7 +193,6 @@ def _archived(archive: Archive) -> Iterator[list[IndexDoc]]:
                 s.scalars(
                     select(Document)
                     .where(Document.state == DocState.archived, Document.id > last)
-                    .options(selectinload(Document.pages), selectinload(Document.case))
                     .order_by(Document.id)
                     .limit(BATCH)
                 )
@@ -147,7 +200,7 @@ def _archived(archive: Archive) -> Iterator[list[IndexDoc]]:
             if not docs:
                 return
             last = docs[-1].id
-            yield [index_doc(s, d, archive.settings.centre) for d in docs]
+            yield index_docs(s, docs, archive.settings.centre)
 
 
 def reindex(archive: Archive) -> int:

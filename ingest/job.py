@@ -17,6 +17,7 @@ from ingest.embedded import REMOVED_NOTE, Embedded, extract_embedded, strip_embe
 from ingest.errors import Rejected
 from ingest.ocr import OcrFailed, OcrOptions, run_ocr
 from ingest.preflight import Limits, check
+from pii import Finding, detect
 
 
 @dataclass(slots=True)
@@ -34,6 +35,9 @@ class JobResult:
     notes: list[str] = field(default_factory=list)
     # Files embedded in the PDF, taken out to be archived as documents of their own.
     embedded: list[Embedded] = field(default_factory=list)
+    # Personal data found in the pages (the worker process reads them while it has
+    # them; None: not looked for, the orchestrating process detects it).
+    findings: list[Finding] | None = None
 
     @property
     def ok(self) -> bool:
@@ -54,7 +58,10 @@ def init_worker(memory_limit_mb: int) -> None:
     # The OCR stack is imported when the worker starts, not on its first document.
     import pikepdf.pdfa  # noqa: F401
 
-    import ingest.ocr.stage  # noqa: F401
+    import ingest.ocr.stage
+    import pii.detector  # noqa: F401
+
+    ingest.ocr.stage.quiet_loggers()
 
 
 def run_job(
@@ -98,6 +105,7 @@ def run_job(
         media_type=pre.media_type,
         pdfa_path=result.pdfa_path,
         pages=result.pages,
+        findings=detect(result.pages),
         is_pdfa=result.is_pdfa,
         signed=result.signed,
         notes=[*notes, *result.notes],

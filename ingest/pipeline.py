@@ -14,16 +14,17 @@ import os
 import shutil
 import socket
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive.findings import detect_and_store
+from archive.findings import detected_rows, identifier_key, replace_findings_many
 from archive.models import (
     Case,
     CaseDocument,
@@ -35,6 +36,7 @@ from archive.models import (
     PackageKind,
     Page,
     Source,
+    new_id,
     utcnow,
 )
 from archive.store import StoreError
@@ -42,7 +44,7 @@ from archive.store.base import sha256_file
 from backends import Archive
 from ingest.embedded import MAX_DEPTH, Embedded
 from ingest.job import JobResult
-from ingest.metadata import extract_metadata, record_metadata
+from ingest.metadata import extract_metadata, record_metadata_many
 from ingest.ocr import OcrOptions
 from ingest.preflight import Limits, sniff
 
@@ -111,13 +113,28 @@ def accept_file(
     if not path.is_file():
         raise NotAFile(f"{path}: файл не знайдено")
     digest = sha256_file(path)
-    with archive.db.session() as s:
-        known_id = s.scalar(select(Document.id).where(Document.sha256 == digest))
+    known_id = _known_id(archive, digest)
     if known_id is None:
         stored = archive.store.put_file(path)
         if stored.sha256 != digest:
             raise StoreError("the file changed while it was being received")
         try:
+            if case_number is None:
+                # No case: one plain INSERT (no case, package or history to record).
+                document_id = new_id()
+                with archive.db.engine.begin() as conn:
+                    conn.execute(
+                        insert(Document).values(
+                            id=document_id,
+                            source=source,
+                            original_name=original_name or path.name,
+                            sha256=digest,
+                            size=stored.size,
+                            state=DocState.accepted,
+                            meta=meta or {},
+                        )
+                    )
+                return Accepted(document_id, new=True, state=DocState.accepted)
             with archive.db.session() as s:
                 case = _case(s, archive.settings.centre, case_number) if case_number else None
                 pkg = _package(s, case, package or PackageKind.input) if case else None
@@ -138,11 +155,16 @@ def accept_file(
                 return Accepted(doc.id, new=True, state=DocState.accepted)
         except IntegrityError:
             # Someone recorded the same bytes a moment ago: theirs is the document.
-            with archive.db.session() as s:
-                known_id = s.scalar(select(Document.id).where(Document.sha256 == digest))
+            known_id = _known_id(archive, digest)
             if known_id is None:
                 raise
     return _known(archive, known_id, case_number, package, actor)
+
+
+def _known_id(archive: Archive, digest: str) -> str | None:
+    """The document holding these bytes, if any (a plain read, no ORM session)."""
+    with archive.db.engine.connect() as conn:
+        return conn.scalar(select(Document.id).where(Document.sha256 == digest))
 
 
 def _known(
@@ -245,6 +267,24 @@ def holders(s: Session, doc: Document) -> list[int]:
     return ids
 
 
+def holders_many(s: Session, docs: Sequence[Document]) -> dict[str, list[int]]:
+    """:func:`holders` of several documents in one query."""
+    out: dict[str, list[int]] = {d.id: [] for d in docs}
+    if not docs:
+        return out
+    rows = s.execute(
+        select(CaseDocument.document_id, CaseDocument.case_id)
+        .where(CaseDocument.document_id.in_(list(out)))
+        .order_by(CaseDocument.created_at, CaseDocument.case_id)
+    )
+    for document_id, case_id in rows:
+        out[document_id].append(case_id)
+    for d in docs:
+        if d.case_id is not None and d.case_id not in out[d.id]:
+            out[d.id].insert(0, d.case_id)
+    return out
+
+
 def _case(s: Session, centre: str, number: str) -> Case:
     case = s.scalar(select(Case).where(Case.centre == centre, Case.number == number))
     if case is None:
@@ -267,6 +307,8 @@ def _package(s: Session, case: Case, kind: PackageKind) -> Package:
 # --- processing -------------------------------------------------------------
 
 JobRunner = Callable[[Path, Path, Path, Limits, OcrOptions], JobResult]
+# Documents of one group in work at once (each waits for its worker process most of the time).
+OVERLAP = 3
 
 
 def worker_identity() -> str:
@@ -306,15 +348,51 @@ def claim(archive: Archive, document_id: str, owner: str) -> bool:
 
 
 def claim_many(archive: Archive, document_ids: Sequence[str], owner: str) -> list[str]:
-    """Take the leases of several documents in one transaction; returns those taken."""
+    """Take the leases of several documents in one transaction; returns those taken.
+
+    Documents free or with an expired lease are taken with one UPDATE (RETURNING
+    the ids it took); one held by a dead worker is taken over one by one.
+    """
     now = utcnow()
     until = now + timedelta(seconds=archive.settings.ingest.lease_seconds)
-    taken: list[str] = []
+    ids = list(dict.fromkeys(document_ids))
+    if not ids:
+        return []
+    taken: set[str] = set()
     with archive.db.session() as s:
-        for document_id in document_ids:
+        rows = s.execute(
+            select(Document.id, Document.state, Document.lease_owner).where(Document.id.in_(ids))
+        ).all()
+        open_ = [(i, lease) for i, state, lease in rows if state not in TERMINAL]
+        live = [i for i, lease in open_ if _alive_or_free(lease)]
+        stale = [i for i, lease in open_ if not _alive_or_free(lease)]
+        if live:
+            res = s.execute(
+                update(Document)
+                .where(
+                    Document.id.in_(live),
+                    Document.state.in_([DocState.accepted, DocState.processing]),
+                    or_(Document.lease_until.is_(None), Document.lease_until < now),
+                )
+                .values(
+                    state=DocState.processing,
+                    lease_owner=owner,
+                    lease_until=until,
+                    attempts=Document.attempts + 1,
+                    updated_at=now,
+                )
+                .returning(Document.id)
+                .execution_options(synchronize_session=False)
+            )
+            taken.update(res.scalars())
+        for document_id in stale:
             if _claim(s, document_id, owner, now, until):
-                taken.append(document_id)
-    return taken
+                taken.add(document_id)
+    return [i for i in ids if i in taken]
+
+
+def _alive_or_free(lease_owner: str | None) -> bool:
+    return lease_owner is None or _owner_alive(lease_owner)
 
 
 def _claim(s: Session, document_id: str, owner: str, now: datetime, until: datetime) -> bool:
@@ -388,7 +466,7 @@ def process_document(archive: Archive, document_id: str, run: JobRunner, owner: 
     done = _work_on(archive, document_id, run)
     try:
         with archive.db.session() as s:
-            _record(s, archive, done)
+            _record(s, archive, [done])
     except Exception:
         log.exception("document %s could not be recorded; it will be retried", document_id)
         _release(archive, document_id)
@@ -414,17 +492,31 @@ def process_batch(
     claimed = claim_many(archive, document_ids, owner)
     finished: list[_Done] = []
     retry: list[str] = []
-    for document_id in claimed:
-        try:
-            finished.append(_work_on(archive, document_id, run))
-        except Exception:
-            retry.append(document_id)
+    # The heavy work of a group overlaps: while one document waits for its worker
+    # process, the next is fetched from the store and the previous one's rendition stored.
+    with ThreadPoolExecutor(
+        max(1, min(len(claimed), OVERLAP)), thread_name_prefix="cnap-work"
+    ) as pool:
+        with archive.db.session() as s:
+            known = {
+                i: (sha, attempts)
+                for i, sha, attempts in s.execute(
+                    select(Document.id, Document.sha256, Document.attempts).where(
+                        Document.id.in_(claimed)
+                    )
+                )
+            }
+        futures = [(d, pool.submit(_work_on, archive, d, run, known.get(d))) for d in claimed]
+        for document_id, future in futures:
+            try:
+                finished.append(future.result())
+            except Exception:
+                retry.append(document_id)
     if not finished:
         return retry
     try:
         with archive.db.session() as s:
-            for done in finished:
-                _record(s, archive, done)
+            _record(s, archive, finished)
     except Exception:
         log.exception("a group of %d documents could not be recorded; retried", len(finished))
         for done in finished:
@@ -433,9 +525,9 @@ def process_batch(
     archived = [d for d in finished if d.archived and d.result is not None]
     try:
         with archive.db.session() as s:
-            for done in archived:
-                assert done.result is not None
-                record_metadata(s, archive, done.document_id, done.result.pages)
+            record_metadata_many(
+                s, archive, [(d.document_id, d.result.pages) for d in archived if d.result]
+            )
     except Exception:
         # Derived data: one by one, so one document's failure spares the others.
         for done in archived:
@@ -444,13 +536,20 @@ def process_batch(
     return retry
 
 
-def _work_on(archive: Archive, document_id: str, run: JobRunner) -> _Done:
-    """The heavy part of one claimed document: preflight, rendition, text (not recorded yet)."""
+def _work_on(
+    archive: Archive, document_id: str, run: JobRunner, known: tuple[str, int] | None = None
+) -> _Done:
+    """The heavy part of one claimed document: preflight, rendition, text (not recorded yet).
+
+    ``known``: the document's SHA-256 and attempts, when the caller read them already.
+    """
     settings = archive.settings
-    with archive.db.session() as s:
-        doc = s.get(Document, document_id)
-        assert doc is not None
-        sha, attempts = doc.sha256, doc.attempts
+    if known is None:
+        with archive.db.session() as s:
+            doc = s.get(Document, document_id)
+            assert doc is not None
+            known = (doc.sha256, doc.attempts)
+    sha, attempts = known
     work = settings.work_dir / document_id
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -558,18 +657,20 @@ def archive_embedded(
     return children, entries
 
 
-def _record(s: Session, archive: Archive, done: _Done) -> None:
-    if done.archived:
-        assert done.result is not None and done.pdfa_sha is not None
-        _finish_archived(s, archive, done.document_id, done.pdfa_sha, done.result, done.embedded)
-    else:
-        _finish_rejected(
-            s,
-            done.document_id,
-            done.code or "ocr_failed",
-            done.reason or "Невідома помилка обробки",
-            media_type=done.result.media_type if done.result else None,
-        )
+def _record(s: Session, archive: Archive, done: Sequence[_Done]) -> None:
+    """Write what the heavy work of several documents produced, in the caller's transaction."""
+    archived = [d for d in done if d.archived]
+    if archived:
+        _finish_archived(s, archive, archived)
+    for d in done:
+        if not d.archived:
+            _finish_rejected(
+                s,
+                d.document_id,
+                d.code or "ocr_failed",
+                d.reason or "Невідома помилка обробки",
+                media_type=d.result.media_type if d.result else None,
+            )
 
 
 def _release(archive: Archive, document_id: str) -> None:
@@ -588,55 +689,74 @@ def _release(archive: Archive, document_id: str) -> None:
         )
 
 
-def _finish_archived(
-    s: Session,
-    archive: Archive,
-    document_id: str,
-    pdfa_sha: str,
-    result: JobResult,
-    embedded: list[dict[str, object]] | None = None,
-) -> None:
-    doc = s.get(Document, document_id, with_for_update=True)
-    assert doc is not None
-    # Idempotent: a retried run replaces whatever an interrupted one wrote.
-    for old in list(doc.pages):
-        s.delete(old)
-    s.flush()
-    for p in result.pages:
-        s.add(
-            Page(
-                document_id=document_id,
-                number=p.number,
-                text=p.text,
-                ocr=p.ocr,
-                words=[[w.text, w.x0, w.y0, w.x1, w.y1] for w in p.words],
-            )
+def _finish_archived(s: Session, archive: Archive, done: Sequence[_Done]) -> None:
+    """Record a group of archived documents: pages, identifiers, history, index outbox.
+
+    Rows are written with one bulk INSERT per table for the whole group (no ORM
+    object per page or identifier). Idempotent: a retried run replaces whatever
+    an interrupted one wrote (pages and identifiers are deleted first).
+    """
+    ids = [d.document_id for d in done]
+    docs = {
+        doc.id: doc
+        for doc in s.scalars(
+            select(Document).where(Document.id.in_(ids)).with_for_update().order_by(Document.id)
         )
-    now = utcnow()
-    doc.media_type = result.media_type
-    doc.meta = {
-        **(doc.meta or {}),
-        "rendition": {"pdfa": result.is_pdfa, "signed": result.signed, "notes": result.notes},
-        **({"embedded": embedded} if embedded else {}),
     }
-    doc.pdfa_sha256 = pdfa_sha
-    doc.page_count = len(result.pages)
-    doc.state = DocState.archived
-    doc.error = doc.error_code = None
-    doc.archived_at = now
-    doc.lease_owner = None
-    doc.lease_until = None
-    s.add(IndexOutbox(document_id=document_id, op="upsert"))
-    # Personal data in the pages and the metadata, for masking, redaction and look-ups.
-    detect_and_store(s, archive.settings, document_id, result.pages, doc.meta)
-    for case_id in holders(s, doc):
-        s.add(
-            CaseEvent(
-                case_id=case_id,
-                kind="document.archived",
-                details={"document_id": document_id, "pages": len(result.pages)},
-            )
+    s.execute(
+        delete(Page).where(Page.document_id.in_(ids)).execution_options(synchronize_session=False)
+    )
+    key = identifier_key(archive.settings)
+    pages: list[dict[str, Any]] = []
+    findings: dict[str, list[dict[str, Any]]] = {}
+    now = utcnow()
+    for d in done:
+        result, doc = d.result, docs[d.document_id]
+        assert result is not None and d.pdfa_sha is not None
+        pages.extend(
+            {
+                "document_id": d.document_id,
+                "number": p.number,
+                "text": p.text,
+                "ocr": p.ocr,
+                "words": [[w.text, w.x0, w.y0, w.x1, w.y1] for w in p.words],
+            }
+            for p in result.pages
         )
+        doc.media_type = result.media_type
+        doc.meta = {
+            **(doc.meta or {}),
+            "rendition": {"pdfa": result.is_pdfa, "signed": result.signed, "notes": result.notes},
+            **({"embedded": d.embedded} if d.embedded else {}),
+        }
+        doc.pdfa_sha256 = d.pdfa_sha
+        doc.page_count = len(result.pages)
+        doc.state = DocState.archived
+        doc.error = doc.error_code = None
+        doc.archived_at = now
+        doc.lease_owner = None
+        doc.lease_until = None
+        # Personal data in the pages and the metadata, for masking, redaction and look-ups
+        # (found by the worker process when it could: the job carries the findings).
+        findings[d.document_id] = detected_rows(
+            key, d.document_id, result.pages, doc.meta, result.findings
+        )
+    if pages:
+        s.execute(insert(Page), pages)
+    replace_findings_many(s, findings)
+    s.execute(insert(IndexOutbox), [{"document_id": i, "op": "upsert"} for i in ids])
+    held_by = holders_many(s, list(docs.values()))
+    events = [
+        {
+            "case_id": case_id,
+            "kind": "document.archived",
+            "details": {"document_id": d.document_id, "pages": docs[d.document_id].page_count},
+        }
+        for d in done
+        for case_id in held_by[d.document_id]
+    ]
+    if events:
+        s.execute(insert(CaseEvent), events)
 
 
 def _finish_rejected(

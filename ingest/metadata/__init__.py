@@ -30,12 +30,14 @@ from ingest.metadata.classifier import Model, Prediction, Sample, seed_samples, 
 from ingest.metadata.fields import FIELD_NAMES, PERSONAL, Field, extract
 from ingest.metadata.records import (
     classify_and_store,
+    classify_and_store_many,
     correct_type,
     extract_metadata,
     field_kind,
     metadata_of,
     reclassify,
     record_metadata,
+    record_metadata_many,
 )
 from ingest.metadata.training import Trained, current_model, retrain
 
@@ -52,6 +54,7 @@ __all__ = [
     "Trained",
     "TypeInfo",
     "classify_and_store",
+    "classify_and_store_many",
     "correct_type",
     "current_model",
     "extract",
@@ -63,6 +66,7 @@ __all__ = [
     "parse_type",
     "reclassify",
     "record_metadata",
+    "record_metadata_many",
     "resolve_types",
     "retrain",
     "seed_samples",

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from archive.doctypes import DocType, type_from_meta
@@ -65,28 +65,50 @@ def mask_value(kind: str, value: str) -> str:
     return mask(value, kind)
 
 
+def field_rows(
+    key: bytes, document_id: str, doc_type: DocType, fields: Sequence[Field]
+) -> list[dict[str, Any]]:
+    """The ``metadata_fields`` rows of one document."""
+    rows: list[dict[str, Any]] = []
+    for f in fields:
+        kind = field_kind(doc_type, f.name)
+        ident = _identifier(doc_type, fields, f) if kind else ""
+        rows.append(
+            {
+                "document_id": document_id,
+                "name": f.name,
+                "value": f.value[:500],
+                "page": f.page,
+                "char_start": f.start,
+                "char_end": f.end,
+                "personal": kind is not None,
+                "kind": kind,
+                "ref": identifier_ref(key, kind, ident) if kind else None,
+                "masked": mask_value(kind, ident)[:500] if kind else None,
+            }
+        )
+    return rows
+
+
+def _replace_fields(s: Session, rows: Mapping[str, list[dict[str, Any]]]) -> None:
+    """Replace the fields of several documents: one DELETE and one bulk INSERT."""
+    if not rows:
+        return
+    s.execute(
+        delete(MetadataField)
+        .where(MetadataField.document_id.in_(list(rows)))
+        .execution_options(synchronize_session=False)
+    )
+    flat = [r for doc_rows in rows.values() for r in doc_rows]
+    if flat:
+        s.execute(insert(MetadataField), flat)
+
+
 def store_fields(
     s: Session, key: bytes, document_id: str, doc_type: DocType, fields: Sequence[Field]
 ) -> None:
     """Replace a document's fields."""
-    s.execute(delete(MetadataField).where(MetadataField.document_id == document_id))
-    for f in fields:
-        kind = field_kind(doc_type, f.name)
-        ident = _identifier(doc_type, fields, f) if kind else ""
-        s.add(
-            MetadataField(
-                document_id=document_id,
-                name=f.name,
-                value=f.value[:500],
-                page=f.page,
-                char_start=f.start,
-                char_end=f.end,
-                personal=kind is not None,
-                kind=kind,
-                ref=identifier_ref(key, kind, ident) if kind else None,
-                masked=mask_value(kind, ident)[:500] if kind else None,
-            )
-        )
+    _replace_fields(s, {document_id: field_rows(key, document_id, doc_type, fields)})
 
 
 def _pages(s: Session, document_id: str) -> list[PageText]:
@@ -102,36 +124,59 @@ def classify_and_store(
     meta: Mapping[str, Any] | None,
 ) -> DocumentMetadata:
     """Type and fields of one document, stored (a corrected type is kept)."""
-    row = s.get(DocumentMetadata, document_id)
-    named = type_from_meta(meta)
+    return classify_and_store_many(s, archive, [(document_id, pages, meta)])[document_id]
+
+
+def classify_and_store_many(
+    s: Session,
+    archive: Archive,
+    items: Sequence[tuple[str, Sequence[PageText], Mapping[str, Any] | None]],
+) -> dict[str, DocumentMetadata]:
+    """:func:`classify_and_store` for several documents: the ones the classifier reads
+    are classified in one vectorised call, and their fields written in one INSERT."""
+    ids = [document_id for document_id, _, _ in items]
+    rows = {
+        r.document_id: r
+        for r in s.scalars(select(DocumentMetadata).where(DocumentMetadata.document_id.in_(ids)))
+    }
+    chosen: dict[str, tuple[Prediction, str]] = {}
+    to_model: list[tuple[str, str]] = []
+    for document_id, pages, meta in items:
+        row = rows.get(document_id)
+        named = type_from_meta(meta)
+        if row is not None and row.source == "correction":
+            chosen[document_id] = (Prediction(DocType(row.type), 1.0), "correction")
+        elif named is not None:
+            chosen[document_id] = (Prediction(named, 1.0), "meta")
+        else:
+            to_model.append((document_id, "\n".join(p.text for p in pages[:2])))
     sha: str | None = None
-    if row is not None and row.source == "correction":
-        prediction = Prediction(DocType(row.type), 1.0)
-        source = "correction"
-    elif named is not None:
-        prediction, source = Prediction(named, 1.0), "meta"
-    else:
+    if to_model:
         model, sha = current_model(s, archive)
-        prediction = model.classify("\n".join(p.text for p in pages[:2]))
-        source = "model"
-    if row is None:
-        row = DocumentMetadata(document_id=document_id)
-        s.add(row)
-    row.type = prediction.type.value
-    row.confidence = prediction.confidence
-    row.source = source
-    row.second_type = prediction.second.value if prediction.second else None
-    row.second_confidence = prediction.second_confidence if prediction.second else None
-    row.model_sha256 = sha
-    row.classified_at = utcnow()
-    store_fields(
-        s,
-        identifier_key(archive.settings),
-        document_id,
-        prediction.type,
-        extract(pages, prediction.type),
-    )
-    return row
+        predictions = model.classify_many([text for _, text in to_model])
+        for (document_id, _), prediction in zip(to_model, predictions, strict=True):
+            chosen[document_id] = (prediction, "model")
+    key = identifier_key(archive.settings)
+    now = utcnow()
+    fields: dict[str, list[dict[str, Any]]] = {}
+    for document_id, pages, _ in items:
+        prediction, source = chosen[document_id]
+        row = rows.get(document_id)
+        if row is None:
+            row = rows[document_id] = DocumentMetadata(document_id=document_id)
+            s.add(row)
+        row.type = prediction.type.value
+        row.confidence = prediction.confidence
+        row.source = source
+        row.second_type = prediction.second.value if prediction.second else None
+        row.second_confidence = prediction.second_confidence if prediction.second else None
+        row.model_sha256 = sha if source == "model" else None
+        row.classified_at = now
+        fields[document_id] = field_rows(
+            key, document_id, prediction.type, extract(pages, prediction.type)
+        )
+    _replace_fields(s, fields)
+    return rows
 
 
 def extract_metadata(
@@ -152,14 +197,37 @@ def record_metadata(
     s: Session, archive: Archive, document_id: str, pages: Sequence[PageText] | None = None
 ) -> str | None:
     """Classify and extract one archived document in the caller's transaction; its type."""
-    doc = s.get(Document, document_id)
-    if doc is None or doc.state != DocState.archived:
-        return None
-    texts = list(pages) if pages is not None else _pages(s, document_id)
-    row = classify_and_store(s, archive, document_id, texts, doc.meta)
+    return record_metadata_many(s, archive, [(document_id, pages)]).get(document_id)
+
+
+def record_metadata_many(
+    s: Session,
+    archive: Archive,
+    items: Sequence[tuple[str, Sequence[PageText] | None]],
+) -> dict[str, str]:
+    """:func:`record_metadata` for several documents at once; the type of each archived one."""
+    ids = [document_id for document_id, _ in items]
+    docs = {
+        d.id: d
+        for d in s.scalars(
+            select(Document).where(Document.id.in_(ids), Document.state == DocState.archived)
+        )
+    }
+    todo = [
+        (
+            document_id,
+            list(pages) if pages is not None else _pages(s, document_id),
+            docs[document_id].meta,
+        )
+        for document_id, pages in items
+        if document_id in docs
+    ]
+    if not todo:
+        return {}
+    rows = classify_and_store_many(s, archive, todo)
     # The index carries the type and dates once it has the fields (docs/metadata.md).
-    s.add(IndexOutbox(document_id=document_id, op="upsert"))
-    return row.type
+    s.execute(insert(IndexOutbox), [{"document_id": i, "op": "upsert"} for i, _, _ in todo])
+    return {i: rows[i].type for i, _, _ in todo}
 
 
 def correct_type(

@@ -59,12 +59,18 @@ def _process_setup(work_dir: Path, options: OcrOptions) -> Iterator[None]:
     saved_tempdir = tempfile.tempdir
     saved_env = {k: os.environ.get(k) for k in ("TMPDIR", "TEMP", "TMP")}
     saved_pixels = Image.MAX_IMAGE_PIXELS
-    saved_levels = {name: logging.getLogger(name).level for name in _QUIET_LOGGERS}
+    # Only loggers not quiet already are changed (and put back): setting a level
+    # clears every logger's cache, a measurable cost per born-digital document.
+    saved_levels = {
+        name: level
+        for name in _QUIET_LOGGERS
+        if (level := logging.getLogger(name).level) != logging.ERROR
+    }
     tempfile.tempdir = str(tmp)
     for key in saved_env:
         os.environ[key] = str(tmp)
     Image.MAX_IMAGE_PIXELS = round(options.max_image_mpixels * 1_000_000)
-    for name in _QUIET_LOGGERS:
+    for name in saved_levels:
         # OCRmyPDF warns through logging about pages and fonts; the pipeline
         # reports through OcrFailed/OcrResult instead.
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -81,6 +87,12 @@ def _process_setup(work_dir: Path, options: OcrOptions) -> Iterator[None]:
         for name, level in saved_levels.items():
             logging.getLogger(name).setLevel(level)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def quiet_loggers() -> None:
+    """Keep the OCR stack's loggers at ERROR for good (a worker process does this once)."""
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def run_ocr(
