@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ContextDep
 from api.schemas import IdentifierSearchOut, SearchOut
@@ -23,37 +24,47 @@ router = APIRouter(prefix="/api", tags=["search"])
 EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 
 
-@router.get("/search", response_model=SearchOut, summary="Пошук з урахуванням словоформ")
-def search(
-    ctx: ContextDep,
-    q: Annotated[str, Query(description='Слова в будь-якій формі, "точна фраза"', max_length=1000)],
-    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-    case: Annotated[str | None, Query(max_length=64)] = None,
-    package: PackageKind | None = None,
-    source: Source | None = None,
-    date_from: Annotated[date | None, Query(alias="from", ge=EARLIEST, le=LATEST)] = None,
-    date_to: Annotated[date | None, Query(alias="to", ge=EARLIEST, le=LATEST)] = None,
+class SearchParams(BaseModel):
+    """The query of ``GET /api/search``: one model, validated in one call.
+
+    FastAPI validates a route's separate query parameters one by one on every
+    request; as fields of one model they are checked together, and the OpenAPI
+    document lists the same parameters.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    q: Annotated[str, Field(description='Слова в будь-якій формі, "точна фраза"', max_length=1000)]
+    limit: Annotated[int, Field(ge=1, le=1000)] = 10
+    offset: Annotated[int, Field(ge=0, le=100_000)] = 0
+    case: Annotated[str | None, Field(max_length=64)] = None
+    package: PackageKind | None = None
+    source: Source | None = None
+    date_from: Annotated[date | None, Field(alias="from", ge=EARLIEST, le=LATEST)] = None
+    date_to: Annotated[date | None, Field(alias="to", ge=EARLIEST, le=LATEST)] = None
     doc_type: Annotated[
         list[str] | None,
-        Query(alias="type", max_length=200, description="Тип документа: код, назва або група"),
-    ] = None,
-    doc_from: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
-    doc_to: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
-) -> Any:
+        Field(alias="type", max_length=200, description="Тип документа: код, назва або група"),
+    ] = None
+    doc_from: Annotated[date | None, Field(ge=EARLIEST, le=LATEST)] = None
+    doc_to: Annotated[date | None, Field(ge=EARLIEST, le=LATEST)] = None
+
+
+@router.get("/search", response_model=SearchOut, summary="Пошук з урахуванням словоформ")
+def search(ctx: ContextDep, params: Annotated[SearchParams, Query()]) -> Any:
     result = find.search(
         ctx,
-        text=q,
-        limit=limit,
-        offset=offset,
-        case=case,
-        package=package,
-        source=source,
-        date_from=date_from,
-        date_to=date_to,
-        types=doc_type or (),
-        doc_date_from=doc_from,
-        doc_date_to=doc_to,
+        text=params.q,
+        limit=params.limit,
+        offset=params.offset,
+        case=params.case,
+        package=params.package,
+        source=params.source,
+        date_from=params.date_from,
+        date_to=params.date_to,
+        types=params.doc_type or (),
+        doc_date_from=params.doc_from,
+        doc_date_to=params.doc_to,
     )
     # The use case's result is already the schema's shape: answered as it is, without
     # FastAPI validating it again against ``SearchOut`` (the spec still describes it).

@@ -67,3 +67,22 @@ def test_routes_of_uploads_declare_conflict_and_size() -> None:
     assert {"409", "413"} <= set(patch)
     token = ops[("POST", "/api/auth/token")]["responses"]
     assert {"401", "429"} <= set(token) and "Retry-After" in token["429"]["headers"]
+
+
+def test_search_lists_each_query_parameter_as_before_the_parameter_model() -> None:
+    # The route takes one model (api.routes.search.SearchParams); a client generated from
+    # the spec still sees separate query parameters, with the same names and limits.
+    params = {p["name"]: p for p in SPEC["paths"]["/api/search"]["get"]["parameters"]}
+    assert list(params) == [
+        "q", "limit", "offset", "case", "package", "source",
+        "from", "to", "type", "doc_from", "doc_to",
+    ]  # fmt: skip
+    assert all(p["in"] == "query" for p in params.values())
+    assert params["q"]["required"] is True
+    assert params["q"]["schema"]["maxLength"] == 1000
+    assert (
+        params["limit"]["schema"] | {"default": 10, "minimum": 1, "maximum": 1000}
+        == (params["limit"]["schema"])
+    )
+    kinds = params["type"]["schema"]["anyOf"]
+    assert {"type": "array", "items": {"type": "string"}, "maxItems": 200} in kinds
