@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from api.commands.base import out
 from api.commands.context import operator_context
@@ -206,7 +206,7 @@ def _queue_table(title: str, rows: list[dict[str, Any]], empty: str, tz: str) ->
 
 
 _QUEUE_COLUMNS = (
-    "номер",
+    Column("номер", no_wrap=True),  # whole, to be copied into ``case show``
     "послуга",
     "суб’єкт звернення",
     "стан",

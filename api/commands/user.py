@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from api.commands.base import fail, out
 from api.commands.context import operator_context
@@ -114,7 +114,9 @@ def pending(
     if not found:
         out.print("Немає облікових записів, що очікують схвалення.")
         return
-    table = Table("логін", "роль", "ЦНАП", "робоче місце", "підрозділ", "ПІБ, посада", "створено")
+    # The login whole, to be copied into ``user approve``.
+    login = Column("логін", no_wrap=True)
+    table = Table(login, "роль", "ЦНАП", "робоче місце", "підрозділ", "ПІБ, посада", "створено")
     for u in found:
         who = ", ".join(x for x in (u.full_name, u.position) if x) or "—"
         table.add_row(
