@@ -100,6 +100,39 @@ class UserOut(BaseModel):
     position: str | None = None
 
 
+class QueueRowOut(BaseModel):
+    """One case in the desk's queue or the department's list (applicant masked below full)."""
+
+    case_id: int
+    number: str
+    service: str | None
+    applicant: str | None
+    status: str
+    department: str | None
+    registered_at: str
+    result_at: str | None = None
+    # For an uncollected result: "post" after two months, "archive" after three.
+    overdue: str | None = None
+
+
+class DeskQueueOut(BaseModel):
+    """The desk's day (``usecases.queue.desk_queue``)."""
+
+    day: str
+    today: list[QueueRowOut]
+    waiting: list[QueueRowOut]
+    ready: list[QueueRowOut]
+    uncollected: list[QueueRowOut]
+
+
+class DepartmentCasesOut(BaseModel):
+    """The cases routed to the official's department (``usecases.queue.department_cases``)."""
+
+    department: str
+    open: list[QueueRowOut]
+    done: list[QueueRowOut]
+
+
 class MeOut(BaseModel):
     login: str
     role: str

@@ -70,6 +70,10 @@ USAGE_ERRORS = [
     (["batch", "attach", "abc"], "ЧАСТИНА"),
     (["audit", "nothing"], "невідома команда"),
     (["case", "register"], "--service"),
+    # The lists the web pages show, on the command line too: no arguments, only --json.
+    (["case", "queue", "2026/00001"], "зайві аргументи"),
+    (["case", "department", "--all"], "--all"),
+    (["user", "pending", "--jsn"], "--jsn"),
 ]
 
 

@@ -1,13 +1,14 @@
 """The command line and the HTTP API are two doors to the same use cases.
 
-One scenario — a sysadmin adds a desk administrator and a DPO; the
-administrator registers a case, sends it, records the notice and the
-hand-over, reads the case, searches and opens the archived inventory; the
-DPO verifies the log — runs once through the command line and once through
-HTTP, each on an archive of its own. The answers must be the same, and so
-must the audit entries the two archives wrote (the same actions, outcomes and
-cases, in the same order), apart from who the bootstrap actor is and the
-address each door records.
+One scenario — a sysadmin adds a desk administrator, an official and a DPO;
+the administrator registers a case, sends it, records the notice and the
+hand-over, reads the case, the day's queue and the accounts waiting for
+approval, searches and opens the archived inventory; the official reads the
+cases of the department; the DPO verifies the log — runs once through the
+command line and once through HTTP, each on an archive of its own. The
+answers must be the same, and so must the audit entries the two archives
+wrote (the same actions, outcomes and cases, in the same order), apart from
+who the bootstrap actor is and the address each door records.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def _entries(data_dir: Path) -> list[tuple[str, str, str | None]]:
                 (e.action, e.outcome, e.case)
                 for e in rows
                 # Sign-ins are HTTP's own; metadata reads are the HTTP client's polling.
-                if e.actor in ("olena", "dpo1")
+                if e.actor in ("olena", "ivan", "dpo1")
                 and not e.action.startswith("auth.")
                 and e.action != "document.metadata"
             ]
@@ -123,8 +124,9 @@ def _scan(folder: Path) -> Path:
 
 
 def _through_cli(data: Path) -> dict[str, Any]:
-    for login, role in (("olena", "administrator"), ("dpo1", "dpo")):
-        run = cli(data, "user", "add", login, "--role", role, stdin=PASSWORD + "\n")
+    for login, role in (("olena", "administrator"), ("ivan", "official"), ("dpo1", "dpo")):
+        extra = ("--department", "ДМС") if role == "official" else ()
+        run = cli(data, "user", "add", login, "--role", role, *extra, stdin=PASSWORD + "\n")
         assert run.returncode == 0, run.stderr
     me = ("--as", "olena")
     reg = _json(
@@ -158,6 +160,9 @@ def _through_cli(data: Path) -> dict[str, Any]:
         cli(data, *me, "case", "issue", number, "--to", "applicant", "--document", "ID", "--json")
     )
     shown = _json(cli(data, *me, "case", "show", number, "--json"))
+    day = _json(cli(data, *me, "case", "queue", "--json"))
+    pending = _json(cli(data, *me, "user", "pending", "--json"))
+    department = _json(cli(data, "--as", "ivan", "case", "department", "--json"))
     found = _json(cli(data, *me, "search", "опис", "--json"))
     doc = _json(cli(data, *me, "show", reg["inventory_document_id"], "--json"))
     verified = _json(cli(data, "--as", "dpo1", "audit", "verify", "--json"))
@@ -168,6 +173,9 @@ def _through_cli(data: Path) -> dict[str, Any]:
         "notify": told,
         "issue": issued,
         "show_case": shown,
+        "desk_queue": day,
+        "pending_users": pending,
+        "department_cases": department,
         "search": found,
         "show_document": doc,
         "verify": verified,
@@ -199,11 +207,13 @@ def _ok(r: Any) -> Any:
 
 def _through_http(client: TestClient) -> dict[str, Any]:
     root = _token(client, "root")
-    for login, role in (("olena", "administrator"), ("dpo1", "dpo")):
+    for login, role in (("olena", "administrator"), ("ivan", "official"), ("dpo1", "dpo")):
         body = {"login": login, "role": role, "password": PASSWORD, "centre": HOME}
+        if role == "official":
+            body["department"] = "ДМС"
         _ok(client.post("/api/users", headers=root, json=body))
     boss = _token(client, "boss")
-    for login in ("olena", "dpo1"):
+    for login in ("olena", "ivan", "dpo1"):
         _ok(client.post(f"/api/users/{login}/approve", headers=boss))
     me = _token(client, "olena")
     reg = _ok(
@@ -244,6 +254,9 @@ def _through_http(client: TestClient) -> dict[str, Any]:
         )
     )
     shown = _ok(client.get(f"/api/cases/{cid}", headers=me))
+    day = _ok(client.get("/api/desk/queue", headers=me))
+    pending = _ok(client.get("/api/users/pending", headers=me))
+    department = _ok(client.get("/api/department/cases", headers=_token(client, "ivan")))
     found = _ok(client.get("/api/search", headers=me, params={"q": "опис"}))
     doc = _ok(client.get(f"/api/documents/{reg['inventory_document_id']}", headers=me))
     verified = _ok(client.get("/api/audit/verify", headers=_token(client, "dpo1")))
@@ -254,6 +267,9 @@ def _through_http(client: TestClient) -> dict[str, Any]:
         "notify": told,
         "issue": issued,
         "show_case": shown,
+        "desk_queue": day,
+        "pending_users": pending,
+        "department_cases": department,
         "search": found,
         "show_document": doc,
         "verify": verified,
@@ -276,6 +292,12 @@ def test_the_command_line_and_http_give_the_same_answers_and_audit_entries(
             a, b = a["ok"], b["ok"]
         assert a == b, _diff(step, a, b)
     assert len(by_cli["search"]["hits"]) == len(by_http["search"]["hits"]) >= 1
+    # The lists are not empty: the case is today's, and done in the official's department.
+    assert [r["number"] for r in by_cli["desk_queue"]["today"]] == [by_cli["register"]["number"]]
+    assert [r["number"] for r in by_cli["department_cases"]["done"]] == [
+        by_cli["register"]["number"]
+    ]
+    assert by_cli["pending_users"] == by_http["pending_users"] == []  # both approved
     cli_entries = _entries(tmp_path / "cli")
     http_entries = _entries(http_data)
     assert cli_entries == http_entries

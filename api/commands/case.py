@@ -1,4 +1,4 @@
-"""``cnap-archive case register|show|send|notify|issue|routing-sheet|cover-sheet|inventory``."""
+"""``cnap-archive case register|show|queue|department|send|notify|issue|routing-sheet|…``."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from api.commands.base import out
 from api.commands.context import operator_context
 from archive import cases as ops
 from archive.models import PackageKind
-from usecases import cases, forms
+from usecases import cases, forms, queue
 
 case_app = typer.Typer(
     help="Справи: реєстрація, титульний аркуш і опис, проходження, повідомлення, видача.",
@@ -177,6 +178,82 @@ def show(case: CaseArg, centre: CentreOpt = None, as_json: JsonOpt = False) -> N
     out.rule("Проходження справи")
     for row in data["routing"]:
         out.print(f"{ua_time(row['at_local'])}  {escape(row['text'])}")
+
+
+def _queue_table(title: str, rows: list[dict[str, Any]], empty: str, tz: str) -> None:
+    """One list of the queue as a table (the applicant comes masked below full access)."""
+    out.rule(title)
+    if not rows:
+        out.print(empty)
+        return
+    table = Table(*_QUEUE_COLUMNS)
+    for r in rows:
+        at = dt.datetime.fromisoformat(r["registered_at"])
+        # Stored in UTC; the desk reads the centre's wall clock.
+        local = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(ZoneInfo(tz))
+        status = ops.STATUS_UA.get(r["status"], r["status"])
+        if r.get("overdue"):
+            status += " — " + _OVERDUE_UA.get(r["overdue"], r["overdue"])
+        table.add_row(
+            r["number"],
+            escape(r["service"] or "—"),
+            escape(r["applicant"] or "—"),
+            escape(status),
+            escape(r["department"] or "—"),
+            local.strftime("%d.%m.%Y %H:%M"),
+        )
+    out.print(table)
+
+
+_QUEUE_COLUMNS = (
+    Column("номер", no_wrap=True),  # whole, to be copied into ``case show``
+    "послуга",
+    "суб’єкт звернення",
+    "стан",
+    "суб’єкт надання",
+    "зареєстровано",
+)
+_OVERDUE_UA = {"post": "надіслати поштою", "archive": "передати на архівне зберігання"}
+
+
+# The desk page's groups (api/web/templates/desk.html): key, title, what an empty one says.
+_DESK_GROUPS = (
+    ("today", "Зареєстровано сьогодні", "Сьогодні ще нічого не зареєстровано."),
+    ("waiting", "Чекають на результат", "Немає справ, що чекають на результат."),
+    ("ready", "Результати до видачі", "Немає результатів до видачі."),
+    ("uncollected", "Не забрані понад два місяці", ""),
+)
+
+
+@case_app.command("queue")
+def queue_(as_json: JsonOpt = False) -> None:
+    """Черга дня стійки: зареєстровані сьогодні, очікують результату, готові до видачі."""
+    with operator_context() as ctx:
+        data = queue.desk_queue(ctx).as_json()
+        tz = ctx.archive.settings.desk.timezone
+    if as_json:
+        out.print(json.dumps(data, ensure_ascii=False), markup=False)
+        return
+    day = dt.date.fromisoformat(data["day"]).strftime("%d.%m.%Y")
+    out.print(f"[bold]Черга дня · {day}[/bold]")
+    for key, title, empty in _DESK_GROUPS:
+        if key != "uncollected" or data[key]:
+            _queue_table(title, data[key], empty, tz)
+
+
+@case_app.command("department")
+def department(as_json: JsonOpt = False) -> None:
+    """Справи мого відділу: передані до підрозділу посадової особи (за листом проходження)."""
+    with operator_context() as ctx:
+        data = queue.department_cases(ctx).as_json()
+        tz = ctx.archive.settings.desk.timezone
+    if as_json:
+        out.print(json.dumps(data, ensure_ascii=False), markup=False)
+        return
+    name = f" · {escape(data['department'])}" if data["department"] else ""
+    out.print(f"[bold]Справи мого відділу{name}[/bold]")
+    _queue_table("На розгляді", data["open"], "Немає справ на розгляді.", tz)
+    _queue_table("Розглянуті", data["done"], "Розглянутих справ ще немає.", tz)
 
 
 def _step_lines(step: cases.Step) -> list[str]:

@@ -1,4 +1,4 @@
-"""``cnap-archive user add|list|disable``: accounts, roles and scopes."""
+"""``cnap-archive user add|list|pending|disable|approve|bind-oidc``: accounts, roles, scopes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from api.commands.base import fail, out
 from api.commands.context import operator_context
@@ -96,6 +96,37 @@ def list_(
             escape(u.workplace or "—"),
             escape(u.department or "—"),
             "вимкнено" if u.disabled else "активний",
+        )
+    out.print(table)
+
+
+@user_app.command("pending")
+def pending(
+    as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
+) -> None:
+    """Облікові записи, що очікують схвалення (адміністратор ЦНАП бачить записи свого ЦНАП)."""
+    with operator_context() as ctx:
+        found = users.pending_users(ctx)
+    if as_json:
+        rows = [u.as_json() for u in found]
+        out.print(json.dumps(rows, ensure_ascii=False), markup=False)
+        return
+    if not found:
+        out.print("Немає облікових записів, що очікують схвалення.")
+        return
+    # The login whole, to be copied into ``user approve``.
+    login = Column("логін", no_wrap=True)
+    table = Table(login, "роль", "ЦНАП", "робоче місце", "підрозділ", "ПІБ, посада", "створено")
+    for u in found:
+        who = ", ".join(x for x in (u.full_name, u.position) if x) or "—"
+        table.add_row(
+            escape(u.login),
+            u.role.value,
+            escape(u.centre or "—"),
+            escape(u.workplace or "—"),
+            escape(u.department or "—"),
+            escape(who),
+            u.created_at.date().isoformat(),
         )
     out.print(table)
 

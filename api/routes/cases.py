@@ -1,5 +1,8 @@
 """Cases at the desk: register, print forms, route, notify, issue; reserve numbers for stations.
 
+The desk's queue of the day and the official's «cases of my department» are
+here too (:mod:`usecases.queue`), the same lists the web pages show.
+
 Each route parses, calls one use case of :mod:`usecases.cases` or
 :mod:`usecases.forms` and renders its result. A station registering offline
 sends the number it took from its reserved block (``block_id``,
@@ -19,9 +22,10 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import ContextDep
+from api.schemas import DepartmentCasesOut, DeskQueueOut
 from archive import cases as ops
 from archive.models import PackageKind
-from usecases import batches, cases, forms
+from usecases import batches, cases, forms, queue
 from usecases.forms import PrintedForm
 
 router = APIRouter(tags=["cases"])
@@ -159,6 +163,24 @@ def find(
 @router.get("/api/cases/{case_id}", summary="Справа, її пакети та проходження")
 def get_case(case_id: int, ctx: ContextDep) -> Any:
     return cases.show_case(ctx, case_id=case_id).as_json()
+
+
+@router.get(
+    "/api/desk/queue",
+    response_model=DeskQueueOut,
+    summary="Черга дня: зареєстровані сьогодні, очікують результату, готові, невитребувані",
+)
+def desk_queue(ctx: ContextDep) -> Any:
+    return queue.desk_queue(ctx).as_json()
+
+
+@router.get(
+    "/api/department/cases",
+    response_model=DepartmentCasesOut,
+    summary="Справи мого відділу: передані до підрозділу посадової особи",
+)
+def department_cases(ctx: ContextDep) -> Any:
+    return queue.department_cases(ctx).as_json()
 
 
 def _pdf(print_form: Callable[[Path], PrintedForm], name: Callable[[int], str]) -> Response:

@@ -1,4 +1,4 @@
-"""Users, for the system administrator: list, add, disable."""
+"""Users: the system administrator lists, adds, disables; the centre's administrator approves."""
 
 from __future__ import annotations
 
@@ -38,6 +38,15 @@ class UserIn(BaseModel):
 @router.get("", response_model=list[UserOut], summary="Користувачі")
 def users(ctx: UserContext) -> Any:
     return [u.as_json() for u in accounts.list_users(ctx)]
+
+
+@router.get(
+    "/pending",
+    response_model=list[UserOut],
+    summary="Облікові записи, що очікують схвалення адміністратора ЦНАП",
+)
+def pending(ctx: UserContext) -> Any:
+    return [u.as_json() for u in accounts.pending_users(ctx)]
 
 
 @router.post("", response_model=UserOut, status_code=201, summary="Додати користувача")

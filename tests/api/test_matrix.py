@@ -49,6 +49,8 @@ MATRIX: dict[tuple[str, str], set[str] | tuple[str, int]] = {
     ("POST", "/api/users/{login}/disable"): {S},
     # Issue 9: an account made by the sysadmin waits for an administrator of its centre.
     ("POST", "/api/users/{login}/approve"): {A},
+    # The accounts such an administrator may approve (the web page /users/pending).
+    ("GET", "/api/users/pending"): {A},
     ("POST", "/api/users/{login}/oidc-subject"): {S},
     ("GET", "/api/health"): (PUBLIC, 200),
     # The desk (tests/desk): registration and desk steps are the administrator's; reading a
@@ -63,6 +65,10 @@ MATRIX: dict[tuple[str, str], set[str] | tuple[str, int]] = {
     ("POST", "/api/cases/{case_id}/notify"): {A},
     ("POST", "/api/cases/{case_id}/issue"): {A},
     ("POST", "/api/journal/blocks"): {A},
+    # The desk's queue of the day (the desk page) and the official's «cases of my
+    # department» (the page /department): the same use cases, as JSON.
+    ("GET", "/api/desk/queue"): {A},
+    ("GET", "/api/department/cases"): {OF},
     ("POST", "/api/uploads"): {A},
     ("GET", "/api/uploads/{sha256}"): {A},
     ("PATCH", "/api/uploads/{sha256}"): {A},

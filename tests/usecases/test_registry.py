@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -116,3 +118,56 @@ def test_a_denial_is_logged_and_raised(ctx: Context) -> None:
         refusing(ctx)
     entries = ctx.events.log.entries(actions=[Action.case_read.value])
     assert [e.outcome for e in entries] == [Outcome.denied.value]
+
+
+# --- one layer for every door: what a web page does, the JSON API or the CLI does too ----
+
+ROOT = Path(__file__).resolve().parents[2]
+# Use cases that only a web page needs, and why.
+WEB_ONLY = {
+    # The menu of pages the caller may open: a concern of the pages themselves.
+    ("usecases.screens", "my_screens"),
+    # The sysadmin's page of the backends' health (not yet offered to API clients).
+    ("usecases.health", "backends_health"),
+}
+
+
+def _use_cases_called(paths: list[Path]) -> set[tuple[str, str]]:
+    """(module, function) of every registered use case the files name (``uc.fn`` or ``fn``)."""
+    list(_modules())
+    known = {(uc.func.__module__, uc.func.__name__) for uc in USE_CASES.values()}
+    found: set[tuple[str, str]] = set()
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules: dict[str, str] = {}
+        functions: dict[str, tuple[str, str]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "usecases":
+                for a in node.names:
+                    modules[a.asname or a.name] = f"usecases.{a.name}"
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("usecases."):
+                for a in node.names:
+                    functions[a.asname or a.name] = (str(node.module), a.name)
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name.startswith("usecases."):
+                        modules[a.asname or a.name] = a.name
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                if node.value.id in modules:
+                    found.add((modules[node.value.id], node.attr))
+            elif isinstance(node, ast.Name) and node.id in functions:
+                found.add(functions[node.id])
+    return found & known
+
+
+def test_no_use_case_is_reachable_from_the_web_pages_only() -> None:
+    # Issue 8: one layer of use cases; a list only a page shows is a drift an API
+    # client (the desk's front-end, a client generated from the spec) cannot follow.
+    api = ROOT / "api"
+    web = _use_cases_called(sorted((api / "web").rglob("*.py")))
+    others = [p for p in api.rglob("*.py") if (api / "web") not in p.parents]
+    elsewhere = _use_cases_called(others)
+    missing = sorted(f"{m}.{f}" for m, f in web - elsewhere - WEB_ONLY)
+    assert not missing, f"use cases reachable from the web pages only: {missing}"
+    assert web >= WEB_ONLY, "WEB_ONLY names a use case the pages no longer call"
