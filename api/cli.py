@@ -31,12 +31,12 @@ from api.commands.sharing import sharing_app
 from api.commands.station import station_app
 from api.commands.store import store_app
 from api.commands.watch import watch as desk_watch
-from api.exit_codes import ArchiveGroup
+from api.exit_codes import ArchiveGroup, ExitCode
 from api.exit_codes import run as run_app
 from api.logs import ScrubFilter
 from archive.models import PackageKind, Source
 from archive.settings import Settings, load_settings
-from usecases import documents, maintenance
+from usecases import documents, health, maintenance
 from usecases import search as find
 from usecases.ingest import FileOutcome, ingest_files
 
@@ -362,6 +362,31 @@ def status(
     box = state.index_outbox
     waited = f", найстаріше чекає {box.oldest_seconds:.0f} с" if box.oldest_seconds else ""
     out.print(f"оновлень індексу в черзі: {box.pending}{waited}")
+
+
+@app.command("health")
+def health_(
+    as_json: Annotated[bool, typer.Option("--json", help="Вивести JSON")] = False,
+) -> None:
+    """Стан сховищ і служб: база даних, сховище, індекс, черга, журнал доступу."""
+    with operator_context() as ctx:
+        state = health.backends_health(ctx).as_json()
+    if as_json:
+        print(json.dumps(state, ensure_ascii=False))
+        return
+    table = Table("служба", "тип", "стан", "мс", "відомості")
+    for b in state["backends"]:
+        table.add_row(
+            escape(b["name"]),
+            escape(b["kind"]),
+            "відповідає" if b["ok"] else "[red]не відповідає[/red]",
+            f"{b['ms']:.1f}",
+            escape(b["detail"]),
+        )
+    out.print(table)
+    if state["status"] != "ok":
+        # A backend that does not answer: the exit code of an unavailable service.
+        raise typer.Exit(ExitCode.unavailable)
 
 
 @app.command()

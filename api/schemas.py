@@ -148,3 +148,18 @@ class VerifyOut(BaseModel):
     first_broken: int | None
     problem: str | None
     head_seq: int
+
+
+class BackendStateOut(BaseModel):
+    name: str
+    kind: str
+    ok: bool
+    ms: float
+    detail: str
+
+
+class BackendsHealthOut(BaseModel):
+    """The backends as the sysadmin's health page shows them (``status``: ok or degraded)."""
+
+    status: str
+    backends: list[BackendStateOut]

@@ -53,6 +53,8 @@ MATRIX: dict[tuple[str, str], set[str] | tuple[str, int]] = {
     ("GET", "/api/users/pending"): {A},
     ("POST", "/api/users/{login}/oidc-subject"): {S},
     ("GET", "/api/health"): (PUBLIC, 200),
+    # The sysadmin's health page as JSON (database, store, index, queue, access log).
+    ("GET", "/api/health/backends"): {S},
     # The desk (tests/desk): registration and desk steps are the administrator's; reading a
     # case follows its documents' levels (metadata: routing sheet; full: the inventory).
     ("POST", "/api/cases"): {A},

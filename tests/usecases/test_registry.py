@@ -127,8 +127,6 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB_ONLY = {
     # The menu of pages the caller may open: a concern of the pages themselves.
     ("usecases.screens", "my_screens"),
-    # The sysadmin's page of the backends' health (not yet offered to API clients).
-    ("usecases.health", "backends_health"),
 }
 
 
