@@ -24,6 +24,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# The same floor as bench/ingest_throughput.py: hash + store + text layer, one core.
+from ingest_throughput import raw_limit
 
 from archive.settings import Settings
 from archive.users import Role
@@ -82,24 +86,6 @@ def make_archive(root: Path, cases: int, files: int, first: int = 1) -> Path:
     manifest = root / f"cases-{first}.csv"
     manifest.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     return manifest
-
-
-def raw_limit(settings: Settings, files: list[Path]) -> float:
-    """Hash + store + text extraction of the same files, one core: the floor of ingest."""
-    from archive.models import Tier
-    from ingest.ocr.textlayer import extract_pages
-
-    archive = Archive(settings)
-    archive.init()
-    start = time.perf_counter()
-    for path in files:
-        data = path.read_bytes()
-        hashlib.sha256(data).hexdigest()
-        archive.store.put_bytes(data, Tier.operational)
-        extract_pages(path, {})
-    elapsed = time.perf_counter() - start
-    archive.close()
-    return len(files) / elapsed
 
 
 def main() -> None:
