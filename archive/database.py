@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, delete, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -102,3 +102,25 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=60000")
     cur.close()
+
+
+def replace_document_rows(
+    s: Session, model: Any, rows: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> int:
+    """Replace the rows of several documents in ``model``'s table (by ``document_id``):
+    one DELETE for every document named, one bulk INSERT of the new rows.
+
+    A retried run of a pipeline step replaces whatever an interrupted one wrote; a
+    document named with no rows keeps none. Returns how many rows were written.
+    """
+    if not rows:
+        return 0
+    s.execute(
+        delete(model)
+        .where(model.document_id.in_(list(rows)))
+        .execution_options(synchronize_session=False)
+    )
+    flat = [r for doc_rows in rows.values() for r in doc_rows]
+    if flat:
+        s.execute(insert(model), flat)
+    return len(flat)

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, bindparam, delete, insert, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from archive.database import replace_document_rows
 from archive.models import Base
 
 if TYPE_CHECKING:
@@ -249,17 +250,7 @@ def finding_rows(
 def replace_findings_many(s: Session, rows: Mapping[str, list[dict[str, Any]]]) -> int:
     """Store the findings of several documents (rows by document), replacing earlier ones
     (processing may be retried); one DELETE and one bulk INSERT for them all."""
-    if not rows:
-        return 0
-    s.execute(
-        delete(DocumentFinding)
-        .where(DocumentFinding.document_id.in_(list(rows)))
-        .execution_options(synchronize_session=False)
-    )
-    flat = [r for doc_rows in rows.values() for r in doc_rows]
-    if flat:
-        s.execute(insert(DocumentFinding), flat)
-    return len(flat)
+    return replace_document_rows(s, DocumentFinding, rows)
 
 
 def replace_findings(

@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from archive.database import replace_document_rows
 from archive.findings import detected_rows, identifier_key, replace_findings_many
 from archive.models import (
     Case,
@@ -118,40 +119,28 @@ def accept_file(
         stored = archive.store.put_file(path)
         if stored.sha256 != digest:
             raise StoreError("the file changed while it was being received")
+        columns: dict[str, Any] = {
+            "source": source,
+            "original_name": original_name or path.name,
+            "sha256": digest,
+            "size": stored.size,
+            "state": DocState.accepted,
+            "meta": meta or {},
+        }
         try:
             if case_number is None:
                 # No case: one plain INSERT (no case, package or history to record).
                 document_id = new_id()
                 with archive.db.engine.begin() as conn:
-                    conn.execute(
-                        insert(Document).values(
-                            id=document_id,
-                            source=source,
-                            original_name=original_name or path.name,
-                            sha256=digest,
-                            size=stored.size,
-                            state=DocState.accepted,
-                            meta=meta or {},
-                        )
-                    )
+                    conn.execute(insert(Document).values(id=document_id, **columns))
                 return Accepted(document_id, new=True, state=DocState.accepted)
             with archive.db.session() as s:
-                case = _case(s, archive.settings.centre, case_number) if case_number else None
-                pkg = _package(s, case, package or PackageKind.input) if case else None
-                doc = Document(
-                    case_id=case.id if case else None,
-                    package_id=pkg.id if pkg else None,
-                    source=source,
-                    original_name=original_name or path.name,
-                    sha256=digest,
-                    size=stored.size,
-                    state=DocState.accepted,
-                    meta=meta or {},
-                )
+                case = _case(s, archive.settings.centre, case_number)
+                pkg = _package(s, case, package or PackageKind.input)
+                doc = Document(case_id=case.id, package_id=pkg.id, **columns)
                 s.add(doc)
                 s.flush()
-                if case is not None:
-                    _received(s, case.id, doc.id, package, actor)
+                _received(s, case.id, doc.id, package, actor)
                 return Accepted(doc.id, new=True, state=DocState.accepted)
         except IntegrityError:
             # Someone recorded the same bytes a moment ago: theirs is the document.
@@ -703,17 +692,14 @@ def _finish_archived(s: Session, archive: Archive, done: Sequence[_Done]) -> Non
             select(Document).where(Document.id.in_(ids)).with_for_update().order_by(Document.id)
         )
     }
-    s.execute(
-        delete(Page).where(Page.document_id.in_(ids)).execution_options(synchronize_session=False)
-    )
     key = identifier_key(archive.settings)
-    pages: list[dict[str, Any]] = []
+    pages: dict[str, list[dict[str, Any]]] = {}
     findings: dict[str, list[dict[str, Any]]] = {}
     now = utcnow()
     for d in done:
         result, doc = d.result, docs[d.document_id]
         assert result is not None and d.pdfa_sha is not None
-        pages.extend(
+        pages[d.document_id] = [
             {
                 "document_id": d.document_id,
                 "number": p.number,
@@ -722,7 +708,7 @@ def _finish_archived(s: Session, archive: Archive, done: Sequence[_Done]) -> Non
                 "words": [[w.text, w.x0, w.y0, w.x1, w.y1] for w in p.words],
             }
             for p in result.pages
-        )
+        ]
         doc.media_type = result.media_type
         doc.meta = {
             **(doc.meta or {}),
@@ -741,8 +727,7 @@ def _finish_archived(s: Session, archive: Archive, done: Sequence[_Done]) -> Non
         findings[d.document_id] = detected_rows(
             key, d.document_id, result.pages, doc.meta, result.findings
         )
-    if pages:
-        s.execute(insert(Page), pages)
+    replace_document_rows(s, Page, pages)
     replace_findings_many(s, findings)
     s.execute(insert(IndexOutbox), [{"document_id": i, "op": "upsert"} for i in ids])
     held_by = holders_many(s, list(docs.values()))

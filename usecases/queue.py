@@ -89,6 +89,23 @@ def _local_midnight(now: dt.datetime, tz: str) -> tuple[dt.date, dt.datetime]:
     return local.date(), start.astimezone(dt.UTC)
 
 
+def _queue_row(
+    c: Case, full: bool, *, result_at: dt.datetime | None = None, overdue: str | None = None
+) -> QueueRow:
+    """A case as a queue shows it: the applicant's name masked below full access."""
+    return QueueRow(
+        case_id=c.id,
+        number=c.number,
+        service=c.service,
+        applicant=c.applicant_ref if full else mask_name(c.applicant_ref),
+        status=c.status.value,
+        department=c.department,
+        registered_at=c.registered_at,
+        result_at=result_at,
+        overdue=overdue,
+    )
+
+
 @use_case(Action.case_list)
 def desk_queue(ctx: Context, *, now: dt.datetime | None = None) -> DeskQueue:
     """Today's queue of the caller's desk (``now``: for tests; default the clock)."""
@@ -144,17 +161,7 @@ def desk_queue(ctx: Context, *, now: dt.datetime | None = None) -> DeskQueue:
 
         def row(c: Case, overdue: str | None = None) -> QueueRow:
             full = decide(p, case_scope(c)).level >= Level.FULL
-            return QueueRow(
-                case_id=c.id,
-                number=c.number,
-                service=c.service,
-                applicant=c.applicant_ref if full else mask_name(c.applicant_ref),
-                status=c.status.value,
-                department=c.department,
-                registered_at=c.registered_at,
-                result_at=results.get(c.id),
-                overdue=overdue,
-            )
+            return _queue_row(c, full, result_at=results.get(c.id), overdue=overdue)
 
         out = DeskQueue(day, today=[row(c) for c in today_cases], waiting=[row(c) for c in waiting])
         for c in ready:
@@ -232,16 +239,7 @@ def department_cases(ctx: Context) -> DepartmentCases:
             decision = decide(p, case_scope(c))
             if not decision.allows(Level.METADATA):
                 continue
-            full = decision.level >= Level.FULL
-            row = QueueRow(
-                case_id=c.id,
-                number=c.number,
-                service=c.service,
-                applicant=c.applicant_ref if full else mask_name(c.applicant_ref),
-                status=c.status.value,
-                department=c.department,
-                registered_at=c.registered_at,
-            )
+            row = _queue_row(c, decision.level >= Level.FULL)
             group = out.open if c.status in _OPEN else out.done
             if len(group) < LIMIT:
                 group.append(row)

@@ -14,9 +14,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from archive.database import replace_document_rows
 from archive.doctypes import DocType, type_from_meta
 from archive.findings import identifier_key, identifier_ref
 from archive.metadata_models import DocumentMetadata, MetadataField, TypeCorrection
@@ -92,16 +93,7 @@ def field_rows(
 
 def _replace_fields(s: Session, rows: Mapping[str, list[dict[str, Any]]]) -> None:
     """Replace the fields of several documents: one DELETE and one bulk INSERT."""
-    if not rows:
-        return
-    s.execute(
-        delete(MetadataField)
-        .where(MetadataField.document_id.in_(list(rows)))
-        .execution_options(synchronize_session=False)
-    )
-    flat = [r for doc_rows in rows.values() for r in doc_rows]
-    if flat:
-        s.execute(insert(MetadataField), flat)
+    replace_document_rows(s, MetadataField, rows)
 
 
 def store_fields(
