@@ -290,6 +290,10 @@ def test_the_command_line_and_http_give_the_same_answers_and_audit_entries(
             a, b = {k: a[k] for k in shared}, {k: b[k] for k in shared}
         if step == "verify":
             a, b = a["ok"], b["ok"]
+        if step == "show_document":
+            # The document shown is the printed inventory: its bytes carry the time it was
+            # made, so their count varies by a byte or so like their SHA-256 (volatile above).
+            a, b = ({k: v for k, v in x.items() if k != "size"} for x in (a, b))
         assert a == b, _diff(step, a, b)
     assert len(by_cli["search"]["hits"]) == len(by_http["search"]["hits"]) >= 1
     # The lists are not empty: the case is today's, and done in the official's department.
