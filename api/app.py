@@ -107,6 +107,8 @@ def create_app(
 
     # One error shape for everything the app answers (RFC 9457), declared in the spec too.
     problems.install(app)
+    # The most frequent request first: the router tries its routes in order.
+    app.include_router(search.fast)
     # Error statuses particular to a group of routes, beyond the ones every route can answer
     # (401/403 with a token, 404 on a named object, 422, 503): see api.problems.
     app.include_router(auth.router, responses=problems.responses(401, 404, 429, 502))

@@ -57,6 +57,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from archive.database import first_row
 from archive.models import Base, Tier, UTCDateTime, utcnow
 from archive.store.base import RecordExists
 
@@ -456,6 +457,8 @@ class _WriterLock:
 
 
 _groups: dict[str, _Group] = {}
+# The chain's head, as _head reads it inside an append's transaction.
+_HEAD_SQL = f"SELECT seq, hash FROM {AuditEntry.__tablename__} ORDER BY seq DESC LIMIT 1"
 _groups_guard = threading.Lock()
 # Entries written in one transaction at most (bounds a transaction under a burst).
 GROUP_MAX = 512
@@ -578,9 +581,12 @@ class AuditLog:
             item.done = True
 
     def _head(self, s: Session | Connection) -> tuple[int, str]:
-        row = s.execute(
-            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-        ).first()
+        if isinstance(s, Connection):
+            row: Any = first_row(s, _HEAD_SQL)  # read on every append
+        else:
+            row = s.execute(
+                select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+            ).first()
         if row is not None:
             return int(row[0]), str(row[1])
         purge = s.execute(

@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, insert, text
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -94,14 +94,29 @@ class Database:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # WAL lets readers go on while a worker writes; NORMAL sync is durable in WAL
-    # mode across application crashes (only an OS crash may lose the last commit).
+    # WAL lets readers go on while a worker writes; FULL sync makes a commit survive
+    # a power cut too (the access log must).
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=60000")
     cur.close()
+
+
+def first_row(conn: Connection, sql: str) -> tuple[Any, ...] | None:
+    """The first row of a constant query (no parameters) through the driver's cursor.
+
+    For the reads made on every request (the audit head, the outbox check):
+    building and compiling a statement costs more than SQLite's answer.
+    """
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return tuple(row) if row is not None else None
 
 
 def replace_document_rows(

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from archive.audit import Action, Exposure
+from archive.database import first_row
 from archive.doctypes import resolve_types
 from archive.findings import (
     classify,
@@ -217,7 +218,7 @@ RECOUNT_LIMIT = 5000
 _RECOUNT_PAGE = 500
 
 
-_PENDING = select(exists().where(IndexOutbox.id.isnot(None)))
+_PENDING = f"SELECT 1 FROM {IndexOutbox.__tablename__} LIMIT 1"
 
 
 def _apply_pending(ctx: Context) -> None:
@@ -225,8 +226,8 @@ def _apply_pending(ctx: Context) -> None:
     from ingest.indexing import flush_outbox
 
     with ctx.archive.db.engine.connect() as conn:
-        pending = conn.scalar(_PENDING)
-    if not pending:
+        pending = first_row(conn, _PENDING)
+    if pending is None:
         return
     try:
         flush_outbox(ctx.archive)
