@@ -15,6 +15,12 @@ verified afterwards) and the server's resident memory.
 
 ``--keep DIR`` keeps the archive in DIR and reuses it when the parameters match.
 Every loop is bounded: ``--requests`` per cell (split among the clients).
+
+The clients are ``bench/loadgen`` (Go, built once into ``~/.cache/cnap-archive``)
+when ``go`` is installed: a Python client in this process costs about as much
+CPU per request as the server's own framework and shares the two cores with
+it, so the figures would measure the client too. ``--client httpx`` uses
+Python threads with httpx instead (the figures of earlier runs).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import numpy as np
@@ -277,6 +284,42 @@ def pct(values: Sequence[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
+def loadgen(choice: str | None) -> Path | None:
+    """The Go load generator, built once (None: the Python clients)."""
+    go = shutil.which("go")
+    if choice == "httpx" or (choice is None and go is None):
+        return None
+    if go is None:
+        raise SystemExit("--client go: go is not installed")
+    src = ROOT / "bench" / "loadgen"
+    digest = hashlib.sha256((src / "main.go").read_bytes()).hexdigest()[:12]
+    binary = Path.home() / ".cache" / "cnap-archive" / f"loadgen-{digest}"
+    if not binary.exists():
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([go, "build", "-o", str(binary), "."], cwd=src, check=True)
+    return binary
+
+
+def run_loadgen(
+    binary: Path, base: str, headers: dict[str, str], paths: list[str], clients: int, total: int
+) -> tuple[list[float], float]:
+    """``total`` requests split among ``clients`` Go clients; latencies (ms) and wall seconds."""
+    job = {
+        "base": base,
+        "clients": clients,
+        "per_client": max(1, total // clients),
+        "headers": headers,
+        "paths": paths,
+    }
+    done = subprocess.run(
+        [str(binary)], input=json.dumps(job), capture_output=True, text=True, check=True
+    )
+    out = json.loads(done.stdout)
+    if out["errors"]:
+        raise RuntimeError(f"{out['errors']} requests failed: {out['first_error']}")
+    return [float(x) for x in out["latencies_ms"]], float(out["wall_s"])
+
+
 def run_clients(
     clients: int, total: int, call: Callable[[int, int], None]
 ) -> tuple[list[float], float]:
@@ -421,6 +464,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--levels", default=",".join(map(str, LEVELS)))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    ap.add_argument(
+        "--client", choices=("go", "httpx"), help="load generator (default: go when installed)"
+    )
     args = ap.parse_args(argv)
     roles = args.roles.split(",")
     kinds = args.kinds.split(",")
@@ -484,6 +530,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         proc = start_server(data_dir, port, extra)
         base = f"http://127.0.0.1:{port}"
         log(f"server pid {proc.pid} on {base} {' '.join(extra)}; RSS {rss_mib(proc.pid):.0f} MiB")
+        generator = loadgen(args.client)
+        log(f"clients: {'bench/loadgen (Go)' if generator else 'httpx, Python threads'}")
         clients = [
             httpx.Client(base_url=base, timeout=60, limits=httpx.Limits(max_connections=1))
             for _ in range(max(levels))
@@ -521,7 +569,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                         if r.status_code != 200:
                             raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
 
-                    lat, wall = run_clients(level, args.requests, call)
+                    if generator is not None:
+                        paths = ["/api/search?" + urlencode(q.params(args.limit)) for q in qs]
+                        lat, wall = run_loadgen(
+                            generator, base, headers, paths, level, args.requests
+                        )
+                    else:
+                        lat, wall = run_clients(level, args.requests, call)
                     fig = summary(lat, wall)
                     api.setdefault(role, {}).setdefault(kind, {})[str(level)] = fig
                     rw = raw[role][kind]

@@ -75,10 +75,12 @@ def _inline_threadpool() -> Iterator[None]:
     import fastapi.dependencies.utils as deps
     import fastapi.routing as routing
 
+    import api.query_route as query_route
+
     async def inline(func: Any, *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
-    saved = [(m, m.run_in_threadpool) for m in (deps, routing)]  # type: ignore[attr-defined]
+    saved = [(m, m.run_in_threadpool) for m in (deps, routing, query_route)]  # type: ignore[attr-defined]
     for m, _ in saved:
         setattr(m, "run_in_threadpool", inline)  # noqa: B010 - not exported by the modules
     try:

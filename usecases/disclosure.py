@@ -24,6 +24,7 @@ from pii import BULLET, detect, mask_text
 # Eight or more digits, possibly grouped by spaces or dashes (phones, accounts).
 _DIGIT_RUN = re.compile(r"\d(?:[ \u00a0\-]?\d){7,}")
 _MARK = re.compile(r"</?mark>")
+_NOT_WORD = re.compile(r"[\W_]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,10 +212,10 @@ def snippet_exposures(
 ) -> list[Exposure]:
     """Identifiers of a document that an unmasked snippet shows."""
     plain = html.unescape(_MARK.sub("", snippet))
-    squeezed = re.sub(r"[\W_]", "", plain).lower()
+    squeezed = _NOT_WORD.sub("", plain).lower()
     out = []
     for f in findings:
-        value = re.sub(r"[\W_]", "", f.value).lower()
+        value = _NOT_WORD.sub("", f.value).lower()
         if f.kind == "phone" and value.startswith("380"):
             value = value[2:]  # written 0XX… on forms
         if value and value in squeezed:

@@ -1,0 +1,3 @@
+module cnap-archive/bench/loadgen
+
+go 1.22
