@@ -23,7 +23,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from archive.database import replace_document_rows
+from archive.database import ListQuery, replace_document_rows
 from archive.models import Base
 
 if TYPE_CHECKING:
@@ -346,7 +346,7 @@ class StoredIdentifier:
 
 
 _t = DocumentFinding
-_IDENTIFIERS = (
+_IDENTIFIERS = ListQuery(
     select(_t.document_id, _t.kind, _t.value, _t.masked, _t.ref, _t.source)
     .where(_t.document_id.in_(bindparam("ids", expanding=True)))
     .order_by(_t.document_id, _t.page, _t.char_start)
@@ -362,7 +362,8 @@ def identifiers_for_documents(
     out: dict[str, list[StoredIdentifier]] = {i: [] for i in ids}
     if not ids:
         return out
-    for doc_id, kind, value, masked, ref, source in conn.execute(_IDENTIFIERS, {"ids": ids}):
+    c = conn.connection() if isinstance(conn, Session) else conn
+    for doc_id, kind, value, masked, ref, source in _IDENTIFIERS.rows(c, ids):
         out[doc_id].append(StoredIdentifier(kind, value, masked, ref, source))
     return out
 

@@ -37,12 +37,12 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Executable, bindparam, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
 from archive.audit import Action
-from archive.database import Database
+from archive.database import Database, ListQuery
 from archive.models import Case, CaseDocument, CaseStatus, DocState, Document, Tier
 from archive.users import Role, User
 
@@ -225,11 +225,11 @@ class Held:
 
 
 @functools.cache
-def _held_query() -> Executable:
-    """Built once (aliases are costly to build), its compiled form cached by SQLAlchemy."""
+def _held_query() -> ListQuery:
+    """Built once (aliases are costly to build), compiled once per number of hits."""
     holder = aliased(Case)
     first = aliased(Case)
-    return (
+    return ListQuery(
         select(
             Document.id,
             Document.pdfa_tier,
@@ -261,7 +261,8 @@ def held_documents(
     out: dict[str, Held] = {}
     if not ids:
         return out
-    rows = conn.execute(_held_query(), {"ids": list(dict.fromkeys(ids))})
+    c = conn.connection() if isinstance(conn, Session) else conn
+    rows = _held_query().rows(c, list(dict.fromkeys(ids)))
     scopes: dict[str, list[DocScope]] = {}
     applicants: dict[str, str | None] = {}
     for (
