@@ -366,9 +366,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children (the server's workers)."""
-    total = 0
+def server_pids(pid: int) -> list[int]:
+    """The server process and its children (the workers)."""
     pids = [pid]
     try:
         out = subprocess.run(
@@ -377,7 +376,30 @@ def rss_mib(pid: int) -> float:
         pids += [int(x) for x in out.stdout.split()]
     except OSError:
         pass
+    return pids
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU the processes have used (``/proc/PID/stat``), in seconds.
+
+    The server's CPU per request is what other load on the machine changes least:
+    it shows what a change saved even when latency figures are noisy.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
     for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (the server's workers)."""
+    total = 0
+    for p in server_pids(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -550,8 +572,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         log("")
         log(
             f"{'role':<14}{'query':<13}{'clients':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-            f"{'req/s':>8}{'raw p50':>9}{'raw p95':>9}{'p50 ×raw':>10}   load"
+            f"{'req/s':>8}{'raw p50':>9}{'raw p95':>9}{'p50 ×raw':>10}{'cpu ms':>8}   load"
         )
+        workers = server_pids(proc.pid)
         for role in roles:
             headers = {"Authorization": f"Bearer {tokens[role]}"}
             for kind in kinds:
@@ -569,6 +592,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                         if r.status_code != 200:
                             raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
 
+                    cpu0 = cpu_seconds(workers)
                     if generator is not None:
                         paths = ["/api/search?" + urlencode(q.params(args.limit)) for q in qs]
                         lat, wall = run_loadgen(
@@ -577,12 +601,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                     else:
                         lat, wall = run_clients(level, args.requests, call)
                     fig = summary(lat, wall)
+                    # The server's CPU per search (all its processes), whatever else runs.
+                    fig["server_cpu_ms"] = (cpu_seconds(workers) - cpu0) * 1000 / len(lat)
                     api.setdefault(role, {}).setdefault(kind, {})[str(level)] = fig
                     rw = raw[role][kind]
                     log(
                         f"{role:<14}{kind:<13}{level:>8}{fig['p50']:9.1f}{fig['p95']:9.1f}"
                         f"{fig['p99']:9.1f}{fig['rps']:8.0f}{rw['p50']:9.2f}{rw['p95']:9.2f}"
-                        f"{fig['p50'] / rw['p50']:10.1f}   {os.getloadavg()[0]:.2f}"
+                        f"{fig['p50'] / rw['p50']:10.1f}{fig['server_cpu_ms']:8.2f}"
+                        f"   {os.getloadavg()[0]:.2f}"
                     )
         rss = rss_mib(proc.pid)
         for c in clients:
