@@ -11,10 +11,12 @@ import os
 import resource
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from common.pages import PageText
 from ingest.embedded import REMOVED_NOTE, Embedded, extract_embedded, strip_embedded
 from ingest.errors import Rejected
+from ingest.metadata.classifier import classifier_text, text_counts
 from ingest.ocr import OcrFailed, OcrOptions, run_ocr
 from ingest.preflight import Limits, check
 from pii import Finding, detect
@@ -38,6 +40,11 @@ class JobResult:
     # Personal data found in the pages (the worker process reads them while it has
     # them; None: not looked for, the orchestrating process detects it).
     findings: list[Finding] | None = None
+    # The classifier's hashed n-gram counts of the first pages (model-independent,
+    # :func:`ingest.metadata.classifier.text_counts`), counted here beside the text
+    # so that the orchestrating process only weighs them; ``counted``: they were.
+    text_counts: Any = None
+    counted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -58,8 +65,11 @@ def init_worker(memory_limit_mb: int) -> None:
     # The OCR stack is imported when the worker starts, not on its first document.
     import pikepdf.pdfa  # noqa: F401
 
+    import ingest.metadata.classifier
     import ingest.ocr.stage
     import pii.detector  # noqa: F401
+
+    ingest.metadata.classifier.text_counts("")
 
     ingest.ocr.stage.quiet_loggers()
 
@@ -106,6 +116,8 @@ def run_job(
         pdfa_path=result.pdfa_path,
         pages=result.pages,
         findings=detect(result.pages),
+        text_counts=text_counts(classifier_text(p.text for p in result.pages)),
+        counted=True,
         is_pdfa=result.is_pdfa,
         signed=result.signed,
         notes=[*notes, *result.notes],

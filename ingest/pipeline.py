@@ -515,7 +515,15 @@ def process_batch(
     try:
         with archive.db.session() as s:
             record_metadata_many(
-                s, archive, [(d.document_id, d.result.pages) for d in archived if d.result]
+                s,
+                archive,
+                [(d.document_id, d.result.pages) for d in archived if d.result],
+                # Counted by the worker processes: only the weighing is left to this one.
+                {
+                    d.document_id: d.result.text_counts
+                    for d in archived
+                    if d.result and d.result.counted
+                },
             )
     except Exception:
         # Derived data: one by one, so one document's failure spares the others.
