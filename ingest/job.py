@@ -85,8 +85,8 @@ def run_job(
     notes: list[str] = []
     embedded: list[Embedded] = []
     if pre.kind == "pdf":
-        # Hidden files never reach the rendition unscanned (issue 9, item 9).
-        work_dir.mkdir(parents=True, exist_ok=True)
+        # Hidden files never reach the rendition unscanned (issue 9, item 9). The
+        # working directory is made only if a file is taken out or written.
         try:
             max_bytes = int(limits.max_file_mb * 1024 * 1024)
             embedded = extract_embedded(source, work_dir / "embedded", max_bytes=max_bytes)
@@ -111,6 +111,9 @@ def run_job(
             code="out_of_memory",
             reason="Файл потребує забагато пам'яті для обробки; відскануйте його меншими частинами",
         )
+    # On disk before it is handed over: storing it is then a rename (the store's
+    # own fsync finds nothing left to write).
+    _sync(result.pdfa_path)
     return JobResult(
         media_type=pre.media_type,
         pdfa_path=result.pdfa_path,
@@ -123,3 +126,11 @@ def run_job(
         notes=[*notes, *result.notes],
         embedded=embedded,
     )
+
+
+def _sync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -40,7 +40,7 @@ from archive.models import (
     new_id,
     utcnow,
 )
-from archive.store import StoreError
+from archive.store import FilesystemStore, StoreError
 from archive.store.base import sha256_file
 from backends import Archive
 from ingest.embedded import MAX_DEPTH, Embedded
@@ -547,9 +547,16 @@ def _work_on(
             assert doc is not None
             known = (doc.sha256, doc.attempts)
     sha, attempts = known
+    # On a store on this machine the worker process reads the stored original in
+    # place and writes the rendition where the store adopts it with a rename: no
+    # copy through a working directory (one is made only when the job needs one).
+    store = archive.store
+    local = store if isinstance(store, FilesystemStore) else None
     work = settings.work_dir / document_id
     shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    if local is None:
+        work.mkdir(parents=True)
+    output = local.staging_path(f"{document_id}.pdf") if local else work / "archive.pdf"
     try:
         if attempts > settings.ingest.max_attempts:
             return _Done(
@@ -558,7 +565,7 @@ def _work_on(
                 reason=f"Файл не вдалося обробити після {settings.ingest.max_attempts} спроб; "
                 "оригінал збережено для перевірки",
             )
-        source = archive.store.fetch(sha, work / "original")
+        source = local.local_path(sha) if local else store.fetch(sha, work / "original")
         limits = Limits(
             max_file_mb=settings.ingest.max_file_mb,
             max_pages=settings.ingest.max_pages,
@@ -571,7 +578,7 @@ def _work_on(
             max_image_mpixels=settings.ingest.max_image_mpixels,
             verify_pdfa=settings.ingest.verify_pdfa,
         )
-        result = run(source, work / "archive.pdf", work / "tmp", limits, options)
+        result = run(source, output, work / "tmp", limits, options)
         if not result.ok or result.pdfa_path is None:
             return _Done(
                 document_id,
@@ -582,7 +589,10 @@ def _work_on(
         # The embedded files are recorded (accepted) before the parent is finished: a crash
         # in between leaves them to be picked up by recovery, never lost.
         children, entries = archive_embedded(archive, document_id, result.embedded)
-        pdfa = archive.store.put_file(result.pdfa_path)
+        if local is not None and result.pdfa_path == output:
+            pdfa = local.adopt(output)
+        else:
+            pdfa = store.put_file(result.pdfa_path)
         return _Done(
             document_id, result=result, pdfa_sha=pdfa.sha256, children=children, embedded=entries
         )
@@ -594,6 +604,8 @@ def _work_on(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if local is not None:
+            output.unlink(missing_ok=True)
 
 
 def _process_children(archive: Archive, done: list[_Done], run: JobRunner, owner: str) -> None:

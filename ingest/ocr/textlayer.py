@@ -31,7 +31,10 @@ def _to_page_fraction(
 
 
 def _word(
-    chars: list[str], xs: list[float], ys: list[float], box: tuple[float, float, float, float],
+    chars: list[str],
+    xs: list[float],
+    ys: list[float],
+    box: tuple[float, float, float, float],
     rotation: int,
 ) -> Word:
     # Each page coordinate depends on one PDF coordinate only, monotonically (a
