@@ -7,13 +7,14 @@ OCRmyPDF, which is not thread-safe, gets a process of its own.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common.pages import PageText
+from common.pages import PageText, word_rows
 from ingest.embedded import REMOVED_NOTE, Embedded, extract_embedded, strip_embedded
 from ingest.errors import Rejected
 from ingest.metadata.classifier import classifier_text, text_counts
@@ -45,6 +46,9 @@ class JobResult:
     # so that the orchestrating process only weighs them; ``counted``: they were.
     text_counts: Any = None
     counted: bool = False
+    # Each page's words as stored (``json.dumps(word_rows(page.words))``), encoded
+    # here so that the orchestrating process writes them as they are.
+    words_json: list[str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -121,6 +125,7 @@ def run_job(
         findings=detect(result.pages),
         text_counts=text_counts(classifier_text(p.text for p in result.pages)),
         counted=True,
+        words_json=[json.dumps(word_rows(p.words)) for p in result.pages],
         is_pdfa=result.is_pdfa,
         signed=result.signed,
         notes=[*notes, *result.notes],

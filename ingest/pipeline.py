@@ -24,7 +24,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive.database import replace_document_rows
+from archive.database import RawJSON, replace_document_rows
 from archive.findings import detected_rows, identifier_key, replace_findings_many
 from archive.models import (
     Case,
@@ -43,6 +43,7 @@ from archive.models import (
 from archive.store import FilesystemStore, StoreError
 from archive.store.base import sha256_file
 from backends import Archive
+from common.pages import word_rows
 from ingest.embedded import MAX_DEPTH, Embedded
 from ingest.job import JobResult
 from ingest.metadata import extract_metadata, record_metadata_many
@@ -719,15 +720,19 @@ def _finish_archived(s: Session, archive: Archive, done: Sequence[_Done]) -> Non
     for d in done:
         result, doc = d.result, docs[d.document_id]
         assert result is not None and d.pdfa_sha is not None
+        encoded = result.words_json
+        if encoded is None or len(encoded) != len(result.pages):
+            encoded = None
         pages[d.document_id] = [
             {
                 "document_id": d.document_id,
                 "number": p.number,
                 "text": p.text,
                 "ocr": p.ocr,
-                "words": [[w.text, w.x0, w.y0, w.x1, w.y1] for w in p.words],
+                # Encoded by the worker process when it could (the same JSON).
+                "words": RawJSON(encoded[i]) if encoded else word_rows(p.words),
             }
-            for p in result.pages
+            for i, p in enumerate(result.pages)
         ]
         doc.media_type = result.media_type
         doc.meta = {

@@ -3,6 +3,7 @@ result as document by document, and a retried run replaces what an earlier one w
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from archive.findings import DocumentFinding
 from archive.metadata_models import DocumentMetadata, MetadataField
 from archive.models import Case, CaseEvent, DocState, Document, IndexOutbox, Page
 from backends import Archive
-from common.pages import PageText, Word
+from common.pages import PageText, Word, word_rows
 from ingest.indexing import flush_outbox, index_doc, index_docs
 from ingest.job import JobResult
 from ingest.metadata import DocType
@@ -52,6 +53,7 @@ def _runner(*, in_worker: bool) -> Any:
             findings=detect(pages) if in_worker else None,
             text_counts=text_counts(classifier_text(p.text for p in pages)) if in_worker else None,
             counted=in_worker,
+            words_json=[json.dumps(word_rows(p.words)) for p in pages] if in_worker else None,
         )
 
     return run
