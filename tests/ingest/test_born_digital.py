@@ -105,3 +105,29 @@ def test_born_digital_ingest_reads_and_stores_in_place(archive: Any, tmp_path: P
     assert not (archive.settings.work_dir / outcome.document_id).exists()
     assert list(archive.store.root.joinpath("tmp").iterdir()) == []
     assert archive.index.search(SearchQuery(text="рішення", limit=1)).total == 1
+
+
+def test_a_failed_job_leaves_no_staged_rendition(archive: Any, tmp_path: Path) -> None:
+    """A worker that dies after writing the rendition: nothing staged is left, the
+    document goes back to be retried, and the retry archives it."""
+    from archive.models import DocState, Document
+    from ingest.job import run_job
+    from ingest.pipeline import accept_file, process_batch
+
+    source = born_digital_pdf([ukrainian_lines(36, 6)], tmp_path / "digital.pdf")
+    doc_id = accept_file(archive, source).document_id
+
+    def dies(src: Path, output: Path, *_a: Any) -> Any:
+        output.write_bytes(b"%PDF-1.7 half a rendition")
+        raise RuntimeError("worker process killed")
+
+    assert process_batch(archive, [doc_id], dies, "w:1:1") == [doc_id]
+    assert list(archive.store.root.joinpath("tmp").iterdir()) == []
+    with archive.db.session() as s:
+        doc = s.get(Document, doc_id)
+        assert doc is not None and doc.state == DocState.accepted and doc.attempts == 0
+    assert process_batch(archive, [doc_id], run_job, "w:1:1") == []
+    with archive.db.session() as s:
+        doc = s.get(Document, doc_id)
+        assert doc is not None and doc.state == DocState.archived
+    assert list(archive.store.root.joinpath("tmp").iterdir()) == []
