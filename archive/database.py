@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,16 @@ MIGRATION_LOCK = 0x434E4150
 SQLITE_POOL = 40
 
 
+class RawJSON(str):
+    """A JSON column's value encoded already (with :func:`json.dumps`, as the engine
+    would): written as it is. A worker process encodes the page words it read, so the
+    orchestrating process does not encode them again."""
+
+
+def _json_serializer(value: Any) -> str:
+    return value if type(value) is RawJSON else json.dumps(value)
+
+
 class Database:
     """An engine and a session factory for one database URL."""
 
@@ -41,7 +52,7 @@ class Database:
             kwargs["max_overflow"] = SQLITE_POOL
         else:
             kwargs["pool_pre_ping"] = True
-        self.engine: Engine = create_engine(url, **kwargs)
+        self.engine: Engine = create_engine(url, json_serializer=_json_serializer, **kwargs)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -30,3 +31,8 @@ class PageText:
     words: list[Word] = field(default_factory=list)
     # True when the text came from OCR, False when the page was born digital.
     ocr: bool = True
+
+
+def word_rows(words: Sequence[Word]) -> list[list[str | float]]:
+    """How a page's words are stored (the ``pages.words`` JSON column): one row per word."""
+    return [[w.text, w.x0, w.y0, w.x1, w.y1] for w in words]

@@ -141,5 +141,6 @@ def strip_embedded(source: Path, dest: Path) -> int:
             del pdf.Root["/AF"]
         if removed:
             pdf.remove_unreferenced_resources()
+            dest.parent.mkdir(parents=True, exist_ok=True)
             pdf.save(dest)
         return removed

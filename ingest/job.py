@@ -7,14 +7,17 @@ OCRmyPDF, which is not thread-safe, gets a process of its own.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from common.pages import PageText
+from common.pages import PageText, word_rows
 from ingest.embedded import REMOVED_NOTE, Embedded, extract_embedded, strip_embedded
 from ingest.errors import Rejected
+from ingest.metadata.classifier import classifier_text, text_counts
 from ingest.ocr import OcrFailed, OcrOptions, run_ocr
 from ingest.preflight import Limits, check
 from pii import Finding, detect
@@ -38,6 +41,14 @@ class JobResult:
     # Personal data found in the pages (the worker process reads them while it has
     # them; None: not looked for, the orchestrating process detects it).
     findings: list[Finding] | None = None
+    # The classifier's hashed n-gram counts of the first pages (model-independent,
+    # :func:`ingest.metadata.classifier.text_counts`), counted here beside the text
+    # so that the orchestrating process only weighs them; ``counted``: they were.
+    text_counts: Any = None
+    counted: bool = False
+    # Each page's words as stored (``json.dumps(word_rows(page.words))``), encoded
+    # here so that the orchestrating process writes them as they are.
+    words_json: list[str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -58,8 +69,11 @@ def init_worker(memory_limit_mb: int) -> None:
     # The OCR stack is imported when the worker starts, not on its first document.
     import pikepdf.pdfa  # noqa: F401
 
+    import ingest.metadata.classifier
     import ingest.ocr.stage
     import pii.detector  # noqa: F401
+
+    ingest.metadata.classifier.text_counts("")
 
     ingest.ocr.stage.quiet_loggers()
 
@@ -75,8 +89,8 @@ def run_job(
     notes: list[str] = []
     embedded: list[Embedded] = []
     if pre.kind == "pdf":
-        # Hidden files never reach the rendition unscanned (issue 9, item 9).
-        work_dir.mkdir(parents=True, exist_ok=True)
+        # Hidden files never reach the rendition unscanned (issue 9, item 9). The
+        # working directory is made only if a file is taken out or written.
         try:
             max_bytes = int(limits.max_file_mb * 1024 * 1024)
             embedded = extract_embedded(source, work_dir / "embedded", max_bytes=max_bytes)
@@ -101,13 +115,27 @@ def run_job(
             code="out_of_memory",
             reason="Файл потребує забагато пам'яті для обробки; відскануйте його меншими частинами",
         )
+    # On disk before it is handed over: storing it is then a rename (the store's
+    # own fsync finds nothing left to write).
+    _sync(result.pdfa_path)
     return JobResult(
         media_type=pre.media_type,
         pdfa_path=result.pdfa_path,
         pages=result.pages,
         findings=detect(result.pages),
+        text_counts=text_counts(classifier_text(p.text for p in result.pages)),
+        counted=True,
+        words_json=[json.dumps(word_rows(p.words)) for p in result.pages],
         is_pdfa=result.is_pdfa,
         signed=result.signed,
         notes=[*notes, *result.notes],
         embedded=embedded,
     )
+
+
+def _sync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -24,7 +24,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive.database import replace_document_rows
+from archive.database import RawJSON, replace_document_rows
 from archive.findings import detected_rows, identifier_key, replace_findings_many
 from archive.models import (
     Case,
@@ -40,9 +40,10 @@ from archive.models import (
     new_id,
     utcnow,
 )
-from archive.store import StoreError
+from archive.store import FilesystemStore, StoreError
 from archive.store.base import sha256_file
 from backends import Archive
+from common.pages import word_rows
 from ingest.embedded import MAX_DEPTH, Embedded
 from ingest.job import JobResult
 from ingest.metadata import extract_metadata, record_metadata_many
@@ -515,7 +516,15 @@ def process_batch(
     try:
         with archive.db.session() as s:
             record_metadata_many(
-                s, archive, [(d.document_id, d.result.pages) for d in archived if d.result]
+                s,
+                archive,
+                [(d.document_id, d.result.pages) for d in archived if d.result],
+                # Counted by the worker processes: only the weighing is left to this one.
+                {
+                    d.document_id: d.result.text_counts
+                    for d in archived
+                    if d.result and d.result.counted
+                },
             )
     except Exception:
         # Derived data: one by one, so one document's failure spares the others.
@@ -539,9 +548,16 @@ def _work_on(
             assert doc is not None
             known = (doc.sha256, doc.attempts)
     sha, attempts = known
+    # On a store on this machine the worker process reads the stored original in
+    # place and writes the rendition where the store adopts it with a rename: no
+    # copy through a working directory (one is made only when the job needs one).
+    store = archive.store
+    local = store if isinstance(store, FilesystemStore) else None
     work = settings.work_dir / document_id
     shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    if local is None:
+        work.mkdir(parents=True)
+    output = local.staging_path(f"{document_id}.pdf") if local else work / "archive.pdf"
     try:
         if attempts > settings.ingest.max_attempts:
             return _Done(
@@ -550,7 +566,7 @@ def _work_on(
                 reason=f"Файл не вдалося обробити після {settings.ingest.max_attempts} спроб; "
                 "оригінал збережено для перевірки",
             )
-        source = archive.store.fetch(sha, work / "original")
+        source = local.local_path(sha) if local else store.fetch(sha, work / "original")
         limits = Limits(
             max_file_mb=settings.ingest.max_file_mb,
             max_pages=settings.ingest.max_pages,
@@ -563,7 +579,7 @@ def _work_on(
             max_image_mpixels=settings.ingest.max_image_mpixels,
             verify_pdfa=settings.ingest.verify_pdfa,
         )
-        result = run(source, work / "archive.pdf", work / "tmp", limits, options)
+        result = run(source, output, work / "tmp", limits, options)
         if not result.ok or result.pdfa_path is None:
             return _Done(
                 document_id,
@@ -574,7 +590,10 @@ def _work_on(
         # The embedded files are recorded (accepted) before the parent is finished: a crash
         # in between leaves them to be picked up by recovery, never lost.
         children, entries = archive_embedded(archive, document_id, result.embedded)
-        pdfa = archive.store.put_file(result.pdfa_path)
+        if local is not None and result.pdfa_path == output:
+            pdfa = local.adopt(output)
+        else:
+            pdfa = store.put_file(result.pdfa_path)
         return _Done(
             document_id, result=result, pdfa_sha=pdfa.sha256, children=children, embedded=entries
         )
@@ -586,6 +605,8 @@ def _work_on(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if local is not None:
+            output.unlink(missing_ok=True)
 
 
 def _process_children(archive: Archive, done: list[_Done], run: JobRunner, owner: str) -> None:
@@ -699,15 +720,19 @@ def _finish_archived(s: Session, archive: Archive, done: Sequence[_Done]) -> Non
     for d in done:
         result, doc = d.result, docs[d.document_id]
         assert result is not None and d.pdfa_sha is not None
+        encoded = result.words_json
+        if encoded is None or len(encoded) != len(result.pages):
+            encoded = None
         pages[d.document_id] = [
             {
                 "document_id": d.document_id,
                 "number": p.number,
                 "text": p.text,
                 "ocr": p.ocr,
-                "words": [[w.text, w.x0, w.y0, w.x1, w.y1] for w in p.words],
+                # Encoded by the worker process when it could (the same JSON).
+                "words": RawJSON(encoded[i]) if encoded else word_rows(p.words),
             }
-            for p in result.pages
+            for i, p in enumerate(result.pages)
         ]
         doc.media_type = result.media_type
         doc.meta = {

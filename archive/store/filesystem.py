@@ -72,6 +72,57 @@ class FilesystemStore:
             os.fsync(f.fileno())
         return self._commit(Path(name), digest, tier)
 
+    # -- in place, for a worker on this machine (no copy through a working directory) --
+
+    def local_path(self, sha256: str, tier: Tier = Tier.operational) -> Path:
+        """The object's own (read-only) file, verified against its SHA-256, to read in place.
+
+        What :meth:`fetch` checks, without the copy: a reader on this machine opens
+        the stored file itself.
+        """
+        path = self.path(sha256, tier)
+        try:
+            actual = sha256_file(path)
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(f"{tier.value}/{sha256}") from exc
+        if actual != sha256:
+            raise IntegrityError(f"{tier.value}/{sha256}: content does not match its SHA-256")
+        return path
+
+    def staging_path(self, name: str) -> Path:
+        """Where a file to be :meth:`adopt`-ed may be written (the store's own filesystem,
+        so adopting it is a rename, not a copy). ``name`` must be unique to the caller."""
+        if not name or "/" in name or name.startswith("."):
+            raise ValueError(f"not a staging name: {name!r}")
+        return self.root / "tmp" / f"staged-{name}"
+
+    def adopt(self, path: Path, tier: Tier = Tier.operational) -> StoredObject:
+        """Store a file written at a :meth:`staging_path`, moving it into place.
+
+        The same guarantee as :meth:`put_file`: the file is hashed as it is read,
+        its data is on disk (fsync) before the rename, and the rename before the
+        call returns (directory fsync); the staged file is gone afterwards.
+        """
+        if path.parent != self.root / "tmp":
+            raise ValueError("only a file at a staging path can be adopted")
+        h = hashlib.sha256()
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(CHUNK):
+                    h.update(chunk)
+                # Whoever wrote it may have synced it already: then this costs nothing.
+                os.fsync(f.fileno())
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        digest = h.hexdigest()
+        target = self.path(digest, tier)
+        if target.exists():
+            path.unlink(missing_ok=True)
+            _touch(target)
+            return StoredObject(digest, target.stat().st_size, tier)
+        return self._commit(path, digest, tier, verified=True)
+
     def exists(self, sha256: str, tier: Tier = Tier.operational) -> bool:
         return self.path(sha256, tier).exists()
 

@@ -74,6 +74,24 @@ def _new_vectoriser() -> Any:
     )
 
 
+def classifier_text(pages: Iterable[str]) -> str:
+    """The text a document is classified by: its first two pages."""
+    return "\n".join(list(pages)[:2])
+
+
+def text_counts(text: str) -> Any:
+    """The hashed n-gram counts of a text (a 1-row CSR matrix), None when it has none.
+
+    They do not depend on the model (hashing, no vocabulary): the worker process,
+    which has the text, counts them, and :meth:`Model.classify_counts` weighs them
+    with the model in use — the same answer as :meth:`Model.classify` on the text.
+    """
+    folded = fold_text(text)
+    if not folded:
+        return None
+    return _vectoriser().transform([folded]).tocsr()
+
+
 @dataclass(frozen=True, slots=True)
 class Prediction:
     type: DocType
@@ -123,9 +141,11 @@ class Model:
         return self._idf
 
     def _features(self, texts: Sequence[str]) -> Any:
+        return self._weigh(_vectoriser().transform([fold_text(t) for t in texts]).tocsr())
+
+    def _weigh(self, counts: Any) -> Any:
         from sklearn.preprocessing import normalize
 
-        counts = _vectoriser().transform([fold_text(t) for t in texts]).tocsr()
         # Sublinear TF times IDF, on the stored values only (the same as multiplying
         # by a diagonal IDF matrix, without building one of 2^18 rows per call).
         counts.data = (1.0 + np.log(counts.data)) * self._idf_vector()[counts.indices]
@@ -139,9 +159,12 @@ class Model:
         """
         if not texts:
             return []
+        return self._predict_features(self._features(texts))
+
+    def _predict_features(self, features: Any) -> list[Prediction]:
         if self._coef_t is None:
             self._coef_t = self._coef.T.tocsr()
-        scores = np.asarray((self._features(texts) @ self._coef_t).todense()) + self._intercept
+        scores = np.asarray((features @ self._coef_t).todense()) + self._intercept
         scores -= scores.max(axis=1, keepdims=True)
         probs = np.exp(scores)
         probs /= probs.sum(axis=1, keepdims=True)
@@ -168,6 +191,21 @@ class Model:
         out = [Prediction(DocType.other, 0.0)] * len(texts)
         for i, p in zip(known, self.predict([texts[i] for i in known]), strict=True):
             out[i] = p
+        return out
+
+    def classify_counts(self, rows: Sequence[Any]) -> list[Prediction]:
+        """:meth:`classify_many` from each text's :func:`text_counts` (same answers)."""
+        from scipy import sparse
+
+        known = [i for i, r in enumerate(rows) if r is not None]
+        out = [Prediction(DocType.other, 0.0)] * len(rows)
+        if known:
+            # A new matrix: weighing changes its values in place, never the callers'.
+            counts = sparse.vstack([rows[i] for i in known], format="csr", dtype=np.float32)
+            if len(known) == 1:
+                counts = counts.copy()
+            for i, p in zip(known, self._predict_features(self._weigh(counts)), strict=True):
+                out[i] = p
         return out
 
     # --- storage: plain arrays only -------------------------------------------------

@@ -24,7 +24,7 @@ from archive.metadata_models import DocumentMetadata, MetadataField, TypeCorrect
 from archive.models import DocState, Document, IndexOutbox, Page, utcnow
 from backends import Archive
 from common.pages import PageText
-from ingest.metadata.classifier import Prediction
+from ingest.metadata.classifier import Prediction, classifier_text
 from ingest.metadata.fields import PERSONAL, Field, extract
 from ingest.metadata.training import current_model
 from pii import mask
@@ -123,9 +123,13 @@ def classify_and_store_many(
     s: Session,
     archive: Archive,
     items: Sequence[tuple[str, Sequence[PageText], Mapping[str, Any] | None]],
+    counts: Mapping[str, Any] | None = None,
 ) -> dict[str, DocumentMetadata]:
     """:func:`classify_and_store` for several documents: the ones the classifier reads
-    are classified in one vectorised call, and their fields written in one INSERT."""
+    are classified in one vectorised call, and their fields written in one INSERT.
+
+    ``counts``: the documents' :func:`~ingest.metadata.classifier.text_counts`, when
+    the worker process counted them already (used when every one is there)."""
     ids = [document_id for document_id, _, _ in items]
     rows = {
         r.document_id: r
@@ -141,11 +145,14 @@ def classify_and_store_many(
         elif named is not None:
             chosen[document_id] = (Prediction(named, 1.0), "meta")
         else:
-            to_model.append((document_id, "\n".join(p.text for p in pages[:2])))
+            to_model.append((document_id, classifier_text(p.text for p in pages)))
     sha: str | None = None
     if to_model:
         model, sha = current_model(s, archive)
-        predictions = model.classify_many([text for _, text in to_model])
+        if counts is not None and all(i in counts for i, _ in to_model):
+            predictions = model.classify_counts([counts[i] for i, _ in to_model])
+        else:
+            predictions = model.classify_many([text for _, text in to_model])
         for (document_id, _), prediction in zip(to_model, predictions, strict=True):
             chosen[document_id] = (prediction, "model")
     key = identifier_key(archive.settings)
@@ -196,8 +203,11 @@ def record_metadata_many(
     s: Session,
     archive: Archive,
     items: Sequence[tuple[str, Sequence[PageText] | None]],
+    counts: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """:func:`record_metadata` for several documents at once; the type of each archived one."""
+    """:func:`record_metadata` for several documents at once; the type of each archived one.
+
+    ``counts``: see :func:`classify_and_store_many`."""
     ids = [document_id for document_id, _ in items]
     docs = {
         d.id: d
@@ -216,7 +226,7 @@ def record_metadata_many(
     ]
     if not todo:
         return {}
-    rows = classify_and_store_many(s, archive, todo)
+    rows = classify_and_store_many(s, archive, todo, counts)
     # The index carries the type and dates once it has the fields (docs/metadata.md).
     s.execute(insert(IndexOutbox), [{"document_id": i, "op": "upsert"} for i, _, _ in todo])
     return {i: rows[i].type for i, _, _ in todo}

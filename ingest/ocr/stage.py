@@ -59,23 +59,13 @@ def _process_setup(work_dir: Path, options: OcrOptions) -> Iterator[None]:
     saved_tempdir = tempfile.tempdir
     saved_env = {k: os.environ.get(k) for k in ("TMPDIR", "TEMP", "TMP")}
     saved_pixels = Image.MAX_IMAGE_PIXELS
-    # Only loggers not quiet already are changed (and put back): setting a level
-    # clears every logger's cache, a measurable cost per born-digital document.
-    saved_levels = {
-        name: level
-        for name in _QUIET_LOGGERS
-        if (level := logging.getLogger(name).level) != logging.ERROR
-    }
     tempfile.tempdir = str(tmp)
     for key in saved_env:
         os.environ[key] = str(tmp)
     Image.MAX_IMAGE_PIXELS = round(options.max_image_mpixels * 1_000_000)
-    for name in saved_levels:
-        # OCRmyPDF warns through logging about pages and fonts; the pipeline
-        # reports through OcrFailed/OcrResult instead.
-        logging.getLogger(name).setLevel(logging.ERROR)
     try:
-        yield
+        with _quiet_logs():
+            yield
     finally:
         tempfile.tempdir = saved_tempdir
         for key, value in saved_env.items():
@@ -84,9 +74,27 @@ def _process_setup(work_dir: Path, options: OcrOptions) -> Iterator[None]:
             else:
                 os.environ[key] = value
         Image.MAX_IMAGE_PIXELS = saved_pixels
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def _quiet_logs() -> Iterator[None]:
+    # Only loggers not quiet already are changed (and put back): setting a level
+    # clears every logger's cache, a measurable cost per born-digital document.
+    saved_levels = {
+        name: level
+        for name in _QUIET_LOGGERS
+        if (level := logging.getLogger(name).level) != logging.ERROR
+    }
+    for name in saved_levels:
+        # OCRmyPDF warns through logging about pages and fonts; the pipeline
+        # reports through OcrFailed/OcrResult instead.
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
         for name, level in saved_levels.items():
             logging.getLogger(name).setLevel(level)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def quiet_loggers() -> None:
@@ -109,6 +117,12 @@ def run_ocr(
     """
     source, output_pdf, work_dir = Path(source), Path(output_pdf), Path(work_dir)
     try:
+        if kind == "pdf":
+            # A born-digital PDF needs no working directory, temporary files or OCR.
+            with _quiet_logs():
+                born = _born_digital(source, output_pdf, options)
+            if born is not None:
+                return born
         work_dir.mkdir(parents=True, exist_ok=True)
         with _process_setup(work_dir, options):
             return _run(source, kind, output_pdf, options, work_dir)
@@ -166,13 +180,7 @@ def _run(
             return _run_signed(source, output_pdf, options, work_dir, facts)
         if facts.owner_encrypted:
             notes.append(DECRYPTED_NOTE)
-        # The text layer is read once, from the input: a born-digital PDF needs
-        # nothing else, and its PDF/A rendition leaves the page content as it is.
-        pages, empty = textlayer.read_text_layer(source)
-        if not empty:
-            born = _run_born_digital(source, output_pdf, pages, notes, work_dir, options)
-            if born is not None:
-                return born
+        # (A PDF whose every page has text was tried by _born_digital first.)
         pdf_in = source
         if inputs.working_copy(source, work_dir / "input.pdf"):
             pdf_in = work_dir / "input.pdf"
@@ -222,12 +230,27 @@ def _run(
     return OcrResult(pdfa_path=output_pdf, pages=pages, is_pdfa=claim == "2B", notes=notes)
 
 
+def _born_digital(source: Path, output_pdf: Path, options: OcrOptions) -> OcrResult | None:
+    """The shortcut for a PDF (not signed) whose every page has text; None: not taken.
+
+    The text layer is read once, from the input: a born-digital PDF needs nothing
+    else, and its PDF/A rendition leaves the page content as it is.
+    """
+    facts = inputs.inspect_pdf(source)
+    if facts.signed:
+        return None
+    pages, empty = textlayer.read_text_layer(source)
+    if empty:
+        return None
+    notes = [DECRYPTED_NOTE] if facts.owner_encrypted else []
+    return _run_born_digital(source, output_pdf, pages, notes, options)
+
+
 def _run_born_digital(
     source: Path,
     output_pdf: Path,
     pages: list[PageText],
     notes: list[str],
-    work_dir: Path,
     options: OcrOptions,
 ) -> OcrResult | None:
     """Every page has text: no OCR and no re-rasterising, only the PDF/A structures.
@@ -244,22 +267,22 @@ def _run_born_digital(
     from pikepdf.pdfa import prepare, resolve_save_kwargs
     from pikepdf.pdfa import save as save_pdfa
 
-    produced = work_dir / "born-digital.pdf"
     try:
         with pikepdf.open(source, conversion_mode="explicit") as pdf:
             if not inputs.fonts_embedded(pdf):
                 return None
             inputs.drop_cosmetic_keys(pdf)
+            # Written where it is wanted (no working copy): a failure removes it.
+            output_pdf.parent.mkdir(parents=True, exist_ok=True)
             if options.verify_pdfa:
-                save_pdfa(pdf, produced, "2b", output_intent="sRGB")
+                save_pdfa(pdf, output_pdf, "2b", output_intent="sRGB")
             else:
                 prepare(pdf, "2b", output_intent="sRGB")
-                pdf.save(produced, **resolve_save_kwargs("2b"))
+                pdf.save(output_pdf, **resolve_save_kwargs("2b"))
     except Exception:  # PdfaError and pikepdf's errors: leave it to OCRmyPDF
         log.debug("born-digital PDF/A shortcut not taken", exc_info=True)
+        output_pdf.unlink(missing_ok=True)
         return None
-    output_pdf.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(produced, output_pdf)
     return OcrResult(pdfa_path=output_pdf, pages=pages, is_pdfa=True, notes=notes)
 
 

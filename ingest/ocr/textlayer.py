@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ctypes import byref, c_double
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -31,18 +32,17 @@ def _to_page_fraction(
 
 def _word(
     chars: list[str],
-    boxes: list[tuple[float, float, float, float]],
+    xs: list[float],
+    ys: list[float],
     box: tuple[float, float, float, float],
     rotation: int,
 ) -> Word:
-    xs: list[float] = []
-    ys: list[float] = []
-    for left, bottom, right, top in boxes:
-        for x, y in ((left, bottom), (right, top)):
-            u, v = _to_page_fraction(x, y, box, rotation)
-            xs.append(u)
-            ys.append(v)
-    return Word("".join(chars), min(xs), min(ys), max(xs), max(ys))
+    # Each page coordinate depends on one PDF coordinate only, monotonically (a
+    # quarter-turn rotation, a scale, a clamp): the word's box is the transform of
+    # its characters' extreme coordinates, two points instead of two per character.
+    u0, v0 = _to_page_fraction(min(xs), min(ys), box, rotation)
+    u1, v1 = _to_page_fraction(max(xs), max(ys), box, rotation)
+    return Word("".join(chars), min(u0, u1), min(v0, v1), max(u0, u1), max(v0, v1))
 
 
 def page_words(textpage: pdfium.PdfTextPage, page: pdfium.PdfPage) -> list[Word]:
@@ -52,22 +52,34 @@ def page_words(textpage: pdfium.PdfTextPage, page: pdfium.PdfPage) -> list[Word]
     rotation = int(page.get_rotation()) % 360
     words: list[Word] = []
     chars: list[str] = []
-    boxes: list[tuple[float, float, float, float]] = []
+    # The x (left, right) and y (bottom, top) coordinates of the word's characters
+    # that have a box.
+    xs: list[float] = []
+    ys: list[float] = []
     raw = textpage.raw
+    unicode_of = pdfium_c.FPDFText_GetUnicode
+    charbox = pdfium_c.FPDFText_GetCharBox
+    # pdfium's calls straight, with four reused doubles (the wrapper makes four per char).
+    left, right, bottom, top = c_double(), c_double(), c_double(), c_double()
+    refs = (byref(left), byref(right), byref(bottom), byref(top))
     for i in range(textpage.count_chars()):
-        code = pdfium_c.FPDFText_GetUnicode(raw, i)
+        code = unicode_of(raw, i)
         ch = chr(code) if 0 < code < 0x110000 else ""
         if not ch or ch.isspace() or code == 0xFFFE:
             if chars:
-                words.append(_word(chars, boxes, crop, rotation))
-                chars, boxes = [], []
+                if xs:
+                    words.append(_word(chars, xs, ys, crop, rotation))
+                chars, xs, ys = [], [], []
             continue
-        left, bottom, right, top = textpage.get_charbox(i)
+        if not charbox(raw, i, *refs):
+            raise pdfium.PdfiumError("Failed to get charbox.")
         chars.append(ch)
-        if right > left or top > bottom:
-            boxes.append((left, bottom, right, top))
-    if chars and boxes:
-        words.append(_word(chars, boxes, crop, rotation))
+        lv, rv, bv, tv = left.value, right.value, bottom.value, top.value
+        if rv > lv or tv > bv:
+            xs += (lv, rv)
+            ys += (bv, tv)
+    if chars and xs:
+        words.append(_word(chars, xs, ys, crop, rotation))
     return [w for w in words if w.text]
 
 

@@ -79,3 +79,33 @@ def test_concurrent_workers_never_share_a_document(db_archive: Archive) -> None:
         d = s.get(Document, doc_id)
         assert d is not None and d.lease_owner == f"other-host-{wins[0]}:1:1"
         assert d.attempts == 1
+
+
+def test_raw_json_is_written_as_it_is(db_archive: Archive) -> None:
+    # Page words encoded by a worker process are stored verbatim and read back as
+    # if the engine had encoded them; any other value is encoded as before.
+    import json
+
+    from sqlalchemy import insert, select
+
+    from archive.database import RawJSON
+    from archive.models import Page
+
+    with db_archive.db.session() as s:
+        doc = Document(source=Source.upload, original_name="a.pdf", sha256="a" * 64, size=1)
+        s.add(doc)
+        s.flush()
+        words = [["Київ", 0.1, 0.2, 0.3, 0.4]]
+        s.execute(
+            insert(Page),
+            [
+                {"document_id": doc.id, "number": 1, "text": "Київ", "ocr": False,
+                 "words": RawJSON(json.dumps(words))},
+                {"document_id": doc.id, "number": 2, "text": "Київ", "ocr": False,
+                 "words": words},
+            ],
+        )  # fmt: skip
+        doc_id = doc.id
+    with db_archive.db.session() as s:
+        rows = s.execute(select(Page.number, Page.words).where(Page.document_id == doc_id))
+        assert sorted(rows) == [(1, words), (2, words)]

@@ -154,3 +154,50 @@ def test_iter_objects_lists_the_tier_without_records(store: ObjectStore) -> None
     assert listed[a.sha256].size == a.size
     assert abs(listed[a.sha256].modified - datetime.now(UTC)) < timedelta(minutes=5)
     assert [o.sha256 for o in store.iter_objects(Tier.archival)] == [b.sha256]
+
+
+def test_adopting_a_staged_file_stores_it_in_place(tmp_path: Path) -> None:
+    # A worker on this machine writes the rendition beside the store's objects; storing
+    # it is a rename: same name, bytes, read-only mode and durability as put_file.
+    store = FilesystemStore(tmp_path / "store")
+    staged = store.staging_path("doc-1.pdf")
+    data = b"%PDF-1.7 rendition"
+    staged.write_bytes(data)
+    obj = store.adopt(staged)
+    assert obj.sha256 == hashlib.sha256(data).hexdigest() and obj.size == len(data)
+    assert not staged.exists()
+    assert store.read_bytes(obj.sha256) == data
+    assert store.path(obj.sha256).stat().st_mode & 0o777 == 0o444
+    # Idempotent: the same bytes staged again leave one object and no staged file.
+    staged.write_bytes(data)
+    assert store.adopt(staged) == obj
+    assert not staged.exists()
+    assert list((tmp_path / "store" / "tmp").iterdir()) == []
+
+
+def test_only_staged_files_are_adopted(tmp_path: Path) -> None:
+    store = FilesystemStore(tmp_path / "store")
+    elsewhere = tmp_path / "x.pdf"
+    elsewhere.write_bytes(b"x")
+    with pytest.raises(ValueError):
+        store.adopt(elsewhere)
+    assert elsewhere.exists()
+    for bad in ("", "../x", "a/b", ".hidden"):
+        with pytest.raises(ValueError):
+            store.staging_path(bad)
+
+
+def test_local_path_is_the_verified_object(tmp_path: Path) -> None:
+    # The worker reads the stored original in place, checked as fetch checks a copy.
+    store = FilesystemStore(tmp_path / "store")
+    src = tmp_path / "in.bin"
+    src.write_bytes(b"original bytes")
+    obj = store.put_file(src)
+    assert store.local_path(obj.sha256) == store.path(obj.sha256)
+    path = store.path(obj.sha256)
+    path.chmod(0o644)
+    path.write_bytes(b"rotted bytes!!")
+    with pytest.raises(IntegrityError):
+        store.local_path(obj.sha256)
+    with pytest.raises(ObjectNotFound):
+        store.local_path("0" * 64)

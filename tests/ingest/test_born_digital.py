@@ -69,3 +69,65 @@ def test_fonts_not_embedded_take_the_full_path(
     with pytest.raises(Exception):  # noqa: B017 - whatever the stub's failure becomes
         run_ocr(path, "pdf", tmp_path / "out.pdf", options=OcrOptions(), work_dir=tmp_path / "w")
     assert called
+
+
+def test_the_shortcut_uses_no_working_directory(tmp_path: Path) -> None:
+    """Nothing is made in ``work_dir`` and only the output is written."""
+    source = born_digital_pdf([ukrainian_lines(34, 8)], tmp_path / "digital.pdf")
+    out = tmp_path / "out" / "archive.pdf"
+    result = run_ocr(source, "pdf", out, options=OcrOptions(), work_dir=tmp_path / "w")
+    assert result.pdfa_path == out and out.exists()
+    assert not (tmp_path / "w").exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["archive.pdf"]
+
+
+def test_born_digital_ingest_reads_and_stores_in_place(archive: Any, tmp_path: Path) -> None:
+    """End to end through the worker process: the original is read where it is stored,
+    the rendition adopted by the store — no working directory or staged file is left,
+    and the stored rendition is a valid PDF/A-2b with the document's text searchable."""
+    from pikepdf.pdfa import validate_written
+
+    from archive.models import DocState, Document
+    from ingest.service import ingest_files
+    from search.base import SearchQuery
+
+    source = born_digital_pdf([["Рішення № 77 про надання послуги", *ukrainian_lines(35, 8)]],
+                              tmp_path / "digital.pdf")  # fmt: skip
+    [outcome] = ingest_files(archive, [source])
+    assert outcome.status == "archived", outcome
+    with archive.db.session() as s:
+        doc = s.get(Document, outcome.document_id)
+        assert doc is not None and doc.state == DocState.archived
+        assert doc.pdfa_sha256 and doc.pdfa_sha256 != doc.sha256
+        pdfa_sha = doc.pdfa_sha256
+    rendition = archive.store.local_path(pdfa_sha)
+    assert validate_written(rendition, "2b").passed
+    assert not (archive.settings.work_dir / outcome.document_id).exists()
+    assert list(archive.store.root.joinpath("tmp").iterdir()) == []
+    assert archive.index.search(SearchQuery(text="рішення", limit=1)).total == 1
+
+
+def test_a_failed_job_leaves_no_staged_rendition(archive: Any, tmp_path: Path) -> None:
+    """A worker that dies after writing the rendition: nothing staged is left, the
+    document goes back to be retried, and the retry archives it."""
+    from archive.models import DocState, Document
+    from ingest.job import run_job
+    from ingest.pipeline import accept_file, process_batch
+
+    source = born_digital_pdf([ukrainian_lines(36, 6)], tmp_path / "digital.pdf")
+    doc_id = accept_file(archive, source).document_id
+
+    def dies(src: Path, output: Path, *_a: Any) -> Any:
+        output.write_bytes(b"%PDF-1.7 half a rendition")
+        raise RuntimeError("worker process killed")
+
+    assert process_batch(archive, [doc_id], dies, "w:1:1") == [doc_id]
+    assert list(archive.store.root.joinpath("tmp").iterdir()) == []
+    with archive.db.session() as s:
+        doc = s.get(Document, doc_id)
+        assert doc is not None and doc.state == DocState.accepted and doc.attempts == 0
+    assert process_batch(archive, [doc_id], run_job, "w:1:1") == []
+    with archive.db.session() as s:
+        doc = s.get(Document, doc_id)
+        assert doc is not None and doc.state == DocState.archived
+    assert list(archive.store.root.joinpath("tmp").iterdir()) == []

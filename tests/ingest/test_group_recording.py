@@ -3,6 +3,7 @@ result as document by document, and a retried run replaces what an earlier one w
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,11 @@ from archive.findings import DocumentFinding
 from archive.metadata_models import DocumentMetadata, MetadataField
 from archive.models import Case, CaseEvent, DocState, Document, IndexOutbox, Page
 from backends import Archive
-from common.pages import PageText, Word
+from common.pages import PageText, Word, word_rows
 from ingest.indexing import flush_outbox, index_doc, index_docs
 from ingest.job import JobResult
 from ingest.metadata import DocType
-from ingest.metadata.classifier import seed_model
+from ingest.metadata.classifier import classifier_text, seed_model, text_counts
 from ingest.metadata.seed import specimen
 from ingest.ocr import OcrOptions
 from ingest.pipeline import _release, accept_file, process_batch, process_document
@@ -34,8 +35,9 @@ TEXTS = [
 
 
 def _runner(*, in_worker: bool) -> Any:
-    """A stand-in for the worker process: the text of each file; its identifiers too
-    when ``in_worker`` (as the real job does), else left to the orchestrating process."""
+    """A stand-in for the worker process: the text of each file; its identifiers and
+    classifier counts too when ``in_worker`` (as the real job does), else left to the
+    orchestrating process."""
 
     def run(
         source: Path, output_pdf: Path, work: Path, limits: Limits, options: OcrOptions
@@ -49,6 +51,9 @@ def _runner(*, in_worker: bool) -> Any:
             pdfa_path=output_pdf,
             pages=pages,
             findings=detect(pages) if in_worker else None,
+            text_counts=text_counts(classifier_text(p.text for p in pages)) if in_worker else None,
+            counted=in_worker,
+            words_json=[json.dumps(word_rows(p.words)) for p in pages] if in_worker else None,
         )
 
     return run
@@ -98,6 +103,19 @@ def test_batch_classification_is_per_document_classification() -> None:
     texts = [specimen(k, i).text for i, k in enumerate(KINDS)] + ["", "   ", "довідка"]
     assert model.classify_many(texts) == [model.classify(t) for t in texts]
     assert model.classify_many([]) == []
+
+
+def test_counts_from_the_worker_classify_as_the_text() -> None:
+    # The worker process counts the n-grams, this process weighs them: same answers,
+    # one document or several, and counting twice changes nothing (weighing copies).
+    model = seed_model()
+    texts = [specimen(k, i).text for i, k in enumerate(KINDS)] + ["", "   ", "довідка"]
+    counts = [text_counts(t) for t in texts]
+    assert counts[-3] is None and counts[-2] is None
+    assert model.classify_counts(counts) == model.classify_many(texts)
+    assert model.classify_counts(counts[:1]) == [model.classify(texts[0])]
+    assert model.classify_counts(counts) == model.classify_many(texts)
+    assert model.classify_counts([]) == []
 
 
 def test_a_group_is_recorded_as_document_by_document(archive: Archive, tmp_path: Path) -> None:
