@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -141,7 +141,7 @@ class ListQuery:
     Dialects with named parameters run the Core statement as before.
     """
 
-    def __init__(self, stmt: Select[Unpack[tuple[Any, ...]]], key: str = "ids") -> None:
+    def __init__(self, stmt: Select[*tuple[Any, ...]], key: str = "ids") -> None:
         self.stmt, self.key = stmt, key
         self._sql: dict[tuple[str, int], str] = {}
 
