@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -128,9 +129,30 @@ def test_scanned_form_keeps_numero_and_latin_fields_through_ocr(tmp_path: Path) 
     assert all(f.boxes for f in detect([page]))
 
 
-def test_a_clean_address_stands_and_a_doubtful_one_is_read_again() -> None:
+def _reader(*readings: str) -> tuple[list[str], fields.Read]:
+    """A ``read`` giving these readings in turn, and the list of the alphabets it was asked."""
+    seen: list[str] = []
+    left = iter(readings)
+
+    def read(_img: Image.Image, chars: str) -> str:
+        seen.append(chars)
+        return next(left)
+
+    return seen, read
+
+
+def test_a_clean_address_confirmed_by_one_reading_stands() -> None:
     clean = _page(["Ел.", "пошта:", "i.humeniuk@outlook.com"])
-    assert fields.second_reading(clean, _blank, lambda _img, _chars: "i-humeniuk@outlook.com") == []
+    seen, read = _reader("1: i.humeniuk@outlook.com _")
+    assert fields.second_reading(clean, _blank, read) == []
+    assert len(seen) == 1  # one short Tesseract run checks it
+    # A check without an address's shape has no opinion: the first reading stands.
+    seen, read = _reader("i.humeniuk(outlook")
+    assert fields.second_reading(clean, _blank, read) == []
+    assert len(seen) == 1
+
+
+def test_a_doubtful_address_is_read_again() -> None:
     doubtful = _page(
         ["Ел.", "пошта:", "nataliiaiushchenkol", "988@meta.ua"], ["E-mail:", "0.savchuk@email.ua"]
     )
@@ -140,6 +162,79 @@ def test_a_clean_address_stands_and_a_doubtful_one_is_read_again() -> None:
         "Ел. пошта: nataliiaiushchenko1988@meta.ua",
         "E-mail: o.savchuk@email.ua",  # an initial and a dot, not a zero
     ]
+
+
+def test_a_clean_looking_address_the_check_contradicts_is_read_from_every_crop() -> None:
+    # "k" read as "zk": nothing in the first reading looks wrong.
+    page = _page(["E-mail:", "h.hnatiuzk@meta.ua"])
+    seen, read = _reader("h.hnatiuk@meta.ua", "h.hnatiuk@meta.ua_", "h.hnatiuk@meta.ua")
+    found = fields.second_reading(page, _blank, read)
+    assert found == [fields.Correction(("h.hnatiuzk@meta.ua",), "h.hnatiuk@meta.ua")]
+    assert len(seen) == 3  # the check, then the two other crops
+
+
+def test_a_check_the_other_crops_do_not_back_leaves_the_first_reading() -> None:
+    page = _page(["E-mail:", "koval1985@ukr.net"])
+    # The middle crop (read first) misreads; the two others agree with the first reading.
+    seen, read = _reader("kovall985@ukr.net", "koval1985@ukr.net", "koval1985@ukr.net")
+    assert fields.second_reading(page, _blank, read) == []
+    assert len(seen) == 3
+
+
+@pytest.mark.parametrize(
+    ("first", "readings", "meant"),
+    [
+        # (readings in the order they are made: the middle crop's check first)
+        # the dot lost, or read as a stroke, by the first reading and two of three
+        ("iisavchuk@ukr.net", ("isavchuk@ukr.net", "i.savchuk@ukr.net", "isavchuk@ukr.net"),
+         "i.savchuk@ukr.net"),
+        # read as a hyphen; a crop that cut the initial off does not count for it
+        ("i-holovata@outlook.com", ("i.holovata@outlook.com", "i-holovata@outlook.com",
+                                    "holovata@outlook.com"), "i.holovata@outlook.com"),
+    ],
+)  # fmt: skip
+def test_a_dot_after_an_initial_that_one_reading_saw_stands(
+    first: str, readings: tuple[str, ...], meant: str
+) -> None:
+    page = _page(["E-mail:", first])
+    found = fields.second_reading(page, _blank, _reader(*readings)[1])
+    assert [c.new for c in found] == [meant]
+
+
+@pytest.mark.parametrize(
+    ("first", "readings", "meant"),
+    [
+        # no reading saw a dot: none is made up
+        ("iisavchuk@ukr.net", ("isavchuk@ukr.net", "isavchuk@ukr.net", "isavchuk@ukr.net"),
+         "isavchuk@ukr.net"),
+        # a name before the dot, not an initial: readings without it are another address
+        ("olenakravets@ukr.net", ("olena.kravets@ukr.net", "olenakravets@ukr.net",
+                                  "olenakravets@ukr.net"), None),
+        # an underscore is a sign of its own, not a misread dot
+        ("o_rudenko@meta.ua", ("o.rudenko@meta.ua", "o_rudenko@meta.ua", "o_rudenko@meta.ua"),
+         None),
+    ],
+)  # fmt: skip
+def test_the_initial_dot_rule_leaves_other_addresses_alone(
+    first: str, readings: tuple[str, ...], meant: str | None
+) -> None:
+    page = _page(["E-mail:", first])
+    found = fields.second_reading(page, _blank, _reader(*readings)[1])
+    assert [c.new for c in found] == ([] if meant is None else [meant])
+
+
+def test_initial_dot_in_the_tally() -> None:
+    votes = Counter({"r.kyrylenko@outlook.com": 2, "r-kyrylenko@outlook.com": 2,
+                     "rkyrylenko@outlook.com": 2, "kyrylenko@outlook.com": 2,
+                     "rikyrylenko@outlook.com": 1, "rlkyrylenko@outlook.com": 1})  # fmt: skip
+    merged = fields._tally_address(votes)
+    assert merged["r.kyrylenko@outlook.com"] == 2 + 2 + 2 + 1 + 1
+    # the others keep their own votes; the value without its initial gets none
+    assert merged["rkyrylenko@outlook.com"] == 2
+    assert merged["kyrylenko@outlook.com"] == 2
+    # nothing changes when no reading has an initial and a dot
+    plain = Counter({"isavchuk@ukr.net": 4, "iisavchuk@ukr.net": 1})
+    assert fields._tally_address(plain) == plain
 
 
 def test_an_address_is_read_three_times_in_small_letters_and_the_majority_stands() -> None:
@@ -187,3 +282,40 @@ def test_a_dot_beside_a_hyphen_is_doubtful_and_read_again() -> None:
     page = _page(["E-mail:", "b.-hrebeniuk@i.ua"])
     found = fields.second_reading(page, _blank, lambda _img, _chars: "b.hrebeniuk@i.ua")
     assert found == [fields.Correction(("b.-hrebeniuk@i.ua",), "b.hrebeniuk@i.ua")]
+
+
+@pytest.mark.parametrize(
+    ("first", "readings", "meant"),
+    [
+        # "5" read as "s" by two readings of three: the one that saw the digit stands
+        ("fedorivsO@meta.ua", ("fedorivs0@meta.ua", "fedoriv50@meta.ua", "fedorivs0@meta.ua"),
+         "fedoriv50@meta.ua"),
+        ("kovalenkol", ("kovalenko15@meta.ua", "kovalenkol5@meta.ua", "kovalenkol5@meta.ua"),
+         "kovalenko15@meta.ua"),
+    ],
+)  # fmt: skip
+def test_a_digit_beside_a_digit_that_one_reading_saw_stands(
+    first: str, readings: tuple[str, ...], meant: str
+) -> None:
+    page = _page(["E-mail:", first])
+    found = fields.second_reading(page, _blank, _reader(*readings)[1])
+    assert [c.new for c in found] == [meant]
+
+
+@pytest.mark.parametrize(
+    ("votes", "meant"),
+    [
+        # no digit beside it: the name's own "s" and "l" stay
+        ({"kravets@ukr.net": 4, "kravet5@ukr.net": 2}, "kravets@ukr.net"),
+        ({"koval.petro@ukr.net": 4, "kova1.petro@ukr.net": 2}, "koval.petro@ukr.net"),
+        # after the "@" it is the domain's business
+        ({"petro15@ukr.net": 4, "petro15@ukr.ne7": 2}, "petro15@ukr.net"),
+        # two places differ: another address, not one misread letter
+        ({"petros1@ukr.net": 4, "petr051@ukr.net": 3}, "petros1@ukr.net"),
+        # no reading saw a digit: none is made up
+        ({"kostenkol1@ukr.net": 6}, "kostenkol1@ukr.net"),
+    ],
+)
+def test_the_digit_rule_leaves_letters_alone(votes: dict[str, int], meant: str) -> None:
+    merged = fields._tally_address(Counter(votes))
+    assert merged.most_common(1)[0][0] == meant
