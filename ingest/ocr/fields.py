@@ -46,8 +46,8 @@ _NUMERO_IN_TEXT = re.compile(
 )
 
 # An address read with ``l``/``I`` for ``1`` beside digits, a space inside, or ``0.`` for
-# the initial ``o.``: the English model on the enlarged crop reads those better, while a
-# clean first reading is as good as a second one (bench/pii_detection.py).
+# the initial ``o.``: the English model on the enlarged crop reads those better. A clean
+# first reading is only checked by one reading (``LatinField.check``).
 _EMAIL_DOUBTFUL = re.compile(r"[lIi|]\s?[0-9]|[0-9]\s?[lI|]|\s|^0\.|[A-Z]|[.\-_]{2}")
 # Addresses are written in small letters: read again, the English model may only choose
 # among these, so the ``5`` of ``rudenko51`` cannot come out as ``S``.
@@ -223,10 +223,11 @@ def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
     ``crop`` cuts from the grey image the words' boxes refer to (the page turned
     upright as Tesseract saw it); ``read`` is :func:`read_latin`. A passport
     series is always read again (the English model on the enlarged crop tells
-    ``E`` from ``F``); an e-mail
-    address only when the first reading lacks the shape or looks misread
-    (:data:`_EMAIL_DOUBTFUL`): a clean first reading of an address is as good
-    as the second (measured on bench/pii_detection.py).
+    ``E`` from ``F``); an e-mail address from three crops when the first reading
+    lacks the shape or looks misread (:data:`_EMAIL_DOUBTFUL`), and when a clean
+    first reading is contradicted by the one reading that checks it
+    (``h.hnatiuzk`` for ``h.hnatiuk``); the value most readings agree on, counted
+    by :func:`_tally_address`, is taken (measured on bench/pii_detection.py).
     """
     words = page.words
     found: list[Correction] = []
