@@ -137,6 +137,9 @@ class LatinField:
     #: how far left of the value each crop reaches, in line heights: several crops are
     #: several readings, and the value most of them agree on is taken
     reach: tuple[float, ...] = (1.2,)
+    #: which crops (indices into ``reach``) are read grey, without the thresholding:
+    #: another picture of the same ink, with other misreadings to outvote
+    grey: frozenset[int] = frozenset()
     #: which crop (index into ``reach``) checks a clean first reading: it stands when that
     #: one reading agrees, else every crop is read and voted (None: a clean one stands)
     check: int | None = None
@@ -155,6 +158,9 @@ LATIN_FIELDS = (
         # Close to the value the label's ":" stays out (read with the address, it can
         # swallow the first letter); further out a glyph cut at the edge is whole.
         (0.15, 0.5, 1.2),
+        # The widest crop is read grey: thresholding thickens the strokes until the
+        # flag of a "1" after a letter reads as "l" ("kostenkol1"), which grey does not.
+        grey=frozenset({2}),
         # A clean-looking first reading can be wrong too ("h.hnatiuzk" for "h.hnatiuk"):
         # one reading from the middle crop checks it (bench/pii_detection.py).
         check=1,
@@ -171,8 +177,9 @@ LATIN_FIELDS = (
 Box = tuple[float, float, float, float]
 #: A crop of the page image around a box (fractions of the page), or None.
 Crop = Callable[[Box], Image.Image | None]
-#: The English model's reading of a cropped image as one word, in an alphabet ("" any).
-Read = Callable[[Image.Image, str], str]
+#: The English model's reading of a cropped image as one word, in an alphabet ("" any),
+#: thresholded as the page was (True) or grey.
+Read = Callable[[Image.Image, str, bool], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +255,7 @@ def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
             box = _union([words[i] for i in value])
 
             votes: Counter[str] = Counter()
-            reaches = list(field.reach)
+            crops = list(range(len(field.reach)))
             if (
                 field.doubtful is not None
                 and first_value is not None
@@ -256,12 +263,12 @@ def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
             ):
                 if field.check is None:
                     continue  # a clean first reading stands
-                checked = _read_value(field, crop, read, box, reaches.pop(field.check))
+                checked = _read_value(field, crop, read, box, crops.pop(field.check))
                 if checked is None or checked == first_value:
                     continue  # and is confirmed by one reading
                 votes[checked] += 2
-            for reach in reaches:
-                if (new_value := _read_value(field, crop, read, box, reach)) is not None:
+            for n in crops:
+                if (new_value := _read_value(field, crop, read, box, n)) is not None:
                     votes[new_value] += 2
             if not votes:
                 continue
@@ -275,13 +282,14 @@ def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
     return found
 
 
-def _read_value(field: LatinField, crop: Crop, read: Read, box: Box, reach: float) -> str | None:
-    """The value one crop reaching ``reach`` line heights left of ``box`` reads as, or None."""
-    image = crop(_pad(box, reach))
+def _read_value(field: LatinField, crop: Crop, read: Read, box: Box, n: int) -> str | None:
+    """The value the field's crop ``n`` (``field.reach[n]``) around ``box`` reads as, or None."""
+    image = crop(_pad(box, field.reach[n]))
     if image is None:
         return None
+    reading = read(image, field.alphabet, n not in field.grey)
     # What stands before the label's colon came in with the padding: not the value.
-    new = re.sub(r"\s+", "", read(image, field.alphabet).rsplit(":", 1)[-1])
+    new = re.sub(r"\s+", "", reading.rsplit(":", 1)[-1])
     match = field.shape.search(new)
     return None if match is None else field.shaped(match)
 
@@ -378,21 +386,30 @@ def _replace_in_text(text: str, old: list[str], new: str) -> str | None:
 SCALE = 2
 
 
-def read_latin(image: Image.Image, dpi: float, alphabet: str = "", *, timeout: float = 30.0) -> str:
-    """The English model's reading of a grey crop: enlarged, denoised and thresholded as
-    the page was (:func:`ingest.ocr.imaging.prepare_for_ocr`), read as one word.
+def read_latin(
+    image: Image.Image,
+    dpi: float,
+    alphabet: str = "",
+    *,
+    thresholded: bool = True,
+    timeout: float = 30.0,
+) -> str:
+    """The English model's reading of a grey crop: enlarged, then denoised and thresholded
+    as the page was (:func:`ingest.ocr.imaging.prepare_for_ocr`) or left grey, read as one
+    word.
 
     "" on an error or a timeout: the first reading stands.
     """
     gray = image.convert("L")
     big = gray.resize((gray.width * SCALE, gray.height * SCALE), Image.Resampling.LANCZOS)
-    prepared = imaging.prepare_for_ocr(
-        np.asarray(big, dtype=np.uint8), dpi * SCALE, skew_deg=0.0, bilevel=False
-    )
-    try:
-        return tesseract.read_word(
-            Image.fromarray(prepared), dpi * SCALE, alphabet=alphabet, timeout=timeout
+    if thresholded:
+        big = Image.fromarray(
+            imaging.prepare_for_ocr(
+                np.asarray(big, dtype=np.uint8), dpi * SCALE, skew_deg=0.0, bilevel=False
+            )
         )
+    try:
+        return tesseract.read_word(big, dpi * SCALE, alphabet=alphabet, timeout=timeout)
     except (tesseract.TesseractError, tesseract.TesseractTimeout):
         return ""
 

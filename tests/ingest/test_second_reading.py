@@ -53,7 +53,7 @@ def test_latin_field_read_again_replaces_words_and_text_together() -> None:
     )
 
     # The crop comes with the label's colon in its padding: not part of the value.
-    def read(_img: Image.Image, chars: str) -> str:
+    def read(_img: Image.Image, chars: str, _thresholded: bool) -> str:
         return "1: vasylfedoriv1948 @outlook.com —" if chars else "FB029679"
 
     fixed = fields.correct(page, _blank, read)
@@ -73,14 +73,14 @@ def test_latin_field_read_again_replaces_words_and_text_together() -> None:
 
 def test_digits_of_a_series_read_as_letters_are_digits() -> None:
     page = _page(["для", "виїзду", "за", "кордон:", "ЕВО29679"])
-    found = fields.second_reading(page, _blank, lambda _img, _chars: ": FBO29679 —")
+    found = fields.second_reading(page, _blank, lambda _img, _chars, _thresholded: ": FBO29679 —")
     assert found == [fields.Correction(("ЕВО29679",), "FB029679")]
 
 
 def test_a_second_reading_that_agrees_changes_nothing() -> None:
     page = _page(["E-mail:", "humeniuk78@i.ua"], ["для", "виїзду", "за", "кордон:", "EA445403"])
 
-    def read(_img: Image.Image, chars: str) -> str:
+    def read(_img: Image.Image, chars: str, _thresholded: bool) -> str:
         return "humeniuk78@i.ua" if chars else "EA445403"
 
     assert fields.second_reading(page, _blank, read) == []
@@ -88,8 +88,8 @@ def test_a_second_reading_that_agrees_changes_nothing() -> None:
 
 def test_a_second_reading_without_the_shape_changes_nothing() -> None:
     page = _page(["E-mail:", "humeniuk78(@і.иа"], ["для", "виїзду", "за", "кордон:", "ЕА445403"])
-    assert fields.correct(page, _blank, lambda _img, _chars: "hum eniuk") is page
-    assert fields.correct(page, _blank, lambda _img, _chars: "") is page
+    assert fields.correct(page, _blank, lambda _img, _chars, _thresholded: "hum eniuk") is page
+    assert fields.correct(page, _blank, lambda _img, _chars, _thresholded: "") is page
 
 
 def test_corrections_that_do_not_fit_the_text_are_left() -> None:
@@ -102,7 +102,7 @@ def test_corrections_that_do_not_fit_the_text_are_left() -> None:
 def test_born_digital_pages_are_left_alone() -> None:
     page = _page(["Ел.", "пошта:", "a@b.ua"], ["Ne", "12"])
     page.ocr = False
-    assert fields.correct(page, _blank, lambda _img, _chars: "x@y.ua") is page
+    assert fields.correct(page, _blank, lambda _img, _chars, _thresholded: "x@y.ua") is page
 
 
 @pytest.mark.ocr
@@ -130,12 +130,13 @@ def test_scanned_form_keeps_numero_and_latin_fields_through_ocr(tmp_path: Path) 
 
 
 def _reader(*readings: str) -> tuple[list[str], fields.Read]:
-    """A ``read`` giving these readings in turn, and the list of the alphabets it was asked."""
+    """A ``read`` giving these readings in turn, and the list of the alphabets it was asked
+    (each followed by "grey" when the crop was to be read without thresholding)."""
     seen: list[str] = []
     left = iter(readings)
 
-    def read(_img: Image.Image, chars: str) -> str:
-        seen.append(chars)
+    def read(_img: Image.Image, chars: str, thresholded: bool) -> str:
+        seen.append(chars if thresholded else chars + " grey")
         return next(left)
 
     return seen, read
@@ -157,7 +158,7 @@ def test_a_doubtful_address_is_read_again() -> None:
         ["Ел.", "пошта:", "nataliiaiushchenkol", "988@meta.ua"], ["E-mail:", "0.savchuk@email.ua"]
     )
     readings = iter(3 * ["1: nataliiaiushchenko1988@meta.ua _"] + 3 * [": 0.savchuk@email.ua ~"])
-    fixed = fields.correct(doubtful, _blank, lambda _img, _chars: next(readings))
+    fixed = fields.correct(doubtful, _blank, lambda _img, _chars, _thresholded: next(readings))
     assert fixed.text.splitlines() == [
         "Ел. пошта: nataliiaiushchenko1988@meta.ua",
         "E-mail: o.savchuk@email.ua",  # an initial and a dot, not a zero
@@ -243,7 +244,7 @@ def test_an_address_is_read_three_times_in_small_letters_and_the_majority_stands
     seen: list[str] = []
     readings = iter([": rudenko51@ukr.net", "rudenkos1@ukr.net _", "rudenko51@ukr.net"])
 
-    def read(_img: Image.Image, chars: str) -> str:
+    def read(_img: Image.Image, chars: str, _thresholded: bool) -> str:
         seen.append(chars)
         return next(readings)
 
@@ -257,7 +258,7 @@ def test_when_three_readings_differ_the_doubtful_first_one_tips_the_vote() -> No
     page = _page(["E-mail:", "0.savchuk@email.ua"])
     readings = iter(["a.savchuk@email.ua", "o.savchuk@email.ua", "e.savchuk@email.ua"])
     # A reading counts twice what the doubtful first one ("0." is "o.") does.
-    found = fields.second_reading(page, _blank, lambda _img, _chars: next(readings))
+    found = fields.second_reading(page, _blank, lambda _img, _chars, _thresholded: next(readings))
     assert found == [fields.Correction(("0.savchuk@email.ua",), "o.savchuk@email.ua")]
 
 
@@ -273,14 +274,16 @@ def test_when_three_readings_differ_the_doubtful_first_one_tips_the_vote() -> No
 )
 def test_an_l_that_begins_a_birth_year_is_a_one(read: str, meant: str) -> None:
     page = _page(["E-mail:", read.replace("@", "(@")])  # "(@": a first reading of no shape
-    found = fields.second_reading(page, _blank, lambda _img, _chars: read)
+    found = fields.second_reading(page, _blank, lambda _img, _chars, _thresholded: read)
     assert [c.new for c in found] == [meant]
 
 
 def test_a_dot_beside_a_hyphen_is_doubtful_and_read_again() -> None:
     # The dot after an initial read twice, as "." and "-": the address reads again.
     page = _page(["E-mail:", "b.-hrebeniuk@i.ua"])
-    found = fields.second_reading(page, _blank, lambda _img, _chars: "b.hrebeniuk@i.ua")
+    found = fields.second_reading(
+        page, _blank, lambda _img, _chars, _thresholded: "b.hrebeniuk@i.ua"
+    )
     assert found == [fields.Correction(("b.-hrebeniuk@i.ua",), "b.hrebeniuk@i.ua")]
 
 
@@ -319,3 +322,23 @@ def test_a_digit_beside_a_digit_that_one_reading_saw_stands(
 def test_the_digit_rule_leaves_letters_alone(votes: dict[str, int], meant: str) -> None:
     merged = fields._tally_address(Counter(votes))
     assert merged.most_common(1)[0][0] == meant
+
+
+def test_the_widest_crop_is_read_grey() -> None:
+    # Thresholded, the flag of a "1" after a letter thickens into an "l"; grey it does not.
+    page = _page(["E-mail:", "kostenkol", "1@ukr.net"])
+    seen, read = _reader("kostenkol1@ukr.net_", "kostenkol1@ukr.net_", "kostenko11@ukr.net")
+    found = fields.second_reading(page, _blank, read)
+    # the grey reading saw the digit beside a digit: it takes the votes of the "l"
+    assert found == [fields.Correction(("kostenkol", "1@ukr.net"), "kostenko11@ukr.net")]
+    assert [s.endswith(" grey") for s in seen] == [False, False, True]  # reaches 0.15, 0.5, 1.2
+    # A clean first reading's check is thresholded, the grey crop comes last.
+    clean = _page(["E-mail:", "h.hnatiuzk@meta.ua"])
+    seen, read = _reader(*3 * ["h.hnatiuk@meta.ua"])
+    assert [c.new for c in fields.second_reading(clean, _blank, read)] == ["h.hnatiuk@meta.ua"]
+    assert [s.endswith(" grey") for s in seen] == [False, False, True]
+    # A travel-passport series is read thresholded.
+    series = _page(["для", "виїзду", "за", "кордон:", "ЕВО29679"])
+    seen, read = _reader("FB029679")
+    fields.second_reading(series, _blank, read)
+    assert seen == [""]
