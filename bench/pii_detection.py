@@ -187,7 +187,11 @@ def second_reading(page: PageText, img: Image.Image, dpi: int) -> PageText:
     gray = np.asarray(img.convert("L"), dtype=np.uint8)
     upright = imaging.upright(gray, imaging.measure_skew(gray, dpi))
     crop = fields.crop_of(Image.fromarray(upright))
-    return fields.correct(page, crop, lambda c, chars: fields.read_latin(c, dpi, chars))
+    return fields.correct(
+        page,
+        crop,
+        lambda c, chars, thresholded: fields.read_latin(c, dpi, chars, thresholded=thresholded),
+    )
 
 
 def _correct(item: tuple[ScanResult, list[str], int]) -> tuple[PageText, float]:

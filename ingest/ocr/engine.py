@@ -205,9 +205,10 @@ def _keep_second_reading(
             turned.append(Image.fromarray(imaging.upright(gray, skew)))
         return fields.crop_of(turned[0])(box)
 
-    found = fields.second_reading(
-        fields.fix_numero(first), crop, lambda image, chars: fields.read_latin(image, dpi, chars)
-    )
+    def read(image: Image.Image, chars: str, thresholded: bool) -> str:
+        return fields.read_latin(image, dpi, chars, thresholded=thresholded)
+
+    found = fields.second_reading(fields.fix_numero(first), crop, read)
     if found:
         out = Path(text_dir) / f"{page:06d}.fields.json"
         out.write_text(json.dumps([c.as_json() for c in found], ensure_ascii=False), "utf-8")

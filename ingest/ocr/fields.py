@@ -46,8 +46,8 @@ _NUMERO_IN_TEXT = re.compile(
 )
 
 # An address read with ``l``/``I`` for ``1`` beside digits, a space inside, or ``0.`` for
-# the initial ``o.``: the English model on the enlarged crop reads those better, while a
-# clean first reading is as good as a second one (bench/pii_detection.py).
+# the initial ``o.``: the English model on the enlarged crop reads those better. A clean
+# first reading is only checked by one reading (``LatinField.check``).
 _EMAIL_DOUBTFUL = re.compile(r"[lIi|]\s?[0-9]|[0-9]\s?[lI|]|\s|^0\.|[A-Z]|[.\-_]{2}")
 # Addresses are written in small letters: read again, the English model may only choose
 # among these, so the ``5`` of ``rudenko51`` cannot come out as ``S``.
@@ -63,6 +63,50 @@ _DIGIT_LOOKALIKES = str.maketrans("OoDIl|", "000111")
 # ``l`` for the ``1`` of a birth year at the end of an address's name ("vyshnevskal987"):
 # in this serif the two differ by a flag, and a year is what people put there.
 _YEAR_WITH_L = re.compile(r"(?<=[a-z])[lI|](?=(9[2-9]|0[0-2])[0-9](?![0-9])[^@]*@)")
+
+
+# A reading with an initial and its dot ("i.savchuk") also stands for readings of the same
+# address that lost the dot, read it as a hyphen or as a stroke ("isavchuk", "i-savchuk",
+# "iisavchuk"): the dot is the smallest mark on the line, the one a reading loses.
+_INITIAL_DOT = re.compile(r"([a-z])\.([a-z]{3,}[^@]*@.+)")
+# The letters a digit of an address is read as (in small letters: the second reading's
+# alphabet has no capitals).
+_DIGIT_LOOKALIKES_EMAIL = {"5": "s", "1": "li", "0": "o"}
+
+
+def _tally_address(votes: Counter[str]) -> Counter[str]:
+    """The votes, each value raised by those of readings that are its misreadings.
+
+    A dotted initial takes the votes of the same address without the dot; a digit next
+    to another digit before the ``@`` ("fedoriv50") those of the same address with its
+    look-alike letter there ("fedorivs0"): numbers and years stand together at the end of
+    the name, and a reading that saw the digit is believed (on the bench's four corpora,
+    every such pair had the digit right). Nothing is made up: a value no reading gave
+    gets no votes.
+    """
+    merged = Counter(votes)
+    for value in votes:
+        for other in votes:
+            if other != value and _misreading_of(other, value):
+                merged[value] += votes[other]
+    return merged
+
+
+def _misreading_of(other: str, value: str) -> bool:
+    if (m := _INITIAL_DOT.fullmatch(value)) is not None:
+        x, rest = m.groups()
+        if other in (x + rest, x + "-" + rest, x + "i" + rest, x + "l" + rest):
+            return True
+    if len(other) != len(value):
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(value, other, strict=True)) if a != b]
+    if len(differ) != 1:
+        return False
+    i = differ[0]
+    at = value.find("@")
+    if not 0 <= i < at or other[i] not in _DIGIT_LOOKALIKES_EMAIL.get(value[i], ""):
+        return False
+    return (i > 0 and value[i - 1].isdigit()) or (i + 1 < at and value[i + 1].isdigit())
 
 
 def _address(m: re.Match[str]) -> str:
@@ -93,6 +137,14 @@ class LatinField:
     #: how far left of the value each crop reaches, in line heights: several crops are
     #: several readings, and the value most of them agree on is taken
     reach: tuple[float, ...] = (1.2,)
+    #: which crops (indices into ``reach``) are read grey, without the thresholding:
+    #: another picture of the same ink, with other misreadings to outvote
+    grey: frozenset[int] = frozenset()
+    #: which crop (index into ``reach``) checks a clean first reading: it stands when that
+    #: one reading agrees, else every crop is read and voted (None: a clean one stands)
+    check: int | None = None
+    #: how the votes are counted before the most common value is taken
+    tally: Callable[[Counter[str]], Counter[str]] = lambda votes: votes
 
 
 LATIN_FIELDS = (
@@ -106,6 +158,13 @@ LATIN_FIELDS = (
         # Close to the value the label's ":" stays out (read with the address, it can
         # swallow the first letter); further out a glyph cut at the edge is whole.
         (0.15, 0.5, 1.2),
+        # The widest crop is read grey: thresholding thickens the strokes until the
+        # flag of a "1" after a letter reads as "l" ("kostenkol1"), which grey does not.
+        grey=frozenset({2}),
+        # A clean-looking first reading can be wrong too ("h.hnatiuzk" for "h.hnatiuk"):
+        # one reading from the middle crop checks it (bench/pii_detection.py).
+        check=1,
+        tally=_tally_address,
     ),
     LatinField(
         re.compile(r"(?:для\s+виїзду\s+за\s+кордон|закордонн\w*\s+паспорт\w*)\s*:", re.IGNORECASE),
@@ -118,8 +177,9 @@ LATIN_FIELDS = (
 Box = tuple[float, float, float, float]
 #: A crop of the page image around a box (fractions of the page), or None.
 Crop = Callable[[Box], Image.Image | None]
-#: The English model's reading of a cropped image as one word, in an alphabet ("" any).
-Read = Callable[[Image.Image, str], str]
+#: The English model's reading of a cropped image as one word, in an alphabet ("" any),
+#: thresholded as the page was (True) or grey.
+Read = Callable[[Image.Image, str, bool], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,10 +230,11 @@ def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
     ``crop`` cuts from the grey image the words' boxes refer to (the page turned
     upright as Tesseract saw it); ``read`` is :func:`read_latin`. A passport
     series is always read again (the English model on the enlarged crop tells
-    ``E`` from ``F``); an e-mail
-    address only when the first reading lacks the shape or looks misread
-    (:data:`_EMAIL_DOUBTFUL`): a clean first reading of an address is as good
-    as the second (measured on bench/pii_detection.py).
+    ``E`` from ``F``); an e-mail address from three crops when the first reading
+    lacks the shape or looks misread (:data:`_EMAIL_DOUBTFUL`), and when a clean
+    first reading is contradicted by the one reading that checks it
+    (``h.hnatiuzk`` for ``h.hnatiuk``); the value most readings agree on, counted
+    by :func:`_tally_address`, is taken (measured on bench/pii_detection.py).
     """
     words = page.words
     found: list[Correction] = []
@@ -189,31 +250,48 @@ def second_reading(page: PageText, crop: Crop, read: Read) -> list[Correction]:
                 continue
             old = tuple(words[i].text for i in value)
             first = " ".join(old)
+            first_match = field.shape.fullmatch(first.replace(" ", ""))
+            first_value = None if first_match is None else field.shaped(first_match)
+            box = _union([words[i] for i in value])
+
+            votes: Counter[str] = Counter()
+            crops = list(range(len(field.reach)))
             if (
                 field.doubtful is not None
-                and field.shape.fullmatch(first.replace(" ", ""))
+                and first_value is not None
                 and not field.doubtful.search(first)
             ):
-                continue  # a clean first reading stands
-            box = _union([words[i] for i in value])
-            votes: Counter[str] = Counter()
-            for reach in field.reach:
-                image = crop(_pad(box, reach))
-                if image is None:
-                    continue
-                # What stands before the label's colon came in with the padding: not the value.
-                new = re.sub(r"\s+", "", read(image, field.alphabet).rsplit(":", 1)[-1])
-                if (match := field.shape.search(new)) is not None:
-                    votes[field.shaped(match)] += 2
+                if field.check is None:
+                    continue  # a clean first reading stands
+                checked = _read_value(field, crop, read, box, crops.pop(field.check))
+                if checked is None or checked == first_value:
+                    continue  # and is confirmed by one reading
+                votes[checked] += 2
+            for n in crops:
+                if (new_value := _read_value(field, crop, read, box, n)) is not None:
+                    votes[new_value] += 2
             if not votes:
                 continue
-            if (match := field.shape.fullmatch(first.replace(" ", ""))) is not None:
-                # A doubtful first reading still counts, for half a second one.
-                votes[field.shaped(match)] += 1
+            if first_value is not None:
+                # A doubtful (or contradicted) first reading still counts, for half a second one.
+                votes[first_value] += 1
+            votes = field.tally(votes)
             value_read = votes.most_common(1)[0][0]
             if value_read != first:
                 found.append(Correction(old, value_read))
     return found
+
+
+def _read_value(field: LatinField, crop: Crop, read: Read, box: Box, n: int) -> str | None:
+    """The value the field's crop ``n`` (``field.reach[n]``) around ``box`` reads as, or None."""
+    image = crop(_pad(box, field.reach[n]))
+    if image is None:
+        return None
+    reading = read(image, field.alphabet, n not in field.grey)
+    # What stands before the label's colon came in with the padding: not the value.
+    new = re.sub(r"\s+", "", reading.rsplit(":", 1)[-1])
+    match = field.shape.search(new)
+    return None if match is None else field.shaped(match)
 
 
 def apply(page: PageText, corrections: list[Correction]) -> PageText:
@@ -308,21 +386,30 @@ def _replace_in_text(text: str, old: list[str], new: str) -> str | None:
 SCALE = 2
 
 
-def read_latin(image: Image.Image, dpi: float, alphabet: str = "", *, timeout: float = 30.0) -> str:
-    """The English model's reading of a grey crop: enlarged, denoised and thresholded as
-    the page was (:func:`ingest.ocr.imaging.prepare_for_ocr`), read as one word.
+def read_latin(
+    image: Image.Image,
+    dpi: float,
+    alphabet: str = "",
+    *,
+    thresholded: bool = True,
+    timeout: float = 30.0,
+) -> str:
+    """The English model's reading of a grey crop: enlarged, then denoised and thresholded
+    as the page was (:func:`ingest.ocr.imaging.prepare_for_ocr`) or left grey, read as one
+    word.
 
     "" on an error or a timeout: the first reading stands.
     """
     gray = image.convert("L")
     big = gray.resize((gray.width * SCALE, gray.height * SCALE), Image.Resampling.LANCZOS)
-    prepared = imaging.prepare_for_ocr(
-        np.asarray(big, dtype=np.uint8), dpi * SCALE, skew_deg=0.0, bilevel=False
-    )
-    try:
-        return tesseract.read_word(
-            Image.fromarray(prepared), dpi * SCALE, alphabet=alphabet, timeout=timeout
+    if thresholded:
+        big = Image.fromarray(
+            imaging.prepare_for_ocr(
+                np.asarray(big, dtype=np.uint8), dpi * SCALE, skew_deg=0.0, bilevel=False
+            )
         )
+    try:
+        return tesseract.read_word(big, dpi * SCALE, alphabet=alphabet, timeout=timeout)
     except (tesseract.TesseractError, tesseract.TesseractTimeout):
         return ""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_latin_field_read_again_replaces_words_and_text_together() -> None:
     )
 
     # The crop comes with the label's colon in its padding: not part of the value.
-    def read(_img: Image.Image, chars: str) -> str:
+    def read(_img: Image.Image, chars: str, _thresholded: bool) -> str:
         return "1: vasylfedoriv1948 @outlook.com —" if chars else "FB029679"
 
     fixed = fields.correct(page, _blank, read)
@@ -72,14 +73,14 @@ def test_latin_field_read_again_replaces_words_and_text_together() -> None:
 
 def test_digits_of_a_series_read_as_letters_are_digits() -> None:
     page = _page(["для", "виїзду", "за", "кордон:", "ЕВО29679"])
-    found = fields.second_reading(page, _blank, lambda _img, _chars: ": FBO29679 —")
+    found = fields.second_reading(page, _blank, lambda _img, _chars, _thresholded: ": FBO29679 —")
     assert found == [fields.Correction(("ЕВО29679",), "FB029679")]
 
 
 def test_a_second_reading_that_agrees_changes_nothing() -> None:
     page = _page(["E-mail:", "humeniuk78@i.ua"], ["для", "виїзду", "за", "кордон:", "EA445403"])
 
-    def read(_img: Image.Image, chars: str) -> str:
+    def read(_img: Image.Image, chars: str, _thresholded: bool) -> str:
         return "humeniuk78@i.ua" if chars else "EA445403"
 
     assert fields.second_reading(page, _blank, read) == []
@@ -87,8 +88,8 @@ def test_a_second_reading_that_agrees_changes_nothing() -> None:
 
 def test_a_second_reading_without_the_shape_changes_nothing() -> None:
     page = _page(["E-mail:", "humeniuk78(@і.иа"], ["для", "виїзду", "за", "кордон:", "ЕА445403"])
-    assert fields.correct(page, _blank, lambda _img, _chars: "hum eniuk") is page
-    assert fields.correct(page, _blank, lambda _img, _chars: "") is page
+    assert fields.correct(page, _blank, lambda _img, _chars, _thresholded: "hum eniuk") is page
+    assert fields.correct(page, _blank, lambda _img, _chars, _thresholded: "") is page
 
 
 def test_corrections_that_do_not_fit_the_text_are_left() -> None:
@@ -101,7 +102,7 @@ def test_corrections_that_do_not_fit_the_text_are_left() -> None:
 def test_born_digital_pages_are_left_alone() -> None:
     page = _page(["Ел.", "пошта:", "a@b.ua"], ["Ne", "12"])
     page.ocr = False
-    assert fields.correct(page, _blank, lambda _img, _chars: "x@y.ua") is page
+    assert fields.correct(page, _blank, lambda _img, _chars, _thresholded: "x@y.ua") is page
 
 
 @pytest.mark.ocr
@@ -128,18 +129,113 @@ def test_scanned_form_keeps_numero_and_latin_fields_through_ocr(tmp_path: Path) 
     assert all(f.boxes for f in detect([page]))
 
 
-def test_a_clean_address_stands_and_a_doubtful_one_is_read_again() -> None:
+def _reader(*readings: str) -> tuple[list[str], fields.Read]:
+    """A ``read`` giving these readings in turn, and the list of the alphabets it was asked
+    (each followed by "grey" when the crop was to be read without thresholding)."""
+    seen: list[str] = []
+    left = iter(readings)
+
+    def read(_img: Image.Image, chars: str, thresholded: bool) -> str:
+        seen.append(chars if thresholded else chars + " grey")
+        return next(left)
+
+    return seen, read
+
+
+def test_a_clean_address_confirmed_by_one_reading_stands() -> None:
     clean = _page(["Ел.", "пошта:", "i.humeniuk@outlook.com"])
-    assert fields.second_reading(clean, _blank, lambda _img, _chars: "i-humeniuk@outlook.com") == []
+    seen, read = _reader("1: i.humeniuk@outlook.com _")
+    assert fields.second_reading(clean, _blank, read) == []
+    assert len(seen) == 1  # one short Tesseract run checks it
+    # A check without an address's shape has no opinion: the first reading stands.
+    seen, read = _reader("i.humeniuk(outlook")
+    assert fields.second_reading(clean, _blank, read) == []
+    assert len(seen) == 1
+
+
+def test_a_doubtful_address_is_read_again() -> None:
     doubtful = _page(
         ["Ел.", "пошта:", "nataliiaiushchenkol", "988@meta.ua"], ["E-mail:", "0.savchuk@email.ua"]
     )
     readings = iter(3 * ["1: nataliiaiushchenko1988@meta.ua _"] + 3 * [": 0.savchuk@email.ua ~"])
-    fixed = fields.correct(doubtful, _blank, lambda _img, _chars: next(readings))
+    fixed = fields.correct(doubtful, _blank, lambda _img, _chars, _thresholded: next(readings))
     assert fixed.text.splitlines() == [
         "Ел. пошта: nataliiaiushchenko1988@meta.ua",
         "E-mail: o.savchuk@email.ua",  # an initial and a dot, not a zero
     ]
+
+
+def test_a_clean_looking_address_the_check_contradicts_is_read_from_every_crop() -> None:
+    # "k" read as "zk": nothing in the first reading looks wrong.
+    page = _page(["E-mail:", "h.hnatiuzk@meta.ua"])
+    seen, read = _reader("h.hnatiuk@meta.ua", "h.hnatiuk@meta.ua_", "h.hnatiuk@meta.ua")
+    found = fields.second_reading(page, _blank, read)
+    assert found == [fields.Correction(("h.hnatiuzk@meta.ua",), "h.hnatiuk@meta.ua")]
+    assert len(seen) == 3  # the check, then the two other crops
+
+
+def test_a_check_the_other_crops_do_not_back_leaves_the_first_reading() -> None:
+    page = _page(["E-mail:", "koval1985@ukr.net"])
+    # The middle crop (read first) misreads; the two others agree with the first reading.
+    seen, read = _reader("kovall985@ukr.net", "koval1985@ukr.net", "koval1985@ukr.net")
+    assert fields.second_reading(page, _blank, read) == []
+    assert len(seen) == 3
+
+
+@pytest.mark.parametrize(
+    ("first", "readings", "meant"),
+    [
+        # (readings in the order they are made: the middle crop's check first)
+        # the dot lost, or read as a stroke, by the first reading and two of three
+        ("iisavchuk@ukr.net", ("isavchuk@ukr.net", "i.savchuk@ukr.net", "isavchuk@ukr.net"),
+         "i.savchuk@ukr.net"),
+        # read as a hyphen; a crop that cut the initial off does not count for it
+        ("i-holovata@outlook.com", ("i.holovata@outlook.com", "i-holovata@outlook.com",
+                                    "holovata@outlook.com"), "i.holovata@outlook.com"),
+    ],
+)  # fmt: skip
+def test_a_dot_after_an_initial_that_one_reading_saw_stands(
+    first: str, readings: tuple[str, ...], meant: str
+) -> None:
+    page = _page(["E-mail:", first])
+    found = fields.second_reading(page, _blank, _reader(*readings)[1])
+    assert [c.new for c in found] == [meant]
+
+
+@pytest.mark.parametrize(
+    ("first", "readings", "meant"),
+    [
+        # no reading saw a dot: none is made up
+        ("iisavchuk@ukr.net", ("isavchuk@ukr.net", "isavchuk@ukr.net", "isavchuk@ukr.net"),
+         "isavchuk@ukr.net"),
+        # a name before the dot, not an initial: readings without it are another address
+        ("olenakravets@ukr.net", ("olena.kravets@ukr.net", "olenakravets@ukr.net",
+                                  "olenakravets@ukr.net"), None),
+        # an underscore is a sign of its own, not a misread dot
+        ("o_rudenko@meta.ua", ("o.rudenko@meta.ua", "o_rudenko@meta.ua", "o_rudenko@meta.ua"),
+         None),
+    ],
+)  # fmt: skip
+def test_the_initial_dot_rule_leaves_other_addresses_alone(
+    first: str, readings: tuple[str, ...], meant: str | None
+) -> None:
+    page = _page(["E-mail:", first])
+    found = fields.second_reading(page, _blank, _reader(*readings)[1])
+    assert [c.new for c in found] == ([] if meant is None else [meant])
+
+
+def test_initial_dot_in_the_tally() -> None:
+    votes = Counter({"r.kyrylenko@outlook.com": 2, "r-kyrylenko@outlook.com": 2,
+                     "rkyrylenko@outlook.com": 2, "kyrylenko@outlook.com": 2,
+                     "rikyrylenko@outlook.com": 1, "rlkyrylenko@outlook.com": 1})  # fmt: skip
+    merged = fields._tally_address(votes)
+    assert merged["r.kyrylenko@outlook.com"] == 2 + 2 + 2 + 1 + 1
+    # the others keep their own votes; the value without its initial gets none
+    assert merged["rkyrylenko@outlook.com"] == 2
+    assert merged["kyrylenko@outlook.com"] == 2
+    # nothing changes when no reading has an initial and a dot
+    plain = Counter({"isavchuk@ukr.net": 4, "iisavchuk@ukr.net": 1})
+    assert fields._tally_address(plain) == plain
 
 
 def test_an_address_is_read_three_times_in_small_letters_and_the_majority_stands() -> None:
@@ -148,7 +244,7 @@ def test_an_address_is_read_three_times_in_small_letters_and_the_majority_stands
     seen: list[str] = []
     readings = iter([": rudenko51@ukr.net", "rudenkos1@ukr.net _", "rudenko51@ukr.net"])
 
-    def read(_img: Image.Image, chars: str) -> str:
+    def read(_img: Image.Image, chars: str, _thresholded: bool) -> str:
         seen.append(chars)
         return next(readings)
 
@@ -162,7 +258,7 @@ def test_when_three_readings_differ_the_doubtful_first_one_tips_the_vote() -> No
     page = _page(["E-mail:", "0.savchuk@email.ua"])
     readings = iter(["a.savchuk@email.ua", "o.savchuk@email.ua", "e.savchuk@email.ua"])
     # A reading counts twice what the doubtful first one ("0." is "o.") does.
-    found = fields.second_reading(page, _blank, lambda _img, _chars: next(readings))
+    found = fields.second_reading(page, _blank, lambda _img, _chars, _thresholded: next(readings))
     assert found == [fields.Correction(("0.savchuk@email.ua",), "o.savchuk@email.ua")]
 
 
@@ -178,12 +274,71 @@ def test_when_three_readings_differ_the_doubtful_first_one_tips_the_vote() -> No
 )
 def test_an_l_that_begins_a_birth_year_is_a_one(read: str, meant: str) -> None:
     page = _page(["E-mail:", read.replace("@", "(@")])  # "(@": a first reading of no shape
-    found = fields.second_reading(page, _blank, lambda _img, _chars: read)
+    found = fields.second_reading(page, _blank, lambda _img, _chars, _thresholded: read)
     assert [c.new for c in found] == [meant]
 
 
 def test_a_dot_beside_a_hyphen_is_doubtful_and_read_again() -> None:
     # The dot after an initial read twice, as "." and "-": the address reads again.
     page = _page(["E-mail:", "b.-hrebeniuk@i.ua"])
-    found = fields.second_reading(page, _blank, lambda _img, _chars: "b.hrebeniuk@i.ua")
+    found = fields.second_reading(
+        page, _blank, lambda _img, _chars, _thresholded: "b.hrebeniuk@i.ua"
+    )
     assert found == [fields.Correction(("b.-hrebeniuk@i.ua",), "b.hrebeniuk@i.ua")]
+
+
+@pytest.mark.parametrize(
+    ("first", "readings", "meant"),
+    [
+        # "5" read as "s" by two readings of three: the one that saw the digit stands
+        ("fedorivsO@meta.ua", ("fedorivs0@meta.ua", "fedoriv50@meta.ua", "fedorivs0@meta.ua"),
+         "fedoriv50@meta.ua"),
+        ("kovalenkol", ("kovalenko15@meta.ua", "kovalenkol5@meta.ua", "kovalenkol5@meta.ua"),
+         "kovalenko15@meta.ua"),
+    ],
+)  # fmt: skip
+def test_a_digit_beside_a_digit_that_one_reading_saw_stands(
+    first: str, readings: tuple[str, ...], meant: str
+) -> None:
+    page = _page(["E-mail:", first])
+    found = fields.second_reading(page, _blank, _reader(*readings)[1])
+    assert [c.new for c in found] == [meant]
+
+
+@pytest.mark.parametrize(
+    ("votes", "meant"),
+    [
+        # no digit beside it: the name's own "s" and "l" stay
+        ({"kravets@ukr.net": 4, "kravet5@ukr.net": 2}, "kravets@ukr.net"),
+        ({"koval.petro@ukr.net": 4, "kova1.petro@ukr.net": 2}, "koval.petro@ukr.net"),
+        # after the "@" it is the domain's business
+        ({"petro15@ukr.net": 4, "petro15@ukr.ne7": 2}, "petro15@ukr.net"),
+        # two places differ: another address, not one misread letter
+        ({"petros1@ukr.net": 4, "petr051@ukr.net": 3}, "petros1@ukr.net"),
+        # no reading saw a digit: none is made up
+        ({"kostenkol1@ukr.net": 6}, "kostenkol1@ukr.net"),
+    ],
+)
+def test_the_digit_rule_leaves_letters_alone(votes: dict[str, int], meant: str) -> None:
+    merged = fields._tally_address(Counter(votes))
+    assert merged.most_common(1)[0][0] == meant
+
+
+def test_the_widest_crop_is_read_grey() -> None:
+    # Thresholded, the flag of a "1" after a letter thickens into an "l"; grey it does not.
+    page = _page(["E-mail:", "kostenkol", "1@ukr.net"])
+    seen, read = _reader("kostenkol1@ukr.net_", "kostenkol1@ukr.net_", "kostenko11@ukr.net")
+    found = fields.second_reading(page, _blank, read)
+    # the grey reading saw the digit beside a digit: it takes the votes of the "l"
+    assert found == [fields.Correction(("kostenkol", "1@ukr.net"), "kostenko11@ukr.net")]
+    assert [s.endswith(" grey") for s in seen] == [False, False, True]  # reaches 0.15, 0.5, 1.2
+    # A clean first reading's check is thresholded, the grey crop comes last.
+    clean = _page(["E-mail:", "h.hnatiuzk@meta.ua"])
+    seen, read = _reader(*3 * ["h.hnatiuk@meta.ua"])
+    assert [c.new for c in fields.second_reading(clean, _blank, read)] == ["h.hnatiuk@meta.ua"]
+    assert [s.endswith(" grey") for s in seen] == [False, False, True]
+    # A travel-passport series is read thresholded.
+    series = _page(["для", "виїзду", "за", "кордон:", "ЕВО29679"])
+    seen, read = _reader("FB029679")
+    fields.second_reading(series, _blank, read)
+    assert seen == [""]
