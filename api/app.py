@@ -15,6 +15,7 @@ import httpx
 from fastapi import FastAPI
 
 from api import headers, problems, web
+from api.keepalive import ConnectionRecycling
 from api.routes import (
     audit,
     auth,
@@ -120,6 +121,8 @@ def create_app(
         paths=("/api/documents",),
     )
     headers.install(app)
+    # With several workers, clients are spread again every few seconds (api/keepalive.py).
+    app.add_middleware(ConnectionRecycling, seconds=settings.server.keepalive_seconds)
 
     app.include_router(search.router)
     app.include_router(audit.router)

@@ -9,6 +9,7 @@ exception messages quoting input.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from urllib.parse import unquote_plus
@@ -54,15 +55,24 @@ def scrub(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
+def _access_part(text: str) -> str:
+    """A part of an access-log line without its query string, scrubbed."""
+    return scrub(_QUERY.sub("?…", text))
+
+
 class ScrubFilter(logging.Filter):
     """Masks identifiers in every record and drops query strings from access logs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             if record.name.startswith("uvicorn.access") and isinstance(record.args, tuple):
+                # One line per request: its parts (address, method, path) are scrubbed
+                # one by one, and the same parts come again and again.
                 record.args = tuple(
-                    _QUERY.sub("?…", a) if isinstance(a, str) else a for a in record.args
+                    _access_part(a) if isinstance(a, str) else a for a in record.args
                 )
+                return True
             message = record.getMessage()
             clean = scrub(message)
             if clean != message:

@@ -40,6 +40,9 @@ class ServerSettings(BaseModel):
     # Worker processes; 0 means one per CPU core. With the embedded index one
     # of them writes it and the others search it read-only (docs/performance.md).
     workers: int = 0
+    # Seconds a kept-alive connection lives before its client is asked to connect
+    # again (0: for ever), so that the workers share the clients evenly.
+    keepalive_seconds: float = 2.0
 
     @property
     def worker_count(self) -> int:

@@ -37,3 +37,29 @@ def test_percent_encoded_identifiers_are_decoded_and_masked() -> None:
 
 def test_a_plain_message_is_left_as_it_is() -> None:
     assert scrub("документ 659f9e3c збережено за 0.4 с") == "документ 659f9e3c збережено за 0.4 с"
+
+
+def _access(path: str, client: str = "127.0.0.1:53214") -> logging.LogRecord:
+    return logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        (client, "GET", path, "1.1", 200), None,
+    )  # fmt: skip
+
+
+def test_an_access_line_is_scrubbed_part_by_part() -> None:
+    lines = []
+    for path in (
+        "/api/search?q=%2B380671234567&limit=10",
+        "/api/documents/3012345678/content",
+        "/api/x/ivan.petrenko%40gmail.com",
+        "/api/search/identifier?value=UA213223130000026007233566001",
+    ):
+        for _ in range(2):  # the second time from the cache of parts
+            record = _access(path)
+            assert ScrubFilter().filter(record)
+            lines.append(record.getMessage())
+    text = "\n".join(lines)
+    for secret in ("380671234567", "3012345678", "petrenko", "gmail", "UA2132", "%40"):
+        assert secret not in text, secret
+    assert lines[0] == '127.0.0.1:53214 - "GET /api/search?… HTTP/1.1" 200'
+    assert lines[2] == lines[3] and "/api/documents/" in lines[2]
