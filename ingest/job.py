@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import resource
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,8 +60,33 @@ class JobResult:
 _TOO_BIG = "Вкладені файли потребують забагато пам'яті: вони є лише в оригіналі PDF"
 
 
+# How often a worker checks that the process that started it is still there.
+_PARENT_CHECK_SECONDS = 1.0
+
+
+def _die_with_parent() -> None:
+    """Stop this worker when the process that started it is gone.
+
+    A pool's workers hold both ends of their job queue, so they never see the
+    queue close: when the orchestrating process is killed (``kill -9``, the OOM
+    killer) they would wait for ever, each holding its memory. A thread
+    watches the parent instead (not ``PR_SET_PDEATHSIG``: that follows the
+    thread that started the worker, and the pool is shared between threads).
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_CHECK_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def init_worker(memory_limit_mb: int) -> None:
-    """Process-pool initialiser: bound memory and keep Tesseract single-threaded."""
+    """Pool initialiser: die with the parent, bound memory, keep Tesseract single-threaded."""
+    _die_with_parent()
     # Tesseract's OpenMP threads oversubscribe small machines badly; we
     # parallelise across pages instead.
     os.environ["OMP_THREAD_LIMIT"] = "1"
