@@ -457,11 +457,11 @@ class _WriterLock:
 
 
 _groups: dict[str, _Group] = {}
-# The chain's head, as _head reads it inside an append's transaction.
-_HEAD_SQL = f"SELECT seq, hash FROM {AuditEntry.__tablename__} ORDER BY seq DESC LIMIT 1"
 _groups_guard = threading.Lock()
 # Entries written in one transaction at most (bounds a transaction under a burst).
 GROUP_MAX = 512
+# The chain's head, as AuditLog._head reads it inside an append's transaction.
+_HEAD_SQL = f"SELECT seq, hash FROM {AuditEntry.__tablename__} ORDER BY seq DESC LIMIT 1"
 
 
 def _group_for(url: str) -> _Group:
@@ -580,16 +580,12 @@ class AuditLog:
             item.error = error or RuntimeError("the access log stayed busy")
             item.done = True
 
-    def _head(self, s: Session | Connection) -> tuple[int, str]:
-        if isinstance(s, Connection):
-            row: Any = first_row(s, _HEAD_SQL)  # read on every append
-        else:
-            row = s.execute(
-                select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-            ).first()
+    def _head(self, conn: Connection) -> tuple[int, str]:
+        """The chain's head in the append's transaction (read on every append)."""
+        row = first_row(conn, _HEAD_SQL)
         if row is not None:
             return int(row[0]), str(row[1])
-        purge = s.execute(
+        purge = conn.execute(
             select(AuditSeal.seq, AuditSeal.head_hash)
             .where(AuditSeal.kind == "purge")
             .order_by(AuditSeal.seq.desc())

@@ -115,18 +115,25 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+@contextmanager
+def _driver_cursor(conn: Connection) -> Iterator[Any]:
+    """A cursor of the connection's driver, in its transaction, closed after use."""
+    cursor = conn.connection.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
 def first_row(conn: Connection, sql: str) -> tuple[Any, ...] | None:
     """The first row of a constant query (no parameters) through the driver's cursor.
 
     For the reads made on every request (the audit head, the outbox check):
     building and compiling a statement costs more than SQLite's answer.
     """
-    cursor = conn.connection.cursor()
-    try:
+    with _driver_cursor(conn) as cursor:
         cursor.execute(sql)
         row = cursor.fetchone()
-    finally:
-        cursor.close()
     return tuple(row) if row is not None else None
 
 
@@ -145,7 +152,10 @@ class ListQuery:
         self.stmt, self.key = stmt, key
         self._sql: dict[tuple[str, int], str] = {}
 
-    def rows(self, conn: Connection, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def rows(self, conn: Connection | Session, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The rows for ``values``, in a connection or in a session's transaction."""
+        if isinstance(conn, Session):
+            conn = conn.connection()
         dialect = conn.dialect
         if not dialect.positional:
             return [tuple(r) for r in conn.execute(self.stmt, {self.key: list(values)})]
@@ -156,12 +166,9 @@ class ListQuery:
                 dialect=dialect, compile_kwargs={"render_postcompile": True}
             )
             sql = self._sql[at] = str(compiled)
-        cursor = conn.connection.cursor()
-        try:
+        with _driver_cursor(conn) as cursor:
             cursor.execute(sql, tuple(values))
             return [tuple(r) for r in cursor.fetchall()]
-        finally:
-            cursor.close()
 
 
 def replace_document_rows(

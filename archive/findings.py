@@ -362,8 +362,7 @@ def identifiers_for_documents(
     out: dict[str, list[StoredIdentifier]] = {i: [] for i in ids}
     if not ids:
         return out
-    c = conn.connection() if isinstance(conn, Session) else conn
-    for doc_id, kind, value, masked, ref, source in _IDENTIFIERS.rows(c, ids):
+    for doc_id, kind, value, masked, ref, source in _IDENTIFIERS.rows(conn, ids):
         out[doc_id].append(StoredIdentifier(kind, value, masked, ref, source))
     return out
 

@@ -261,8 +261,7 @@ def held_documents(
     out: dict[str, Held] = {}
     if not ids:
         return out
-    c = conn.connection() if isinstance(conn, Session) else conn
-    rows = _held_query().rows(c, list(dict.fromkeys(ids)))
+    rows = _held_query().rows(conn, list(dict.fromkeys(ids)))
     scopes: dict[str, list[DocScope]] = {}
     applicants: dict[str, str | None] = {}
     for (

@@ -76,6 +76,20 @@ def add(
     out.print(f"Додано користувача {escape(made.login)} ({made.role.value}){state}")
 
 
+# An account's login, role and scope, as every list of accounts shows them.
+_ACCOUNT_COLUMNS = ("логін", "роль", "ЦНАП", "робоче місце", "підрозділ")
+
+
+def _account_cells(u: users.UserView) -> list[str]:
+    return [
+        escape(u.login),
+        u.role.value,
+        escape(u.centre or "—"),
+        escape(u.workplace or "—"),
+        escape(u.department or "—"),
+    ]
+
+
 @user_app.command("list")
 def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Відповідь у JSON.")] = False,
@@ -87,16 +101,9 @@ def list_(
         rows = [{k: u.as_json()[k] for k in LIST_FIELDS} for u in found]
         out.print(json.dumps(rows, ensure_ascii=False), markup=False)
         return
-    table = Table("логін", "роль", "ЦНАП", "робоче місце", "підрозділ", "стан")
+    table = Table(*_ACCOUNT_COLUMNS, "стан")
     for u in found:
-        table.add_row(
-            escape(u.login),
-            u.role.value,
-            escape(u.centre or "—"),
-            escape(u.workplace or "—"),
-            escape(u.department or "—"),
-            "вимкнено" if u.disabled else "активний",
-        )
+        table.add_row(*_account_cells(u), "вимкнено" if u.disabled else "активний")
     out.print(table)
 
 
@@ -115,19 +122,10 @@ def pending(
         out.print("Немає облікових записів, що очікують схвалення.")
         return
     # The login whole, to be copied into ``user approve``.
-    login = Column("логін", no_wrap=True)
-    table = Table(login, "роль", "ЦНАП", "робоче місце", "підрозділ", "ПІБ, посада", "створено")
+    table = Table(Column("логін", no_wrap=True), *_ACCOUNT_COLUMNS[1:], "ПІБ, посада", "створено")
     for u in found:
         who = ", ".join(x for x in (u.full_name, u.position) if x) or "—"
-        table.add_row(
-            escape(u.login),
-            u.role.value,
-            escape(u.centre or "—"),
-            escape(u.workplace or "—"),
-            escape(u.department or "—"),
-            escape(who),
-            u.created_at.date().isoformat(),
-        )
+        table.add_row(*_account_cells(u), escape(who), u.created_at.date().isoformat())
     out.print(table)
 
 

@@ -117,15 +117,17 @@ def run_ocr(
     """
     source, output_pdf, work_dir = Path(source), Path(output_pdf), Path(work_dir)
     try:
-        if kind == "pdf":
+        # A PDF is opened once to learn what to respect (signed, encrypted).
+        facts = inputs.inspect_pdf(source) if kind == "pdf" else None
+        if facts is not None:
             # A born-digital PDF needs no working directory, temporary files or OCR.
             with _quiet_logs():
-                born = _born_digital(source, output_pdf, options)
+                born = _born_digital(source, output_pdf, options, facts)
             if born is not None:
                 return born
         work_dir.mkdir(parents=True, exist_ok=True)
         with _process_setup(work_dir, options):
-            return _run(source, kind, output_pdf, options, work_dir)
+            return _run(source, kind, output_pdf, options, work_dir, facts)
     except OcrFailed:
         raise
     except Exception as exc:  # every failure becomes an OcrFailed
@@ -165,7 +167,12 @@ def _ocrmypdf(
 
 
 def _run(
-    source: Path, kind: InputKind, output_pdf: Path, options: OcrOptions, work_dir: Path
+    source: Path,
+    kind: InputKind,
+    output_pdf: Path,
+    options: OcrOptions,
+    work_dir: Path,
+    facts: inputs.PdfFacts | None,
 ) -> OcrResult:
     notes: list[str] = []
     if kind == "image":
@@ -174,8 +181,7 @@ def _run(
         inputs.image_to_pdf(source, pdf_in, max_mpixels=options.max_image_mpixels, photos=photos)
         if photos:
             notes.append(PHOTO_NOTE)
-    elif kind == "pdf":
-        facts = inputs.inspect_pdf(source)
+    elif kind == "pdf" and facts is not None:
         if facts.signed:
             return _run_signed(source, output_pdf, options, work_dir, facts)
         if facts.owner_encrypted:
@@ -230,13 +236,14 @@ def _run(
     return OcrResult(pdfa_path=output_pdf, pages=pages, is_pdfa=claim == "2B", notes=notes)
 
 
-def _born_digital(source: Path, output_pdf: Path, options: OcrOptions) -> OcrResult | None:
+def _born_digital(
+    source: Path, output_pdf: Path, options: OcrOptions, facts: inputs.PdfFacts
+) -> OcrResult | None:
     """The shortcut for a PDF (not signed) whose every page has text; None: not taken.
 
     The text layer is read once, from the input: a born-digital PDF needs nothing
     else, and its PDF/A rendition leaves the page content as it is.
     """
-    facts = inputs.inspect_pdf(source)
     if facts.signed:
         return None
     pages, empty = textlayer.read_text_layer(source)
