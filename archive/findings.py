@@ -274,6 +274,13 @@ def _text_meta(meta: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def detects_again(meta: Mapping[str, Any] | None) -> bool:
+    """Whether :func:`detected_rows` runs detection again on the pages (needing their
+    words) rather than taking what the worker process found: the metadata names
+    values to search for."""
+    return bool(_text_meta(dict(meta or {})))
+
+
 def detected_rows(
     key: bytes,
     document_id: str,

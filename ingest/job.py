@@ -12,11 +12,11 @@ import os
 import resource
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from common.pages import PageText, word_rows
+from common.pages import PageText, Word, word_rows
 from ingest.embedded import REMOVED_NOTE, Embedded, extract_embedded, strip_embedded
 from ingest.errors import Rejected
 from ingest.metadata.classifier import classifier_text, text_counts
@@ -49,12 +49,25 @@ class JobResult:
     text_counts: Any = None
     counted: bool = False
     # Each page's words as stored (``json.dumps(word_rows(page.words))``), encoded
-    # here so that the orchestrating process writes them as they are.
+    # here so that the orchestrating process writes them as they are. When they
+    # are, ``pages`` travel without their words (a few hundred objects a page to
+    # pickle and unpickle for nothing): :meth:`pages_with_words` has them back.
     words_json: list[str] | None = None
 
     @property
     def ok(self) -> bool:
         return self.code is None
+
+    def pages_with_words(self) -> list[PageText]:
+        """The pages with their words and boxes (decoded from ``words_json`` if they
+        travelled only there)."""
+        encoded = self.words_json
+        if encoded is None or len(encoded) != len(self.pages) or any(p.words for p in self.pages):
+            return self.pages
+        return [
+            replace(p, words=[Word(*row) for row in json.loads(e)])
+            for p, e in zip(self.pages, encoded, strict=True)
+        ]
 
 
 _TOO_BIG = "Вкладені файли потребують забагато пам'яті: вони є лише в оригіналі PDF"
@@ -148,7 +161,8 @@ def run_job(
     return JobResult(
         media_type=pre.media_type,
         pdfa_path=result.pdfa_path,
-        pages=result.pages,
+        # The words travel once, encoded (see JobResult.words_json).
+        pages=[replace(p, words=[]) for p in result.pages],
         findings=detect(result.pages),
         text_counts=text_counts(classifier_text(p.text for p in result.pages)),
         counted=True,

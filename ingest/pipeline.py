@@ -25,7 +25,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive.database import RawJSON, replace_document_rows
-from archive.findings import detected_rows, identifier_key, replace_findings_many
+from archive.findings import (
+    detected_rows,
+    detects_again,
+    identifier_key,
+    replace_findings_many,
+)
 from archive.models import (
     Case,
     CaseDocument,
@@ -37,11 +42,12 @@ from archive.models import (
     PackageKind,
     Page,
     Source,
+    Tier,
     new_id,
     utcnow,
 )
 from archive.store import FilesystemStore, StoreError
-from archive.store.base import sha256_file
+from archive.store.base import StoredObject, sha256_file
 from backends import Archive
 from common.pages import word_rows
 from ingest.embedded import MAX_DEPTH, Embedded
@@ -105,19 +111,25 @@ def accept_file(
     original_name: str | None = None,
     actor: str | None = None,
     meta: dict[str, str] | None = None,
+    stored: StoredObject | None = None,
 ) -> Accepted:
     """Persist the original and record it, before any processing.
 
     Bytes are stored once (by SHA-256). Known bytes handed in for a case that
     does not hold them yet are attached to that case: it gets its own package
     entry and history, and the document becomes visible through it.
+
+    ``stored``: the file was put in the operational store already (ahead of its
+    turn, :func:`ingest.service.accept_files`); used only if it is exactly the
+    bytes the file holds now, else the file is stored here.
     """
     if not path.is_file():
         raise NotAFile(f"{path}: файл не знайдено")
     digest = sha256_file(path)
     known_id = _known_id(archive, digest)
     if known_id is None:
-        stored = archive.store.put_file(path)
+        if stored is None or stored.sha256 != digest or stored.tier != Tier.operational:
+            stored = archive.store.put_file(path)
         if stored.sha256 != digest:
             raise StoreError("the file changed while it was being received")
         columns: dict[str, Any] = {
@@ -749,8 +761,14 @@ def _finish_archived(s: Session, archive: Archive, done: Sequence[_Done]) -> Non
         doc.lease_until = None
         # Personal data in the pages and the metadata, for masking, redaction and look-ups
         # (found by the worker process when it could: the job carries the findings).
+        # The words (boxes of what is found) only when detection runs here again.
+        detect_on = (
+            result.pages_with_words()
+            if result.findings is None or detects_again(doc.meta)
+            else result.pages
+        )
         findings[d.document_id] = detected_rows(
-            key, d.document_id, result.pages, doc.meta, result.findings
+            key, d.document_id, detect_on, doc.meta, result.findings
         )
     replace_document_rows(s, Page, pages)
     replace_findings_many(s, findings)
@@ -799,13 +817,42 @@ def outcome_for(archive: Archive, file: str, accepted: Accepted) -> Outcome:
     with archive.db.session() as s:
         doc = s.get(Document, accepted.document_id)
         assert doc is not None
-        if doc.state == DocState.rejected:
-            return Outcome(file, "rejected", doc.id, doc.error, doc.error_code)
-        if doc.state == DocState.archived:
-            if accepted.attached:
-                # The bytes were known: stored once, and this case holds the document now.
-                return Outcome(file, "archived", doc.id, ATTACHED, "attached")
-            if not accepted.new and accepted.state == DocState.archived:
-                return Outcome(file, "duplicate", doc.id, "Цей файл уже є в архіві", "duplicate")
-            return Outcome(file, "archived", doc.id)
-        return Outcome(file, "rejected", doc.id, "Обробку не завершено", "unfinished")
+        return outcome_of(file, accepted, FinishedState(doc.state, doc.error, doc.error_code))
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedState:
+    """What a document's outcome is made of: its state and, if rejected, why."""
+
+    state: DocState
+    error: str | None = None
+    error_code: str | None = None
+
+
+def finished_states(archive: Archive, document_ids: Sequence[str]) -> dict[str, FinishedState]:
+    """The states of those of ``document_ids`` that are finished (archived or rejected),
+    in one query: a run reports many files, one read for all that are done."""
+    if not document_ids:
+        return {}
+    with archive.db.engine.connect() as conn:
+        rows = conn.execute(
+            select(Document.id, Document.state, Document.error, Document.error_code).where(
+                Document.id.in_(document_ids), Document.state.in_(TERMINAL)
+            )
+        )
+        return {i: FinishedState(DocState(st), err, code) for i, st, err, code in rows}
+
+
+def outcome_of(file: str, accepted: Accepted, done: FinishedState) -> Outcome:
+    """The reported status of a file, from its document's finished state."""
+    document_id = accepted.document_id
+    if done.state == DocState.rejected:
+        return Outcome(file, "rejected", document_id, done.error, done.error_code)
+    if done.state == DocState.archived:
+        if accepted.attached:
+            # The bytes were known: stored once, and this case holds the document now.
+            return Outcome(file, "archived", document_id, ATTACHED, "attached")
+        if not accepted.new and accepted.state == DocState.archived:
+            return Outcome(file, "duplicate", document_id, "Цей файл уже є в архіві", "duplicate")
+        return Outcome(file, "archived", document_id)
+    return Outcome(file, "rejected", document_id, "Обробку не завершено", "unfinished")

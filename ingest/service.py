@@ -8,18 +8,30 @@ upload).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from archive.models import PackageKind, Source
+from archive.models import DocState, PackageKind, Source
+from archive.store.base import StoredObject
 from backends import Archive
 from ingest.consume import consume
 from ingest.dispatch import Dispatcher, open_dispatcher
-from ingest.pipeline import Accepted, NotAFile, Outcome, outcome_for
+from ingest.pipeline import (
+    Accepted,
+    FinishedState,
+    NotAFile,
+    Outcome,
+    finished_states,
+    outcome_of,
+)
 from ingest.stages import DispatcherRef, DocumentQueued, Intake
 
 DUPLICATE = "Цей файл уже є в архіві"
+# How many of the next documents one read of finished states covers.
+_READ_AHEAD = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +44,9 @@ class Input:
 
 
 Accepting = list[tuple[str, Accepted | Outcome]]
+
+# Files stored ahead of their turn at once (see _stored_ahead).
+STORE_AHEAD = 4
 
 
 def accept_files(
@@ -52,24 +67,70 @@ def accept_files(
     anything is waited for: an interruption after that point loses nothing.
     """
     ref = DispatcherRef(archive, dispatcher)
-    for item in inputs:
-        intake = Intake(
-            item.path,
-            actor=actor,
-            source=source,
-            original_name=item.original_name,
-            case_number=case_number,
-            package=package,
-        )
+    with ThreadPoolExecutor(STORE_AHEAD, thread_name_prefix="cnap-store") as pool:
         try:
-            done = consume(archive, intake, ref)
-        except NotAFile as exc:
-            into.append((item.label, Outcome(item.label, "rejected", None, str(exc), "not_found")))
-            continue
-        # Not marked as a batch, so the last stage took it: one document, submitted.
-        assert isinstance(done, DocumentQueued)
-        into.append((item.label, done.accepted))
+            for item, stored in _stored_ahead(archive, pool, inputs):
+                intake = Intake(
+                    item.path,
+                    actor=actor,
+                    source=source,
+                    original_name=item.original_name,
+                    case_number=case_number,
+                    package=package,
+                    stored=stored,
+                )
+                try:
+                    done = consume(archive, intake, ref)
+                except NotAFile as exc:
+                    into.append(
+                        (item.label, Outcome(item.label, "rejected", None, str(exc), "not_found"))
+                    )
+                    continue
+                # Not marked as a batch, so the last stage took it: one document, submitted.
+                assert isinstance(done, DocumentQueued)
+                into.append((item.label, done.accepted))
+        finally:
+            # Interrupted: nothing more is stored ahead (what was is only unrecorded bytes,
+            # collected after the store's grace period).
+            pool.shutdown(wait=True, cancel_futures=True)
     return into
+
+
+def _stored_ahead(
+    archive: Archive, pool: ThreadPoolExecutor, inputs: Iterable[Input]
+) -> Iterator[tuple[Input, StoredObject | None]]:
+    """Each input with its file already in the store, when storing it ahead worked.
+
+    Storing a file is mostly waiting for the disk (its data and its directory are
+    synced) or the network: the next few are stored while one is recorded, so
+    those waits overlap — for inputs given as a sequence (files on disk), not
+    for an iterator. Recording stays one file at a time, in input order — a
+    case is created once, the same bytes twice are found as such. Storing ahead
+    may fail (no such file, an outage): the file is then stored in its turn,
+    which reports the failure as before.
+    """
+
+    def store(path: Path) -> StoredObject | None:
+        try:
+            return archive.store.put_file(path) if path.is_file() else None
+        except Exception:
+            return None
+
+    if not isinstance(inputs, Sequence):
+        # An iterator's file may exist only until the next one is asked for (an
+        # upload is received just before its turn and dropped after it).
+        for item in inputs:
+            yield item, None
+        return
+    window: deque[tuple[Input, Future[StoredObject | None]]] = deque()
+    for item in inputs:
+        window.append((item, pool.submit(store, item.path)))
+        if len(window) > STORE_AHEAD:
+            first, future = window.popleft()
+            yield first, future.result()
+    while window:
+        first, future = window.popleft()
+        yield first, future.result()
 
 
 def finish(
@@ -89,6 +150,11 @@ def finish(
         # With a broker somebody must consume the queue, or we would wait forever.
         dispatcher.require_workers()
     seen: set[str] = set()
+    # Finished states read ahead, many at a time: a document found finished here
+    # costs no query of its own when its turn comes.
+    known: dict[str, FinishedState] = {}
+    ids = [item.document_id for _, item in accepted if isinstance(item, Accepted)]
+    position = 0
     for label, item in accepted:
         if isinstance(item, Outcome):
             yield item
@@ -96,8 +162,13 @@ def finish(
         if not wait:
             yield Outcome(label, "accepted", item.document_id)
             continue
-        dispatcher.wait([item.document_id])
-        outcome = outcome_for(archive, label, item)
+        if item.document_id not in known:
+            dispatcher.wait([item.document_id])
+            ahead = [i for i in ids[position : position + _READ_AHEAD] if i not in known]
+            known.update(finished_states(archive, ahead))
+        position += 1
+        state = known.get(item.document_id) or FinishedState(DocState.accepted)
+        outcome = outcome_of(label, item, state)
         if item.document_id in seen and outcome.status == "archived":
             # The same bytes twice in one call: archived once, the copy is a duplicate.
             outcome = Outcome(label, "duplicate", item.document_id, DUPLICATE, "duplicate")
@@ -140,7 +211,7 @@ def ingest_files(
         accepted = accept_files(
             archive,
             disp,
-            (Input(p, str(p)) for p in files),
+            [Input(p, str(p)) for p in files],
             [],
             case_number=case_number,
             package=package,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from archive.models import PackageKind, Source
+from archive.store.base import StoredObject
 from backends import Archive
 from ingest.dispatch import Dispatcher, open_dispatcher
 from ingest.pipeline import Accepted, accept_file
@@ -35,6 +36,9 @@ class Intake:
     # A scanned batch: cover sheets separate the packages of several cases.
     split: bool = False
     channel: str = "cli"  # the door a batch came in by (cli, hotfolder, api, station)
+    # Put in the store ahead of its turn (see ingest.service.accept_files); checked
+    # against the file's bytes before it is relied on.
+    stored: StoredObject | None = None
 
     @property
     def name(self) -> str:
@@ -116,6 +120,7 @@ class AcceptDocument:
             source=intake.source,
             original_name=intake.original_name,
             actor=intake.actor,
+            stored=intake.stored,
         )
         dispatcher.get().submit(acc.document_id)
         return DocumentQueued(acc)

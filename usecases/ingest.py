@@ -167,10 +167,14 @@ def _accept_all(
     items: Accepting = []
     try:
         with tempfile.TemporaryDirectory(dir=archive.settings.work_dir) as tmp:
+            limit = max_upload_bytes(archive.settings.ingest.max_file_mb)
+            # Files on disk as a list (the next few are stored while one is
+            # recorded); uploads one at a time, each received in its turn.
+            on_disk = [Input(f, str(f)) for f in files if isinstance(f, Path)]
             accept_files(
                 archive,
                 dispatcher,
-                _inputs(files, Path(tmp), max_upload_bytes(archive.settings.ingest.max_file_mb)),
+                on_disk if len(on_disk) == len(files) else _inputs(files, Path(tmp), limit),
                 items,
                 case_number=case,
                 package=package,

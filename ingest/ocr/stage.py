@@ -263,10 +263,12 @@ def _run_born_digital(
     """Every page has text: no OCR and no re-rasterising, only the PDF/A structures.
 
     One pikepdf pass: the cosmetic page keys and an owner password go in
-    memory (no working copy is written), pikepdf's PDF/A repairs declare
-    PDF/A-2b (structure and metadata, never page content), and the file is
-    written with the PDF/A save settings. The page text read from the input
-    stands: the rendition keeps every content stream. Re-reading and
+    memory (no working copy is written), one-element filter arrays become names
+    (so compressed streams are copied, not inflated and deflated again),
+    pikepdf's PDF/A repairs declare PDF/A-2b (structure and metadata, never
+    page content), and the file is written with the PDF/A save settings. The
+    page text read from the input stands: the rendition keeps every content
+    stream. Re-reading and
     validating what was written costs three times the rendition, so it is
     done only with ``options.verify_pdfa``; what pikepdf cannot repair (fonts
     that are not embedded) never takes this path. None: the full path decides.
@@ -279,6 +281,7 @@ def _run_born_digital(
             if not inputs.fonts_embedded(pdf):
                 return None
             inputs.drop_cosmetic_keys(pdf)
+            inputs.single_filters_as_names(pdf)
             # Written where it is wanted (no working copy): a failure removes it.
             output_pdf.parent.mkdir(parents=True, exist_ok=True)
             if options.verify_pdfa:

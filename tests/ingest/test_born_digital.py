@@ -131,3 +131,43 @@ def test_a_failed_job_leaves_no_staged_rendition(archive: Any, tmp_path: Path) -
         doc = s.get(Document, doc_id)
         assert doc is not None and doc.state == DocState.archived
     assert list(archive.store.root.joinpath("tmp").iterdir()) == []
+
+
+def test_one_element_filter_arrays_become_names(tmp_path: Path) -> None:
+    """``[/FlateDecode]`` is written ``/FlateDecode`` (the same stream), so qpdf copies the
+    compressed data instead of inflating and deflating it; chains are left alone."""
+    import zlib
+
+    from ingest.ocr.inputs import single_filters_as_names
+
+    source = born_digital_pdf([ukrainian_lines(34, 8)], tmp_path / "digital.pdf")
+    with pikepdf.open(source) as pdf:
+        chained = pdf.make_stream(zlib.compress(b"q Q"))
+        chained.Filter = pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.FlateDecode])
+        chained.write(zlib.compress(zlib.compress(b"q Q")), filter=chained.Filter)
+        nulled = pdf.make_stream(b"")
+        nulled.write(zlib.compress(b"0 0 m"), filter=pikepdf.Name.FlateDecode)
+        nulled.Filter = pikepdf.Array([pikepdf.Name.FlateDecode])
+        nulled.DecodeParms = pikepdf.Array([None])
+        before = {
+            o.objgen: (o.read_raw_bytes(), o.read_bytes())
+            for o in pdf.objects
+            if isinstance(o, pikepdf.Stream)
+        }
+        arrays = sum(
+            1
+            for o in pdf.objects
+            if isinstance(o, pikepdf.Stream)
+            and isinstance(o.get("/Filter"), pikepdf.Array)
+            and len(o.Filter) == 1
+        )
+        assert arrays >= 2  # ReportLab writes arrays; the font and the page at least
+
+        assert single_filters_as_names(pdf) == arrays
+        for o in pdf.objects:
+            if isinstance(o, pikepdf.Stream):
+                # Not a byte of any stream changed, raw or decoded.
+                assert (o.read_raw_bytes(), o.read_bytes()) == before[o.objgen]
+        assert nulled.Filter == pikepdf.Name.FlateDecode and "/DecodeParms" not in nulled
+        assert isinstance(chained.Filter, pikepdf.Array) and len(chained.Filter) == 2
+        assert single_filters_as_names(pdf) == 0
