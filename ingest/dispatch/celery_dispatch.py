@@ -184,6 +184,12 @@ def run_worker(
     owner = worker_identity()
     app = make_celery(settings.broker_url)
 
+    # Set when a document was recorded: the flusher thread applies its index update
+    # at once. A bulk request waits for the index's refresh (up to a second with
+    # Elasticsearch's ``wait_for``); the task thread goes on to the next document
+    # meanwhile, and the documents recorded while one flush waits go in the next.
+    recorded = threading.Event()
+
     @app.task(name=TASK, bind=True, max_retries=None)  # type: ignore[untyped-decorator]
     def process(task: Any, document_id: str) -> None:
         try:
@@ -191,12 +197,14 @@ def run_worker(
         except Exception as exc:
             # Transient (store or database outage, a crashed OCR process): retry later.
             raise task.retry(exc=exc, countdown=5) from exc
-        flush_index_now(archive)
+        recorded.set()
 
     def flush_periodically() -> None:
-        # Index updates postponed by an index outage are applied once it is back.
+        # Also every few seconds: updates postponed by an index outage are applied
+        # once it is back.
         while True:
-            time.sleep(INDEX_FLUSH_SECONDS)
+            recorded.wait(INDEX_FLUSH_SECONDS)
+            recorded.clear()
             try:
                 flush_outbox(archive)
             except Exception:
