@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from archive.models import DocState, PackageKind, Source
 from archive.store.base import StoredObject
@@ -45,8 +46,9 @@ class Input:
 
 Accepting = list[tuple[str, Accepted | Outcome]]
 
-# Files stored ahead of their turn at once (see _stored_ahead).
+# Files stored ahead of their turn at once (see stored_ahead).
 STORE_AHEAD = 4
+T = TypeVar("T")
 
 
 def accept_files(
@@ -99,15 +101,32 @@ def accept_files(
 def _stored_ahead(
     archive: Archive, pool: ThreadPoolExecutor, inputs: Iterable[Input]
 ) -> Iterator[tuple[Input, StoredObject | None]]:
-    """Each input with its file already in the store, when storing it ahead worked.
+    if not isinstance(inputs, Sequence):
+        # An iterator's file may exist only until the next one is asked for (an
+        # upload is received just before its turn and dropped after it).
+        for item in inputs:
+            yield item, None
+        return
+    yield from stored_ahead(archive, pool, inputs, lambda item: item.path)
+
+
+def stored_ahead(
+    archive: Archive,
+    pool: ThreadPoolExecutor,
+    items: Sequence[T],
+    path_of: Callable[[T], Path],
+) -> Iterator[tuple[T, StoredObject | None]]:
+    """Each item with its file already in the store, when storing it ahead worked.
 
     Storing a file is mostly waiting for the disk (its data and its directory are
-    synced) or the network: the next few are stored while one is recorded, so
-    those waits overlap — for inputs given as a sequence (files on disk), not
-    for an iterator. Recording stays one file at a time, in input order — a
-    case is created once, the same bytes twice are found as such. Storing ahead
-    may fail (no such file, an outage): the file is then stored in its turn,
-    which reports the failure as before.
+    synced) or the network: the next :data:`STORE_AHEAD` are stored in ``pool``
+    while the caller records one, so those waits overlap. The caller records one
+    file at a time, in order — a case is created once, the same bytes twice are
+    found as such — passing the object to ``accept_file(stored=…)``, which uses it
+    only if it is the file's bytes at that moment. Storing ahead may fail (no
+    such file, an outage): ``None``, and the file is stored in its turn, which
+    reports the failure as before. Only for files that stay where they are
+    while the items are consumed (not for uploads received one at a time).
     """
 
     def store(path: Path) -> StoredObject | None:
@@ -116,15 +135,9 @@ def _stored_ahead(
         except Exception:
             return None
 
-    if not isinstance(inputs, Sequence):
-        # An iterator's file may exist only until the next one is asked for (an
-        # upload is received just before its turn and dropped after it).
-        for item in inputs:
-            yield item, None
-        return
-    window: deque[tuple[Input, Future[StoredObject | None]]] = deque()
-    for item in inputs:
-        window.append((item, pool.submit(store, item.path)))
+    window: deque[tuple[T, Future[StoredObject | None]]] = deque()
+    for item in items:
+        window.append((item, pool.submit(store, path_of(item))))
         if len(window) > STORE_AHEAD:
             first, future = window.popleft()
             yield first, future.result()

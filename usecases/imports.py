@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from archive.audit import Action
 from archive.imports import ImportClash, import_case, mark_done, rows_done
 from archive.models import DocState, Document, Source
 from archive.store import StoreError
+from archive.store.base import StoredObject
 from ingest.dispatch import Dispatcher, open_dispatcher
 from ingest.manifest import (
     ManifestError,
@@ -36,6 +38,7 @@ from ingest.manifest import (
     read_services,
 )
 from ingest.pipeline import TERMINAL, NotAFile, accept_file
+from ingest.service import STORE_AHEAD, stored_ahead
 from usecases.access import event
 from usecases.case_access import require_desk
 from usecases.context import Context
@@ -277,47 +280,67 @@ class _Run:
                     summary.imported += 1
                 else:
                     summary.resumed += 1
+        # The next files are stored while one is recorded (ingest.service.stored_ahead).
+        # A row is done after its last file.
+        files = [
+            (r, f, i == len(r.files) - 1) for r, _case_id in cases for i, f in enumerate(r.files)
+        ]
+        with ThreadPoolExecutor(STORE_AHEAD, thread_name_prefix="cnap-store") as pool:
+            try:
+                for (r, f, last), stored in stored_ahead(
+                    archive, pool, files, lambda item: item[1].path
+                ):
+                    self._file(dispatcher, r, f, stored)
+                    if last:
+                        self._row_done(dispatcher)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         for r, _case_id in cases:
-            self._files(dispatcher, r)
-            self.rows_done += 1
-            if len(self.inflight) >= self.window:
-                self._drain(dispatcher, self.window // 2)
+            if not r.files:
+                self._row_done(dispatcher)
         with archive.db.session() as s:
             for r, case_id in cases:
                 mark_done(s, summary.manifest_sha256, r.row, case_id, len(r.files), self.ctx.actor)
         self._report()
 
-    def _files(self, dispatcher: Dispatcher, r: ManifestRow) -> None:
+    def _row_done(self, dispatcher: Dispatcher) -> None:
+        self.rows_done += 1
+        if len(self.inflight) >= self.window:
+            self._drain(dispatcher, self.window // 2)
+
+    def _file(
+        self, dispatcher: Dispatcher, r: ManifestRow, f: ManifestFile, stored: StoredObject | None
+    ) -> None:
         archive, summary = self.archive, self.summary
-        for f in r.files:
-            try:
-                acc = accept_file(
-                    archive,
-                    f.path,
-                    case_number=r.case.number,
-                    package=f.package,
-                    source=Source.upload,
-                    original_name=f.path.name,
-                    actor=self.ctx.actor,
-                    meta={"origin": "import"},
+        try:
+            acc = accept_file(
+                archive,
+                f.path,
+                case_number=r.case.number,
+                package=f.package,
+                source=Source.upload,
+                original_name=f.path.name,
+                actor=self.ctx.actor,
+                meta={"origin": "import"},
+                stored=stored,
+            )
+        except NotAFile:
+            # Gone between the check and now: the case stays, the file is reported.
+            summary.rejected_documents.append(
+                RejectedDocument(
+                    r.row, f.column, f.index, "", "file_missing", "файл зник під час імпорту"
                 )
-            except NotAFile:
-                # Gone between the check and now: the case stays, the file is reported.
-                summary.rejected_documents.append(
-                    RejectedDocument(
-                        r.row, f.column, f.index, "", "file_missing", "файл зник під час імпорту"
-                    )
-                )
-                self.docs_total -= 1
-                continue
-            summary.documents += 1
-            self.where.setdefault(acc.document_id, []).append((r.row, f))
-            if acc.state in TERMINAL and not acc.new:
-                summary.already += 1
-                self.docs_done += 1
-                continue
-            dispatcher.submit(acc.document_id)
-            self.inflight[acc.document_id] = None
+            )
+            self.docs_total -= 1
+            return
+        summary.documents += 1
+        self.where.setdefault(acc.document_id, []).append((r.row, f))
+        if acc.state in TERMINAL and not acc.new:
+            summary.already += 1
+            self.docs_done += 1
+            return
+        dispatcher.submit(acc.document_id)
+        self.inflight[acc.document_id] = None
 
     def _drain(self, dispatcher: Dispatcher, limit: int) -> None:
         """Wait until at most ``limit`` documents are still in processing."""
