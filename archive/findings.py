@@ -274,11 +274,11 @@ def _text_meta(meta: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def detects_again(meta: Mapping[str, Any] | None) -> bool:
-    """Whether :func:`detected_rows` runs detection again on the pages (needing their
-    words) rather than taking what the worker process found: the metadata names
-    values to search for."""
-    return bool(_text_meta(dict(meta or {})))
+def detects_again(meta: Mapping[str, Any] | None, found: object | None) -> bool:
+    """Whether :func:`detected_rows` runs detection on the pages (needing their words)
+    rather than taking what the worker process ``found``: nothing was found there,
+    or the metadata names values to search for."""
+    return found is None or bool(_text_meta(dict(meta or {})))
 
 
 def detected_rows(
@@ -295,11 +295,11 @@ def detected_rows(
     here with those values (they are searched for literally in the text).
     """
     meta = dict(meta or {})
-    text_meta = _text_meta(meta)
-    if found is None or text_meta:
+    if detects_again(meta, found):
         from pii import detect
 
-        found = detect(pages, text_meta)
+        found = detect(pages, _text_meta(meta))
+    assert found is not None  # detects_again holds whenever nothing was found
     return finding_rows(key, document_id, found, metadata_identifiers(meta))
 
 

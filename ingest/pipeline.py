@@ -763,9 +763,7 @@ def _finish_archived(s: Session, archive: Archive, done: Sequence[_Done]) -> Non
         # (found by the worker process when it could: the job carries the findings).
         # The words (boxes of what is found) only when detection runs here again.
         detect_on = (
-            result.pages_with_words()
-            if result.findings is None or detects_again(doc.meta)
-            else result.pages
+            result.pages_with_words() if detects_again(doc.meta, result.findings) else result.pages
         )
         findings[d.document_id] = detected_rows(
             key, d.document_id, detect_on, doc.meta, result.findings

@@ -9,8 +9,9 @@ upload).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -69,57 +70,50 @@ def accept_files(
     anything is waited for: an interruption after that point loses nothing.
     """
     ref = DispatcherRef(archive, dispatcher)
-    with ThreadPoolExecutor(STORE_AHEAD, thread_name_prefix="cnap-store") as pool:
-        try:
-            for item, stored in _stored_ahead(archive, pool, inputs):
-                intake = Intake(
-                    item.path,
-                    actor=actor,
-                    source=source,
-                    original_name=item.original_name,
-                    case_number=case_number,
-                    package=package,
-                    stored=stored,
+    # Closed on the way out, whatever happens: nothing more is stored ahead.
+    with closing(_stored_ahead(archive, inputs)) as ahead:
+        for item, stored in ahead:
+            intake = Intake(
+                item.path,
+                actor=actor,
+                source=source,
+                original_name=item.original_name,
+                case_number=case_number,
+                package=package,
+                stored=stored,
+            )
+            try:
+                done = consume(archive, intake, ref)
+            except NotAFile as exc:
+                into.append(
+                    (item.label, Outcome(item.label, "rejected", None, str(exc), "not_found"))
                 )
-                try:
-                    done = consume(archive, intake, ref)
-                except NotAFile as exc:
-                    into.append(
-                        (item.label, Outcome(item.label, "rejected", None, str(exc), "not_found"))
-                    )
-                    continue
-                # Not marked as a batch, so the last stage took it: one document, submitted.
-                assert isinstance(done, DocumentQueued)
-                into.append((item.label, done.accepted))
-        finally:
-            # Interrupted: nothing more is stored ahead (what was is only unrecorded bytes,
-            # collected after the store's grace period).
-            pool.shutdown(wait=True, cancel_futures=True)
+                continue
+            # Not marked as a batch, so the last stage took it: one document, submitted.
+            assert isinstance(done, DocumentQueued)
+            into.append((item.label, done.accepted))
     return into
 
 
 def _stored_ahead(
-    archive: Archive, pool: ThreadPoolExecutor, inputs: Iterable[Input]
-) -> Iterator[tuple[Input, StoredObject | None]]:
+    archive: Archive, inputs: Iterable[Input]
+) -> Generator[tuple[Input, StoredObject | None], None, None]:
     if not isinstance(inputs, Sequence):
         # An iterator's file may exist only until the next one is asked for (an
         # upload is received just before its turn and dropped after it).
         for item in inputs:
             yield item, None
         return
-    yield from stored_ahead(archive, pool, inputs, lambda item: item.path)
+    yield from stored_ahead(archive, inputs, lambda item: item.path)
 
 
 def stored_ahead(
-    archive: Archive,
-    pool: ThreadPoolExecutor,
-    items: Sequence[T],
-    path_of: Callable[[T], Path],
-) -> Iterator[tuple[T, StoredObject | None]]:
+    archive: Archive, items: Sequence[T], path_of: Callable[[T], Path]
+) -> Generator[tuple[T, StoredObject | None], None, None]:
     """Each item with its file already in the store, when storing it ahead worked.
 
     Storing a file is mostly waiting for the disk (its data and its directory are
-    synced) or the network: the next :data:`STORE_AHEAD` are stored in ``pool``
+    synced) or the network: the next :data:`STORE_AHEAD` are stored in threads
     while the caller records one, so those waits overlap. The caller records one
     file at a time, in order — a case is created once, the same bytes twice are
     found as such — passing the object to ``accept_file(stored=…)``, which uses it
@@ -127,6 +121,9 @@ def stored_ahead(
     such file, an outage): ``None``, and the file is stored in its turn, which
     reports the failure as before. Only for files that stay where they are
     while the items are consumed (not for uploads received one at a time).
+    Close the iterator when stopping early (``contextlib.closing``): what is
+    still queued is then not stored (what was is only unrecorded bytes,
+    collected after the store's grace period).
     """
 
     def store(path: Path) -> StoredObject | None:
@@ -135,15 +132,19 @@ def stored_ahead(
         except Exception:
             return None
 
-    window: deque[tuple[T, Future[StoredObject | None]]] = deque()
-    for item in items:
-        window.append((item, pool.submit(store, path_of(item))))
-        if len(window) > STORE_AHEAD:
+    pool = ThreadPoolExecutor(STORE_AHEAD, thread_name_prefix="cnap-store")
+    try:
+        window: deque[tuple[T, Future[StoredObject | None]]] = deque()
+        for item in items:
+            window.append((item, pool.submit(store, path_of(item))))
+            if len(window) > STORE_AHEAD:
+                first, future = window.popleft()
+                yield first, future.result()
+        while window:
             first, future = window.popleft()
             yield first, future.result()
-    while window:
-        first, future = window.popleft()
-        yield first, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def finish(

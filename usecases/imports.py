@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from ingest.manifest import (
     read_services,
 )
 from ingest.pipeline import TERMINAL, NotAFile, accept_file
-from ingest.service import STORE_AHEAD, stored_ahead
+from ingest.service import stored_ahead
 from usecases.access import event
 from usecases.case_access import require_desk
 from usecases.context import Context
@@ -281,23 +281,15 @@ class _Run:
                 else:
                     summary.resumed += 1
         # The next files are stored while one is recorded (ingest.service.stored_ahead).
-        # A row is done after its last file.
+        # A row is done after its last file (every row has one at least).
         files = [
             (r, f, i == len(r.files) - 1) for r, _case_id in cases for i, f in enumerate(r.files)
         ]
-        with ThreadPoolExecutor(STORE_AHEAD, thread_name_prefix="cnap-store") as pool:
-            try:
-                for (r, f, last), stored in stored_ahead(
-                    archive, pool, files, lambda item: item[1].path
-                ):
-                    self._file(dispatcher, r, f, stored)
-                    if last:
-                        self._row_done(dispatcher)
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
-        for r, _case_id in cases:
-            if not r.files:
-                self._row_done(dispatcher)
+        with closing(stored_ahead(archive, files, lambda item: item[1].path)) as ahead:
+            for (r, f, last), stored in ahead:
+                self._file(dispatcher, r, f, stored)
+                if last:
+                    self._row_done(dispatcher)
         with archive.db.session() as s:
             for r, case_id in cases:
                 mark_done(s, summary.manifest_sha256, r.row, case_id, len(r.files), self.ctx.actor)
