@@ -11,10 +11,12 @@ from contextlib import asynccontextmanager
 from typing import IO
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 from fastapi import FastAPI
 
 from api import headers, problems, web
+from api.balance import LoadBoard
 from api.keepalive import ConnectionRecycling
 from api.routes import (
     audit,
@@ -57,6 +59,9 @@ def create_app(
     """
     settings = settings or Settings()
 
+    # The workers of one server share their clients' count (one worker: nothing to share).
+    board = LoadBoard.for_server() if settings.server.worker_count > 1 else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mine, writer_lock = index_role(settings)
@@ -69,6 +74,9 @@ def create_app(
         app.state.dispatcher = dispatcher
         app.state.events = events_for(archive)
         app.state.oidc_http = oidc_http
+        slots = settings.server.search_slots(settings.resolved_index_url)
+        # Searches of this worker taken in turn (api/query_route.py); made in the app's loop.
+        app.state.search_slots = anyio.CapacityLimiter(slots) if slots else None
         await asyncio.to_thread(dispatcher.recover)
         tasks = [
             asyncio.create_task(_flush_index_periodically(dispatcher)),
@@ -94,6 +102,8 @@ def create_app(
             archive.close()
             if writer_lock is not None:
                 writer_lock.close()
+            if board is not None:
+                board.close()
 
     app = FastAPI(
         title="cnap-archive",
@@ -121,8 +131,9 @@ def create_app(
         paths=("/api/documents",),
     )
     headers.install(app)
-    # With several workers, clients are spread again every few seconds (api/keepalive.py).
-    app.add_middleware(ConnectionRecycling, seconds=settings.server.keepalive_seconds)
+    # With several workers, clients are spread again every few seconds, and moved from
+    # a worker with more than its share (api/keepalive.py, api/balance.py).
+    app.add_middleware(ConnectionRecycling, seconds=settings.server.keepalive_seconds, board=board)
 
     app.include_router(search.router)
     app.include_router(audit.router)

@@ -425,6 +425,8 @@ def serve(
     # Each worker process builds its own app from the environment: pass on the
     # data directory chosen on the command line.
     os.environ["CNAP_DATA_DIR"] = str(state.settings.data_dir)
+    # ... and the number of workers, so each knows it has peers (api/balance.py).
+    os.environ["CNAP_SERVER__WORKERS"] = str(count)
     uvicorn.run(
         "api.app:create_app",
         factory=True,

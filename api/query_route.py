@@ -9,6 +9,8 @@ made with ``route_class=ContextQueryRoute``, does the same work with the field
 list resolved once at start-up: the caller's context from
 ``api.deps.get_context``, then the query validated by FastAPI's own model
 field (so the 422 problems are FastAPI's, location ``("query", name)``).
+The endpoint runs in a thread, at most ``app.state.search_slots`` at once
+(``ServerSettings.search_slots``; waiting in turn, first come first served).
 
 The route stays a FastAPI route: the OpenAPI document is generated from the
 same signature. ``tests/api/test_query_route.py`` compares its answers, errors
@@ -17,9 +19,11 @@ included, with FastAPI's standard handling of the same endpoint.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import anyio.to_thread
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
@@ -69,7 +73,13 @@ class ContextQueryRoute(APIRoute):
             params, errors = field.validate(values, {}, loc=QUERY_LOC)
             if errors:
                 raise RequestValidationError(errors)
-            result = await run_in_threadpool(endpoint, **{ctx_name: ctx, params_name: params})
+            call = functools.partial(endpoint, **{ctx_name: ctx, params_name: params})
+            # The app's search slots: searches of this worker in turn (ServerSettings).
+            slots = getattr(request.app.state, "search_slots", None)
+            if slots is None:
+                result = await run_in_threadpool(call)
+            else:
+                result = await anyio.to_thread.run_sync(call, limiter=slots)
             if not isinstance(result, Response):
                 # The point is to skip FastAPI's work: the endpoint answers its own JSON.
                 raise TypeError(f"{self.path}: the endpoint must return a Response")

@@ -49,7 +49,6 @@ from sqlalchemy import (
     Text,
     delete,
     func,
-    insert,
     or_,
     select,
 )
@@ -57,7 +56,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from archive.database import first_row
+from archive.database import RowInsert, first_row
 from archive.models import Base, Tier, UTCDateTime, utcnow
 from archive.store.base import RecordExists
 
@@ -461,6 +460,7 @@ _groups_guard = threading.Lock()
 # Entries written in one transaction at most (bounds a transaction under a burst).
 GROUP_MAX = 512
 # The chain's head, as AuditLog._head reads it inside an append's transaction.
+_INSERT = RowInsert(AuditEntry.__table__)
 _HEAD_SQL = f"SELECT seq, hash FROM {AuditEntry.__tablename__} ORDER BY seq DESC LIMIT 1"
 
 
@@ -614,7 +614,7 @@ class AuditLog:
             }
             row["hash"] = prev = _chain_hash(prev, fields, log_.key)
             rows.append(row)
-        conn.execute(insert(AuditEntry), rows)
+        _INSERT.run(conn, rows)
         return [r["seq"] for r in rows]
 
     # -- sealing ------------------------------------------------------------

@@ -171,6 +171,49 @@ class ListQuery:
             return [tuple(r) for r in cursor.fetchall()]
 
 
+class RowInsert:
+    """An INSERT of every column of a table, run through the driver's cursor.
+
+    For the access log's append on every request: the values go through the
+    same bind processors SQLAlchemy applies (dates, JSON, booleans), so the
+    stored row is the one ``conn.execute(insert(table), rows)`` would write,
+    without the per-call statement work. Other drivers' parameter styles
+    (PostgreSQL's) run the Core statement as before.
+    """
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self._by_dialect: dict[str, tuple[str, list[tuple[str, Any]]]] = {}
+
+    def run(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert ``rows`` (each naming every column) in the connection's transaction."""
+        if not rows:
+            return
+        dialect = conn.dialect
+        if dialect.paramstyle != "qmark":
+            conn.execute(insert(self.table), list(rows))
+            return
+        prepared = self._by_dialect.get(dialect.name)
+        if prepared is None:
+            prepared = self._by_dialect[dialect.name] = self._prepare(dialect)
+        sql, columns = prepared
+        params = [
+            tuple(row[name] if bind is None else bind(row[name]) for name, bind in columns)
+            for row in rows
+        ]
+        with _driver_cursor(conn) as cursor:
+            cursor.executemany(sql, params)
+
+    def _prepare(self, dialect: Any) -> tuple[str, list[tuple[str, Any]]]:
+        quote = dialect.identifier_preparer.quote
+        cols = list(self.table.columns)
+        names = ", ".join(quote(c.name) for c in cols)
+        marks = ", ".join("?" for _ in cols)
+        sql = f"INSERT INTO {quote(self.table.name)} ({names}) VALUES ({marks})"
+        binds = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in cols]
+        return sql, binds
+
+
 def replace_document_rows(
     s: Session, model: Any, rows: Mapping[str, Sequence[Mapping[str, Any]]]
 ) -> int:

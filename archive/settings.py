@@ -43,10 +43,22 @@ class ServerSettings(BaseModel):
     # Seconds a kept-alive connection lives before its client is asked to connect
     # again (0: for ever), so that the workers share the clients evenly.
     keepalive_seconds: float = 2.0
+    # Searches a worker process runs at once, the rest waiting in turn; 0 means by
+    # the index: one with the embedded index, whose search holds the processor
+    # (threads only take the interpreter lock from each other, and the unlucky
+    # search waits behind all), no limit with Elasticsearch, whose searches wait
+    # on the network (docs/performance.md).
+    searches_per_worker: int = 0
 
     @property
     def worker_count(self) -> int:
         return self.workers or (os.cpu_count() or 1)
+
+    def search_slots(self, index_url: str) -> int | None:
+        """Searches at once in one worker (None: no limit of their own)."""
+        if self.searches_per_worker > 0:
+            return self.searches_per_worker
+        return 1 if index_url.lower().startswith("tantivy:") else None
 
 
 class RetentionSettings(BaseModel):

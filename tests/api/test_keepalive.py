@@ -62,3 +62,98 @@ def test_off_and_without_a_client_nothing_changes(clock: list[float]) -> None:
         for _ in range(3):
             assert _request(app, client) == [(b"x-a", b"1")]
             clock[0] += 5
+
+
+def _board(directory: Any, me: str) -> Any:
+    from api.balance import LoadBoard
+
+    return LoadBoard(directory, me)
+
+
+def test_a_worker_with_more_than_its_share_moves_clients_until_even(
+    clock: list[float], tmp_path: Any
+) -> None:
+    # Old connections are recycled past 100 s only: here the clients move by count alone.
+    a = ConnectionRecycling(_app, seconds=100, board=_board(tmp_path, "1"))
+    b = ConnectionRecycling(_app, seconds=100, board=_board(tmp_path, "2"))
+    clients: list[list[tuple[str, int]]] = [
+        [("10.0.0.1", 5000 + i) for i in range(11)],
+        [("10.0.0.2", 6000 + i) for i in range(5)],
+    ]
+    port = 7000
+    moves: list[int] = []
+    for _round in range(40):
+        moved: list[list[tuple[str, int]]] = [[], []]
+        for w, worker in enumerate((a, b)):
+            for client in clients[w]:
+                if (b"connection", b"close") in _request(worker, client):
+                    moved[w].append(client)
+        # A client told to go connects again from a new port, here to the other worker.
+        for w in (0, 1):
+            for client in moved[w]:
+                clients[w].remove(client)
+                port += 1
+                clients[1 - w].append(("10.0.0.3", port))
+        moves.append(len(moved[0]) + len(moved[1]))
+        clock[0] += 0.06
+    assert abs(len(clients[0]) - len(clients[1])) <= 1
+    # Moved one at a time as the counts are compared, then left alone.
+    assert max(moves) == 1 and sum(moves[-20:]) == 0
+
+
+def test_even_workers_and_a_single_worker_keep_their_clients(
+    clock: list[float], tmp_path: Any
+) -> None:
+    a = ConnectionRecycling(_app, seconds=100, board=_board(tmp_path, "1"))
+    b = ConnectionRecycling(_app, seconds=100, board=_board(tmp_path, "2"))
+    alone = ConnectionRecycling(_app, seconds=100, board=_board(tmp_path / "other", "9"))
+    (tmp_path / "other").mkdir()
+    closed: list[int] = []
+    for _round in range(15):
+        count = 0
+        for i in range(12):
+            count += (b"connection", b"close") in _request(alone, ("10.0.0.3", 7000 + i))
+        for i in range(8):
+            count += (b"connection", b"close") in _request(b, ("10.0.0.2", 6000 + i))
+        for i in range(9):
+            count += (b"connection", b"close") in _request(a, ("10.0.0.1", 5000 + i))
+        closed.append(count)
+        clock[0] += 0.06
+    # The first comparison may see another worker's count of its very first request.
+    assert sum(closed[2:]) == 0
+
+
+def test_a_silent_or_gone_worker_is_not_counted(tmp_path: Any) -> None:
+    import os
+
+    import api.balance as balance
+
+    mine, gone, live = _board(tmp_path, "1"), _board(tmp_path, "2"), _board(tmp_path, "3")
+    gone.publish(30)
+    live.publish(4)
+    mine.publish(7)
+    assert sorted(mine.others()) == [4, 30]
+    now = balance.time.time()
+    os.utime(tmp_path / "2", (now - balance.STALE_SECONDS - 1,) * 2)
+    assert mine.others() == [4]
+    assert (tmp_path / "2").exists()  # silent for now: kept
+    os.utime(tmp_path / "2", (now - balance.FORGOTTEN_SECONDS - 1,) * 2)
+    assert mine.others() == [4]
+    assert not (tmp_path / "2").exists()  # gone: removed
+    # Only counts are written there, nothing of a client.
+    assert (tmp_path / "1").read_bytes().strip() == b"7"
+    mine.close()
+    assert not (tmp_path / "1").exists()
+
+
+def test_a_planted_link_is_not_used_as_the_board(tmp_path: Any, monkeypatch: Any) -> None:
+    import api.balance as balance
+
+    monkeypatch.setattr(balance.tempfile, "gettempdir", lambda: str(tmp_path))
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (tmp_path / f"cnap-serve-{balance.os.getppid()}").symlink_to(target)
+    assert balance.LoadBoard.for_server() is None
+    (tmp_path / f"cnap-serve-{balance.os.getppid()}").unlink()
+    board = balance.LoadBoard.for_server()
+    assert board is not None and board.directory.is_dir()
