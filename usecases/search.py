@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import selectinload
 
 from archive.audit import Action, Exposure
@@ -27,6 +27,7 @@ from archive.findings import (
     identifiers_for_documents,
 )
 from archive.models import Document, IndexOutbox, PackageKind, Source
+from search.base import SearchHit as IndexHit
 from search.base import SearchQuery
 from search.query import split_type_filters
 from usecases import disclosure
@@ -104,69 +105,43 @@ def search(
     doc_types = _type_codes([*types, *typed_types])
     # Changes of who may see what (a case sent to another department) wait in
     # the outbox; apply them first so the index agrees with the policy now.
-    _apply_pending(ctx)
-    scope = search_scope(p, archive.db)
-    typed = typed_exposures(archive, text)
-    # Searching by an identifier needs the clearance of the identifier lookup:
-    # only documents the caller may read in full may answer it, else a masked
-    # hit would confirm that the document holds the identifier.
-    by_identifier = any(x.kind != "name" for x in typed)
-    need = Level.FULL if by_identifier else Level.MASKED
-    hits: list[SearchHit] = []
-    total = 0
-    hidden = 0
-    shown: list[Exposure] = []
-    if not scope.nothing and scope.document_ids != []:
-        query = SearchQuery(
-            text=words,
-            case=case,
-            package=package.value if package else None,
-            source=source.value if source else None,
-            date_from=date_from,
-            date_to=date_to,
-            doc_types=doc_types,
-            doc_date_from=doc_date_from,
-            doc_date_to=doc_date_to,
-            limit=limit,
-            offset=offset,
-            centres=scope.centres,
-            departments=scope.departments,
-            document_ids=scope.document_ids,
-        )
-        result = archive.index.search(query)
-        ids = [h.document_id for h in result.hits]
-        home = archive.settings.centre
-        # Core rows, not ORM objects: what the policy and the masking need of each hit.
-        with archive.db.engine.connect() as conn:
-            held = held_documents(conn, ids, home)
-            found = identifiers_for_documents(conn, ids)
-        dropped = 0
-        for h in result.hits:
-            doc = held.get(h.document_id)
-            through, decision = decide_held(p, doc.scopes) if doc else (None, None)
-            # Re-checked hit by hit: the index may lag behind a re-routed case.
-            if decision is None or not decision.allows(need):
-                dropped += 1
-                if decision is not None and decision.allows(Level.MASKED):
-                    hidden += 1
-                continue
-            assert doc is not None and through is not None
-            snippet = h.snippet
-            stored = found.get(h.document_id, [])
-            if decision.level < Level.FULL:
-                # The applicant of its case and every name found in it (as known_names).
-                names: list[disclosure.Named] = [*stored, *disclosure.case_names(doc.applicant_ref)]
-                snippet = disclosure.mask_snippet(snippet, [f.value for f in stored], names)
+    # One connection for the reads of a search: the outbox check, then who holds
+    # each hit and its identifiers (a checkout costs about as much as such a read).
+    with archive.db.engine.connect() as conn:
+        _apply_pending(ctx, conn)
+        scope = search_scope(p, archive.db)
+        typed = typed_exposures(archive, text)
+        # Searching by an identifier needs the clearance of the identifier lookup:
+        # only documents the caller may read in full may answer it, else a masked
+        # hit would confirm that the document holds the identifier.
+        by_identifier = any(x.kind != "name" for x in typed)
+        need = Level.FULL if by_identifier else Level.MASKED
+        seen = _Seen()
+        if not scope.nothing and scope.document_ids != []:
+            query = SearchQuery(
+                text=words,
+                case=case,
+                package=package.value if package else None,
+                source=source.value if source else None,
+                date_from=date_from,
+                date_to=date_to,
+                doc_types=doc_types,
+                doc_date_from=doc_date_from,
+                doc_date_to=doc_date_to,
+                limit=limit,
+                offset=offset,
+                centres=scope.centres,
+                departments=scope.departments,
+                document_ids=scope.document_ids,
+            )
+            result = archive.index.search(query)
+            seen = _decide_hits(ctx, conn, result.hits, need)
+            if seen.dropped or by_identifier:
+                # Some of what the index matched may not be opened: count exactly.
+                seen.total = _count_openable(ctx, query, need, result.total)
             else:
-                shown.extend(disclosure.snippet_exposures(snippet, stored))
-            # The case it is seen through, never another holder of the same document.
-            seen_in = through.case
-            hits.append(SearchHit(h.document_id, seen_in, h.score, snippet, h.page))
-        if dropped or by_identifier:
-            # Some of what the index matched may not be opened: count exactly.
-            total = _count_openable(ctx, query, need, result.total)
-        else:
-            total = max(result.total, len(hits))
+                seen.total = max(result.total, len(seen.hits))
+    hits, total, hidden, shown = seen.hits, seen.total, seen.hidden, seen.shown
     filters = {
         "case": case,
         "package": package.value if package else None,
@@ -196,6 +171,50 @@ def search(
     return SearchResult(total, hits)
 
 
+@dataclass(slots=True)
+class _Seen:
+    """What a search shows of the index's hits, and what it held back."""
+
+    hits: list[SearchHit] = field(default_factory=list)
+    shown: list[Exposure] = field(default_factory=list)
+    total: int = 0
+    dropped: int = 0  # matched, not shown at the level needed
+    hidden: int = 0  # of those, the ones the caller could open masked
+
+
+def _decide_hits(
+    ctx: Context, conn: Connection, found_hits: Sequence[IndexHit], need: Level
+) -> _Seen:
+    """The hits the caller may open at ``need``, masked below full access."""
+    p = ctx.principal
+    ids = [h.document_id for h in found_hits]
+    # Core rows, not ORM objects: what the policy and the masking need of each hit.
+    held = held_documents(conn, ids, ctx.archive.settings.centre)
+    found = identifiers_for_documents(conn, ids)
+    seen = _Seen()
+    for h in found_hits:
+        doc = held.get(h.document_id)
+        through, decision = decide_held(p, doc.scopes) if doc else (None, None)
+        # Re-checked hit by hit: the index may lag behind a re-routed case.
+        if decision is None or not decision.allows(need):
+            seen.dropped += 1
+            if decision is not None and decision.allows(Level.MASKED):
+                seen.hidden += 1
+            continue
+        assert doc is not None and through is not None
+        snippet = h.snippet
+        stored = found.get(h.document_id, [])
+        if decision.level < Level.FULL:
+            # The applicant of its case and every name found in it (as known_names).
+            names: list[disclosure.Named] = [*stored, *disclosure.case_names(doc.applicant_ref)]
+            snippet = disclosure.mask_snippet(snippet, [f.value for f in stored], names)
+        else:
+            seen.shown.extend(disclosure.snippet_exposures(snippet, stored))
+        # The case it is seen through, never another holder of the same document.
+        seen.hits.append(SearchHit(h.document_id, through.case, h.score, snippet, h.page))
+    return seen
+
+
 def _type_codes(values: Sequence[str]) -> list[str] | None:
     """Type codes the filters name (None: no type filter); an unknown name is refused."""
     if not values:
@@ -221,13 +240,11 @@ _RECOUNT_PAGE = 500
 _PENDING = f"SELECT 1 FROM {IndexOutbox.__tablename__} LIMIT 1"
 
 
-def _apply_pending(ctx: Context) -> None:
+def _apply_pending(ctx: Context, conn: Connection) -> None:
     """Apply pending index updates (best effort: the outbox keeps what fails)."""
     from ingest.indexing import flush_outbox
 
-    with ctx.archive.db.engine.connect() as conn:
-        pending = first_row(conn, _PENDING)
-    if pending is None:
+    if first_row(conn, _PENDING) is None:
         return
     try:
         flush_outbox(ctx.archive)
