@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import fcntl
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import IO
@@ -16,7 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 from api import headers, problems, web
-from api.balance import LoadBoard
+from api.balance import SYNC_SECONDS, LoadBoard
 from api.keepalive import ConnectionRecycling
 from api.routes import (
     audit,
@@ -82,6 +83,8 @@ def create_app(
             asyncio.create_task(_flush_index_periodically(dispatcher)),
             asyncio.create_task(_seal_periodically(app)),
         ]
+        if board is not None:
+            tasks.append(asyncio.create_task(_share_clients(board)))
         if not settings.broker_url:
             # Embedded: this server runs the periodic jobs. With a broker, the worker
             # started with --beat does (sealing stays here too: it is idempotent).
@@ -170,6 +173,13 @@ def index_role(settings: Settings) -> tuple[Settings, IO[bytes] | None]:
         sep = "&" if "?" in url else "?"
         return settings.model_copy(update={"index_url": f"{url}{sep}readonly=1"}), None
     return settings, lock
+
+
+async def _share_clients(board: LoadBoard) -> None:
+    # An idle worker says so too: it would write its count only when asked something.
+    while True:
+        await asyncio.sleep(SYNC_SECONDS)
+        board.sync(time.monotonic())
 
 
 async def _flush_index_periodically(dispatcher: Dispatcher) -> None:

@@ -20,6 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# How often the workers' counts are compared, and how long a silent client still counts.
+SYNC_SECONDS = 0.05
+ACTIVE_SECONDS = 1.0
 # A worker's file not written for this long is a worker gone (restarted, killed).
 STALE_SECONDS = 2.0
 # ... and after this long it is removed by whichever worker reads it.
@@ -28,11 +31,46 @@ _WIDTH = 12
 
 
 class LoadBoard:
-    """One worker's view: its own count written, the live others' read."""
+    """One worker's view: its own count written, the live others' read.
+
+    Called from the worker's event loop only (the middleware on each request,
+    :meth:`sync` also on a timer, so an idle worker still says it has none).
+    """
 
     def __init__(self, directory: Path, me: str) -> None:
         self.directory, self.me = directory, me
         self._fd: int | None = None
+        # Client connection → its last request; clients to move to another worker.
+        self._seen: dict[object, float] = {}
+        self._excess = 0
+        self._next_sync = 0.0
+
+    def should_move(self, client: object, now: float) -> bool:
+        """Count ``client`` as active; whether it should go to a less busy worker."""
+        self._seen[client] = now
+        if now >= self._next_sync:
+            self.sync(now)
+        if self._excess <= 0:
+            return False
+        self._excess -= 1
+        self._seen.pop(client, None)
+        return True
+
+    def sync(self, now: float) -> None:
+        """Publish this worker's count of active clients and compare it with the others'."""
+        self._next_sync = now + SYNC_SECONDS
+        cutoff = now - ACTIVE_SECONDS
+        self._seen = {k: t for k, t in self._seen.items() if t >= cutoff}
+        mine = len(self._seen)
+        self.publish(mine)
+        others = self.others()
+        # One client at a time: the others' counts are up to a comparison old,
+        # and a client moved may land here again.
+        self._excess = 1 if others and mine > min(others) + 1 else 0
+
+    def forget(self, client: object) -> None:
+        """A client whose connection is being closed (recycled by age)."""
+        self._seen.pop(client, None)
 
     @classmethod
     def for_server(cls) -> LoadBoard | None:

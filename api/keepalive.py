@@ -31,9 +31,6 @@ from api.balance import LoadBoard
 # Connections tracked per worker before the table is forgotten (a client whose
 # start is lost merely keeps its connection a little longer).
 _TRACKED = 10_000
-# How often the workers' counts are compared, and how long a silent client still counts.
-SYNC_SECONDS = 0.05
-ACTIVE_SECONDS = 1.0
 
 
 class ConnectionRecycling:
@@ -44,10 +41,6 @@ class ConnectionRecycling:
         self.seconds = seconds
         self.board = board
         self._opened: dict[object, float] = {}
-        # Client connection → its last request; clients to move to another worker.
-        self._seen: dict[object, float] = {}
-        self._excess = 0
-        self._next_sync = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.seconds <= 0 or scope.get("client") is None:
@@ -61,12 +54,13 @@ class ConnectionRecycling:
             if len(self._opened) >= _TRACKED:
                 self._opened.clear()
             self._opened[key] = now
-        moved = self.board is not None and self._over_share(key, now)
+        moved = self.board is not None and self.board.should_move(key, now)
         if not moved and (opened is None or now - opened < self.seconds):
             await self.app(scope, receive, send)
             return
         self._opened.pop(key, None)
-        self._seen.pop(key, None)
+        if self.board is not None:
+            self.board.forget(key)
 
         async def send_closing(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -75,29 +69,3 @@ class ConnectionRecycling:
             await send(message)
 
         await self.app(scope, receive, send_closing)
-
-    def _over_share(self, key: object, now: float) -> bool:
-        """Whether this client should go to another worker, whose share is larger."""
-        assert self.board is not None
-        self._seen[key] = now
-        if now >= self._next_sync:
-            self._next_sync = now + SYNC_SECONDS
-            cutoff = now - ACTIVE_SECONDS
-            self._seen = {k: t for k, t in self._seen.items() if t >= cutoff}
-            mine = len(self._seen)
-            self.board.publish(mine)
-            others = self.board.others()
-            self._excess = 0
-            # One client at a time: the others' counts are up to a comparison old,
-            # and a client moved may land here again.
-            if others and mine > min(others) + 1:
-                self._excess = 1
-        if self._excess <= 0:
-            return False
-        self._excess -= 1
-        return True
-
-    def close(self) -> None:
-        """Leave the board (at the worker's shutdown)."""
-        if self.board is not None:
-            self.board.close()

@@ -157,3 +157,22 @@ def test_a_planted_link_is_not_used_as_the_board(tmp_path: Any, monkeypatch: Any
     (tmp_path / f"cnap-serve-{balance.os.getppid()}").unlink()
     board = balance.LoadBoard.for_server()
     assert board is not None and board.directory.is_dir()
+
+
+def test_an_idle_worker_takes_clients_too(clock: list[float], tmp_path: Any) -> None:
+    board_b = _board(tmp_path, "2")
+    a = ConnectionRecycling(_app, seconds=100, board=_board(tmp_path, "1"))
+    b = ConnectionRecycling(_app, seconds=100, board=board_b)
+    on_a = [("10.0.0.1", 5000 + i) for i in range(4)]
+    on_b: list[tuple[str, int]] = []
+    for _round in range(20):
+        # The idle worker's timer writes its count though nobody asks it anything.
+        board_b.sync(clock[0])
+        for client in list(on_a):
+            if (b"connection", b"close") in _request(a, client):
+                on_a.remove(client)
+                on_b.append(("10.0.0.3", 9000 + len(on_b)))
+        for client in on_b:
+            assert (b"connection", b"close") not in _request(b, client)
+        clock[0] += 0.06
+    assert (len(on_a), len(on_b)) == (2, 2)
