@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 # How often the workers' counts are compared, and how long a silent client still counts.
-SYNC_SECONDS = 0.05
+SYNC_SECONDS = 0.025
 ACTIVE_SECONDS = 1.0
 # A worker's file not written for this long is a worker gone (restarted, killed).
 STALE_SECONDS = 2.0
@@ -64,9 +64,10 @@ class LoadBoard:
         mine = len(self._seen)
         self.publish(mine)
         others = self.others()
-        # One client at a time: the others' counts are up to a comparison old,
-        # and a client moved may land here again.
-        self._excess = 1 if others and mine > min(others) + 1 else 0
+        # Half the difference with the least busy: a client moved may land here
+        # again, and the others' counts are up to a comparison old, so never more.
+        least = min(others) if others else mine
+        self._excess = (mine - least) // 2 if mine > least + 1 else 0
 
     def forget(self, client: object) -> None:
         """A client whose connection is being closed (recycled by age)."""
