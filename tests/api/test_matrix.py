@@ -15,7 +15,15 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from archive.models import utcnow
-from tests.api.conftest import PASSWORD, ROLES, World
+from tests.api.conftest import PASSWORD, ROLES, World, build_world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A world of its own: the matrix uploads, moves documents and makes accounts,
+    and the other modules' tests expect the shared world as it was built."""
+    yield from build_world(tmp_path_factory.mktemp("matrix-world"))
+
 
 A, OF, R, D, S = "admin", "official", "archivist", "dpo", "sysadmin"
 PUBLIC = "public"
