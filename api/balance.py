@@ -43,6 +43,7 @@ class LoadBoard:
         # Client connection → its last request; clients to move to another worker.
         self._seen: dict[object, float] = {}
         self._excess = 0
+        self._uneven = False
         self._next_sync = 0.0
 
     def should_move(self, client: object, now: float) -> bool:
@@ -64,10 +65,13 @@ class LoadBoard:
         mine = len(self._seen)
         self.publish(mine)
         others = self.others()
-        # Half the difference with the least busy: a client moved may land here
-        # again, and the others' counts are up to a comparison old, so never more.
+        # Half the difference with the least busy (a client moved may land here
+        # again), and only when two comparisons in a row found it: a count read
+        # just after clients moved, or just after a worker started, is behind.
         least = min(others) if others else mine
-        self._excess = (mine - least) // 2 if mine > least + 1 else 0
+        uneven = mine > least + 1
+        self._excess = (mine - least) // 2 if uneven and self._uneven else 0
+        self._uneven = uneven and not self._excess
 
     def forget(self, client: object) -> None:
         """A client whose connection is being closed (recycled by age)."""

@@ -15,8 +15,8 @@ wrong way.)
 Recycling by age evens the load out only within seconds, and only by chance.
 With a :class:`~api.balance.LoadBoard` the workers also compare how many
 clients each is answering (every 25 ms): one with at least two more than the
-least busy asks half the difference of its clients to reconnect, and again at
-the next comparison, until the counts differ by at most one. A client counts while it
+least busy at two comparisons in a row asks half the difference of its clients
+to reconnect, until the counts differ by at most one. A client counts while it
 has sent a request in the last second.
 """
 
