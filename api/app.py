@@ -60,8 +60,9 @@ def create_app(
     """
     settings = settings or Settings()
 
-    # The workers of one server share their clients' count (one worker: nothing to share).
-    board = LoadBoard.for_server() if settings.server.worker_count > 1 else None
+    # The workers of one server share their clients' count: ``serve --workers N``
+    # tells each its number (one worker, or an app made elsewhere: nothing to share).
+    board = LoadBoard.for_server() if settings.server.workers > 1 else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

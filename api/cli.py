@@ -420,7 +420,9 @@ def serve(
 
     count = workers or state.settings.server.worker_count
     if count <= 1:
-        uvicorn.run(create_app(state.settings), host=host, port=port, log_config=None)
+        alone = state.settings.server.model_copy(update={"workers": 1})
+        settings = state.settings.model_copy(update={"server": alone})
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
         return
     # Each worker process builds its own app from the environment: pass on the
     # data directory chosen on the command line.

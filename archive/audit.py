@@ -459,8 +459,9 @@ _groups: dict[str, _Group] = {}
 _groups_guard = threading.Lock()
 # Entries written in one transaction at most (bounds a transaction under a burst).
 GROUP_MAX = 512
-# The chain's head, as AuditLog._head reads it inside an append's transaction.
+# The entries' rows, written through the driver's cursor (archive.database.RowInsert).
 _INSERT = RowInsert(AuditEntry.__table__)
+# The chain's head, as AuditLog._head reads it inside an append's transaction.
 _HEAD_SQL = f"SELECT seq, hash FROM {AuditEntry.__tablename__} ORDER BY seq DESC LIMIT 1"
 
 
