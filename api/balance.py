@@ -63,7 +63,7 @@ class LoadBoard:
         cutoff = now - ACTIVE_SECONDS
         self._seen = {k: t for k, t in self._seen.items() if t >= cutoff}
         mine = len(self._seen)
-        self.publish(mine)
+        self.write_count(mine)
         others = self.others()
         # Half the difference with the least busy (a client moved may land here
         # again), and only when two comparisons in a row found it: a count read
@@ -91,7 +91,7 @@ class LoadBoard:
             return None
         return cls(directory, str(os.getpid()))
 
-    def publish(self, count: int) -> None:
+    def write_count(self, count: int) -> None:
         """Write this worker's count (best effort: a failed write only stops balancing)."""
         with contextlib.suppress(OSError):
             if self._fd is None:

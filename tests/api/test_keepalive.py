@@ -132,9 +132,9 @@ def test_a_silent_or_gone_worker_is_not_counted(tmp_path: Any) -> None:
     import api.balance as balance
 
     mine, gone, live = _board(tmp_path, "1"), _board(tmp_path, "2"), _board(tmp_path, "3")
-    gone.publish(30)
-    live.publish(4)
-    mine.publish(7)
+    gone.write_count(30)
+    live.write_count(4)
+    mine.write_count(7)
     assert sorted(mine.others()) == [4, 30]
     now = balance.time.time()
     os.utime(tmp_path / "2", (now - balance.STALE_SECONDS - 1,) * 2)
