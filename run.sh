@@ -26,8 +26,8 @@ cat <<MSG
 Справа № $number: .venv/bin/cnap-archive case show $number
 Друковані форми: $CNAP_DATA_DIR/print
 Веб-сторінки: http://$host:$port/   API: http://$host:$port/docs
-The pages and the API need a user; create one (password on standard input), e.g.:
-  echo 'a long password' | .venv/bin/cnap-archive user add admin --role administrator \\
+Для сторінок і API потрібен користувач; створіть його (пароль — зі стандартного входу), напр.:
+  echo 'довгий пароль' | .venv/bin/cnap-archive user add admin --role administrator \\
       --name "Іваненко Олена Петрівна" --position "адміністратор ЦНАП"
 MSG
 exec .venv/bin/cnap-archive serve --host "$host" --port "$port"
