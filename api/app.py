@@ -10,7 +10,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import IO
-from urllib.parse import urlsplit
 
 import anyio
 import httpx
@@ -61,8 +60,11 @@ def create_app(
     settings = settings or Settings()
 
     # The workers of one server share their clients' count: ``serve --workers N``
-    # tells each its number (one worker, or an app made elsewhere: nothing to share).
-    board = LoadBoard.for_server() if settings.server.workers > 1 else None
+    # tells each its number (one worker, or an app made elsewhere: nothing to share;
+    # connections kept for ever: nobody is moved, so nothing to count).
+    server = settings.server
+    shared = server.workers > 1 and server.keepalive_seconds > 0
+    board = LoadBoard.for_server() if shared else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,7 +78,7 @@ def create_app(
         app.state.dispatcher = dispatcher
         app.state.events = events_for(archive)
         app.state.oidc_http = oidc_http
-        slots = settings.server.search_slots(settings.resolved_index_url)
+        slots = settings.server.search_slots(settings.embedded_index)
         # Searches of this worker taken in turn (api/query_route.py); made in the app's loop.
         app.state.search_slots = anyio.CapacityLimiter(slots) if slots else None
         await asyncio.to_thread(dispatcher.recover)
@@ -163,7 +165,7 @@ def index_role(settings: Settings) -> tuple[Settings, IO[bytes] | None]:
     worker started in its place takes it. Elasticsearch needs no election.
     """
     url = settings.resolved_index_url
-    if urlsplit(url).scheme.lower() != "tantivy" or "readonly=" in url:
+    if not settings.embedded_index or "readonly=" in url:
         return settings, None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     lock = open(settings.data_dir / "index-writer.lock", "a+b")  # noqa: SIM115 - held for life

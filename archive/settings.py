@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,11 +55,11 @@ class ServerSettings(BaseModel):
     def worker_count(self) -> int:
         return self.workers or (os.cpu_count() or 1)
 
-    def search_slots(self, index_url: str) -> int | None:
+    def search_slots(self, embedded_index: bool) -> int | None:
         """Searches at once in one worker (None: no limit of their own)."""
         if self.searches_per_worker > 0:
             return self.searches_per_worker
-        return 1 if index_url.lower().startswith("tantivy:") else None
+        return 1 if embedded_index else None
 
 
 class RetentionSettings(BaseModel):
@@ -300,6 +301,11 @@ class Settings(BaseSettings):
     @property
     def resolved_index_url(self) -> str:
         return self.index_url or f"tantivy://{self.data_dir / 'index'}"
+
+    @property
+    def embedded_index(self) -> bool:
+        """Whether the index is the embedded one (Tantivy in the data directory's files)."""
+        return urlsplit(self.resolved_index_url).scheme.lower() == "tantivy"
 
     @property
     def work_dir(self) -> Path:

@@ -141,7 +141,6 @@ def search(
                 seen.total = _count_openable(ctx, query, need, result.total)
             else:
                 seen.total = max(result.total, len(seen.hits))
-    hits, total, hidden, shown = seen.hits, seen.total, seen.hidden, seen.shown
     filters = {
         "case": case,
         "package": package.value if package else None,
@@ -156,19 +155,19 @@ def search(
         event(
             p,
             Action.search,
-            documents=[h.document_id for h in hits],
-            identifiers=[*shown, *typed],
+            documents=[h.document_id for h in seen.hits],
+            identifiers=[*seen.shown, *typed],
             details={
                 "query": text,
                 "filters": {k: v for k, v in filters.items() if v is not None},
-                "total": total,
+                "total": seen.total,
                 "limit": limit,
                 "offset": offset,
-                **({"by_identifier": True, "withheld": hidden} if by_identifier else {}),
+                **({"by_identifier": True, "withheld": seen.hidden} if by_identifier else {}),
             },
         )
     )
-    return SearchResult(total, hits)
+    return SearchResult(seen.total, seen.hits)
 
 
 @dataclass(slots=True)

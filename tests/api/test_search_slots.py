@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
@@ -18,7 +19,7 @@ from pydantic import BaseModel
 import api.deps
 from api.deps import ContextDep
 from api.query_route import ContextQueryRoute
-from archive.settings import ServerSettings
+from archive.settings import ServerSettings, Settings
 
 
 class _Params(BaseModel):
@@ -68,8 +69,10 @@ def test_searches_wait_in_turn_for_a_slot(
 
 
 def test_slots_by_the_index_unless_set() -> None:
-    embedded, elastic = "tantivy:///var/lib/cnap/index", "http://es:9200"
-    assert ServerSettings().search_slots(embedded) == 1
-    assert ServerSettings().search_slots(elastic) is None
-    assert ServerSettings(searches_per_worker=3).search_slots(embedded) == 3
-    assert ServerSettings(searches_per_worker=3).search_slots(elastic) == 3
+    embedded = Settings(data_dir=Path("/var/lib/cnap"))
+    elastic = Settings(data_dir=Path("/var/lib/cnap"), index_url="http://es:9200")
+    assert embedded.embedded_index and not elastic.embedded_index
+    assert ServerSettings().search_slots(embedded.embedded_index) == 1
+    assert ServerSettings().search_slots(elastic.embedded_index) is None
+    assert ServerSettings(searches_per_worker=3).search_slots(True) == 3
+    assert ServerSettings(searches_per_worker=3).search_slots(False) == 3
