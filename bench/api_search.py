@@ -14,7 +14,12 @@ verified afterwards) and the server's resident memory.
     .venv/bin/python bench/api_search.py --keep /var/tmp/api100k --workers 2
 
 ``--keep DIR`` keeps the archive in DIR and reuses it when the parameters match.
-Every loop is bounded: ``--requests`` per cell (split among the clients).
+Every loop is bounded: ``--requests`` per cell (split among the clients). Each
+client of a cell first sends ``--warmup`` searches that are not timed (queries
+of the same kind, not among the timed ones): its connection is made and the
+server's workers have evened out their clients (``api/balance.py``) before the
+clock starts, so a cell measures the steady state, not sixteen connections
+arriving at once.
 
 The clients are ``bench/loadgen`` (Go, built once into ``~/.cache/cnap-archive``)
 when ``go`` is installed: a Python client in this process costs about as much
@@ -301,15 +306,28 @@ def loadgen(choice: str | None) -> Path | None:
 
 
 def run_loadgen(
-    binary: Path, base: str, headers: dict[str, str], paths: list[str], clients: int, total: int
+    binary: Path,
+    base: str,
+    headers: dict[str, str],
+    paths: list[str],
+    clients: int,
+    total: int,
+    warmup: int = 0,
+    warmup_paths: Sequence[str] = (),
 ) -> tuple[list[float], float]:
-    """``total`` requests split among ``clients`` Go clients; latencies (ms) and wall seconds."""
+    """``total`` requests split among ``clients`` Go clients; latencies (ms) and wall seconds.
+
+    Each client first sends ``warmup`` requests (``warmup_paths``, else ``paths``) that
+    are not timed; the clock starts when all have.
+    """
     job = {
         "base": base,
         "clients": clients,
         "per_client": max(1, total // clients),
         "headers": headers,
         "paths": paths,
+        "warmup": warmup,
+        "warmup_paths": list(warmup_paths),
     }
     done = subprocess.run(
         [str(binary)], input=json.dumps(job), capture_output=True, text=True, check=True
@@ -321,28 +339,47 @@ def run_loadgen(
 
 
 def run_clients(
-    clients: int, total: int, call: Callable[[int, int], None]
+    clients: int,
+    total: int,
+    call: Callable[[int, int], None],
+    warmup: int = 0,
+    warm: Callable[[int, int], None] | None = None,
 ) -> tuple[list[float], float]:
-    """``total`` calls split among ``clients`` threads; latencies (ms) and wall seconds."""
+    """``total`` calls split among ``clients`` threads; latencies (ms) and wall seconds.
+
+    Each thread first makes ``warmup`` calls of ``warm`` (else ``call``) that are not
+    timed; the clock starts when all have.
+    """
     per = max(1, total // clients)
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[BaseException] = []
-    barrier = threading.Barrier(clients)
+    barrier = threading.Barrier(clients + 1)
+    timed = threading.Barrier(clients + 1)
 
     def worker(c: int) -> None:
         try:
             barrier.wait()
+            for i in range(warmup):
+                (warm or call)(c, c * warmup + i)
+            timed.wait()
             for i in range(per):
                 t = time.perf_counter()
                 call(c, c * per + i)
                 latencies[c].append((time.perf_counter() - t) * 1000)
         except BaseException as exc:  # reported after the join
             errors.append(exc)
+            barrier.abort()  # the others stop waiting for this one
+            timed.abort()
 
     threads = [threading.Thread(target=worker, args=(c,)) for c in range(clients)]
-    started = time.perf_counter()
     for t in threads:
         t.start()
+    try:
+        barrier.wait()
+        timed.wait()
+    except threading.BrokenBarrierError:
+        pass  # a client failed: its error is raised below
+    started = time.perf_counter()
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
@@ -477,7 +514,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--lemmas", type=int, default=4000)
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--keep", type=Path, help="keep the archive in DIR and reuse it")
-    ap.add_argument("--requests", type=int, default=160, help="requests per cell")
+    ap.add_argument("--requests", type=int, default=800, help="timed requests per cell")
+    ap.add_argument(
+        "--warmup", type=int, default=5, help="untimed requests per client before a cell's"
+    )
     ap.add_argument("--limit", type=int, default=10)
     ap.add_argument("--workers", type=int, help="serve --workers (default: the server's own)")
     ap.add_argument("--audit-appends", type=int, default=100, help="per thread, 16 threads")
@@ -530,6 +570,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         log(f"build {build_s:.0f} s ({args.documents / build_s:.0f} documents/s)")
         tokens = ensure_users(archive)
         queries = make_queries(corpus, args.documents, args.requests, args.seed)
+        # Warm-up searches: the same kinds, another draw (none of them is timed).
+        warm_queries = make_queries(
+            corpus, args.documents, max(1, args.warmup * max(levels)), args.seed + 1
+        )
 
         # The raw index, in this process, read-only: the floor the API is measured against.
         raw_index = TantivyIndex(settings.data_dir / "index", readonly=True)
@@ -553,7 +597,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         base = f"http://127.0.0.1:{port}"
         log(f"server pid {proc.pid} on {base} {' '.join(extra)}; RSS {rss_mib(proc.pid):.0f} MiB")
         generator = loadgen(args.client)
-        log(f"clients: {'bench/loadgen (Go)' if generator else 'httpx, Python threads'}")
+        log(
+            f"clients: {'bench/loadgen (Go)' if generator else 'httpx, Python threads'}; "
+            f"{args.requests} timed searches a cell after {args.warmup} untimed per client"
+        )
         clients = [
             httpx.Client(base_url=base, timeout=60, limits=httpx.Limits(max_connections=1))
             for _ in range(max(levels))
@@ -574,35 +621,48 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             f"{'role':<14}{'query':<13}{'clients':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
             f"{'req/s':>8}{'raw p50':>9}{'raw p95':>9}{'p50 ×raw':>10}{'cpu ms':>8}   load"
         )
+
+        def paths_of(qs: list[Q]) -> list[str]:
+            return ["/api/search?" + urlencode(q.params(args.limit)) for q in qs]
+
+        def searcher(qs: list[Q], headers: dict[str, str]) -> Callable[[int, int], None]:
+            """Client ``c`` searches the ``i``-th query (the Python clients)."""
+
+            def call(c: int, i: int) -> None:
+                r = clients[c].get(
+                    "/api/search", params=qs[i % len(qs)].params(args.limit), headers=headers
+                )
+                if r.status_code != 200:
+                    raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
+
+            return call
+
         workers = server_pids(proc.pid)
         for role in roles:
             headers = {"Authorization": f"Bearer {tokens[role]}"}
             for kind in kinds:
                 qs = queries[kind]
                 for level in levels:
-
-                    def call(
-                        c: int, i: int, qs: list[Q] = qs, headers: dict[str, str] = headers
-                    ) -> None:
-                        r = clients[c].get(
-                            "/api/search",
-                            params=qs[i % len(qs)].params(args.limit),
-                            headers=headers,
-                        )
-                        if r.status_code != 200:
-                            raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
-
+                    wq = warm_queries[kind]
                     cpu0 = cpu_seconds(workers)
                     if generator is not None:
-                        paths = ["/api/search?" + urlencode(q.params(args.limit)) for q in qs]
                         lat, wall = run_loadgen(
-                            generator, base, headers, paths, level, args.requests
+                            generator,
+                            base,
+                            headers,
+                            paths_of(qs),
+                            level,
+                            args.requests,
+                            args.warmup,
+                            paths_of(wq),
                         )
                     else:
-                        lat, wall = run_clients(level, args.requests, call)
+                        call, warm = searcher(qs, headers), searcher(wq, headers)
+                        lat, wall = run_clients(level, args.requests, call, args.warmup, warm)
                     fig = summary(lat, wall)
                     # The server's CPU per search (all its processes), whatever else runs.
-                    fig["server_cpu_ms"] = (cpu_seconds(workers) - cpu0) * 1000 / len(lat)
+                    served = len(lat) + args.warmup * level
+                    fig["server_cpu_ms"] = (cpu_seconds(workers) - cpu0) * 1000 / served
                     api.setdefault(role, {}).setdefault(kind, {})[str(level)] = fig
                     rw = raw[role][kind]
                     log(
@@ -627,6 +687,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "params": params,
             "cores": os.cpu_count(),
             "workers": args.workers,
+            "requests_per_cell": args.requests,
+            "warmup_per_client": args.warmup,
             "load_end": os.getloadavg(),
             "build_seconds": build_s,
             "raw": raw,

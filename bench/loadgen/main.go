@@ -5,7 +5,10 @@
 // Input (stdin, JSON): {"base": "http://127.0.0.1:8000", "clients": 16,
 // "per_client": 50, "headers": {"Authorization": "Bearer …"},
 // "paths": ["/api/search?q=…", …]}. Client c sends paths[(c*per_client+i) % len]
-// for i < per_client, like bench/api_search.py's run_clients.
+// for i < per_client, like bench/api_search.py's run_clients. With "warmup": W (and
+// optionally "warmup_paths"), each client first sends W requests that are not timed,
+// warmup_paths[(c*W+i) % len] (default: paths), and the clock starts once every
+// client is done with them: connections made, the server's workers evened out.
 // Output (stdout, JSON): {"latencies_ms": […], "wall_s": …, "errors": n, "first_error": "…"}.
 package main
 
@@ -25,6 +28,8 @@ type job struct {
 	PerClient int               `json:"per_client"`
 	Headers   map[string]string `json:"headers"`
 	Paths     []string          `json:"paths"`
+	Warmup    int               `json:"warmup"`
+	WarmPaths []string          `json:"warmup_paths"`
 }
 
 type result struct {
@@ -40,26 +45,27 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadgen: bad job on stdin:", err)
 		os.Exit(2)
 	}
+	if len(j.WarmPaths) == 0 {
+		j.WarmPaths = j.Paths
+	}
 	lat := make([][]float64, j.Clients)
 	errs := make([]string, j.Clients)
 	nerr := make([]int, j.Clients)
-	var ready, done sync.WaitGroup
-	start := make(chan struct{})
+	var ready, warm, done sync.WaitGroup
+	start, timed := make(chan struct{}), make(chan struct{})
 	for c := 0; c < j.Clients; c++ {
 		ready.Add(1)
+		warm.Add(1)
 		done.Add(1)
 		go func(c int) {
 			defer done.Done()
 			// One connection per client, kept alive, as a browser tab or an API client does.
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}}
-			ready.Done()
-			<-start
-			for i := 0; i < j.PerClient; i++ {
-				req, _ := http.NewRequest("GET", j.Base+j.Paths[(c*j.PerClient+i)%len(j.Paths)], nil)
+			get := func(path string) error {
+				req, _ := http.NewRequest("GET", j.Base+path, nil)
 				for k, v := range j.Headers {
 					req.Header.Set(k, v)
 				}
-				t := time.Now()
 				resp, err := client.Do(req)
 				if err == nil {
 					_, err = io.Copy(io.Discard, resp.Body)
@@ -68,6 +74,23 @@ func main() {
 						err = fmt.Errorf("HTTP %d", resp.StatusCode)
 					}
 				}
+				return err
+			}
+			ready.Done()
+			<-start
+			for i := 0; i < j.Warmup; i++ {
+				if err := get(j.WarmPaths[(c*j.Warmup+i)%len(j.WarmPaths)]); err != nil {
+					nerr[c]++
+					if errs[c] == "" {
+						errs[c] = err.Error()
+					}
+				}
+			}
+			warm.Done()
+			<-timed
+			for i := 0; i < j.PerClient; i++ {
+				t := time.Now()
+				err := get(j.Paths[(c*j.PerClient+i)%len(j.Paths)])
 				lat[c] = append(lat[c], float64(time.Since(t).Microseconds())/1000)
 				if err != nil {
 					nerr[c]++
@@ -79,8 +102,10 @@ func main() {
 		}(c)
 	}
 	ready.Wait()
-	t0 := time.Now()
 	close(start)
+	warm.Wait()
+	t0 := time.Now()
+	close(timed)
 	done.Wait()
 	out := result{WallS: time.Since(t0).Seconds(), LatenciesMs: []float64{}}
 	for c := range lat {
