@@ -30,7 +30,7 @@ def _rows() -> list[dict[str, Any]]:
         "identifiers": [{"kind": "rnokpp", "masked": "12******90", "ref": "r1"}],
         "purpose": None,
         "break_glass": False,
-        "details": {"query": "заява \"про\"", "filters": {"type": ["a", "b"]}, "total": 3},
+        "details": {"query": 'заява "про"', "filters": {"type": ["a", "b"]}, "total": 3},
         "retain_until": date(2031, 12, 31),
         "prev_hash": "0" * 64,
         "hash": "f" * 64,
