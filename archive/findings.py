@@ -142,11 +142,25 @@ def classify(text: str, *, strict: bool = False) -> list[Identifier]:
     ``strict`` keeps only values that pass their check digits or shape; a
     person looking someone up gets every reading that fits the shape.
     """
+    raw = text.strip()
+    if not raw or not may_be_identifier(raw):
+        return []
+    return _readings(raw, strict)
+
+
+def may_be_identifier(text: str) -> bool:
+    """Whether :func:`classify` can find anything in ``text`` at all.
+
+    Every kind but a name has a digit (or an e-mail's ``@``), and a name is two
+    or three words: one word of letters is no identifier. Searched words are
+    mostly such words, and ``classify`` runs every kind's normaliser on them.
+    """
+    return any(c.isdigit() or c.isspace() or c == "@" for c in text)
+
+
+def _readings(raw: str, strict: bool) -> list[Identifier]:
     from pii import validators as v
 
-    raw = text.strip()
-    if not raw:
-        return []
     out: list[Identifier] = []
     compact = re.sub(r"[\s\-()]", "", raw)
     email = v.normalise_email(raw)

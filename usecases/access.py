@@ -22,6 +22,7 @@ from archive.findings import (
     findings_for,
     identifier_key,
     identifier_ref,
+    may_be_identifier,
 )
 from archive.models import Document
 from backends import Archive
@@ -224,12 +225,14 @@ def typed_exposures(archive: Archive, text: str) -> list[Exposure]:
     """Identifiers a person typed into a query (so the DPO finds who looked for whom)."""
     from pii import mask
 
-    key = identifier_key(archive.settings)
     pieces = {text.strip(), *text.replace('"', " ").split()}
+    # Most searches are words that cannot be an identifier: no key read for them.
+    candidates = [p for p in pieces if (len(p) >= 6 or " " in p) and may_be_identifier(p)]
+    if not candidates:
+        return []
+    key = identifier_key(archive.settings)
     out: list[Exposure] = []
-    for piece in pieces:
-        if len(piece) < 6 and " " not in piece:
-            continue
+    for piece in candidates:
         for ident in classify(piece):
             out.append(
                 Exposure(

@@ -211,6 +211,9 @@ def snippet_exposures(
     snippet: str, findings: Iterable[DocumentFinding | StoredIdentifier]
 ) -> list[Exposure]:
     """Identifiers of a document that an unmasked snippet shows."""
+    findings = list(findings)
+    if not findings:  # most hits: nothing to look for in the snippet
+        return []
     plain = html.unescape(_MARK.sub("", snippet))
     squeezed = _NOT_WORD.sub("", plain).lower()
     out = []
