@@ -3,26 +3,17 @@ clients time only what they should."""
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import sys
 import threading
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "api_search.py"
+from tests import bench_module
 
 
-@functools.cache
 def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("api_search", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return bench_module.load_bench("api_search")
 
 
 def test_warm_up_calls_come_first_and_are_not_timed() -> None:

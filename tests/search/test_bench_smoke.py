@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "search_latency.py"
+from tests import bench_module
 
 
-@functools.cache
 def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("search_latency", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return bench_module.load_bench("search_latency")
 
 
 def test_bench_builds_reuses_and_reports(tmp_path: Path) -> None:
