@@ -212,7 +212,7 @@ def snippet_exposures(
 ) -> list[Exposure]:
     """Identifiers of a document that an unmasked snippet shows."""
     findings = list(findings)
-    if not findings:  # most hits: nothing to look for in the snippet
+    if not findings:  # a document without identifiers: nothing to look for
         return []
     plain = html.unescape(_MARK.sub("", snippet))
     squeezed = _NOT_WORD.sub("", plain).lower()
