@@ -60,12 +60,16 @@ def test_bench_runs_end_to_end(tmp_path: Path, client: str | None) -> None:
         ]
     )
     assert figures["warmup_per_client"] == 2 and figures["requests_per_cell"] == 8
+    cpu = 0.0
     for role in ("official", "administrator"):
         for kind in ("common word", "rare word", "phrase", "filtered"):
             assert figures["raw"][role][kind]["p50"] > 0
             for level in ("1", "4"):
                 cell = figures["api"][role][kind][level]
                 assert 0 < cell["p50"] <= cell["p95"] <= cell["p99"] and cell["rps"] > 0
-                assert cell["server_cpu_ms"] > 0
+                assert cell["server_cpu_ms"] >= 0
+                cpu += cell["server_cpu_ms"]
+    # The server's CPU is read in clock ticks (10 ms): a cell of 10 searches may read 0.
+    assert cpu > 0
     assert figures["audit_chain_ok"] is True and figures["audit_entries_per_second"] > 0
     assert figures["server_rss_mib"] > 0
