@@ -61,7 +61,8 @@ func main() {
 			defer done.Done()
 			// One connection per client, kept alive, as a browser tab or an API client does.
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}}
-			get := func(path string) error {
+			// One request; a failure is counted, and its message kept if it is the first.
+			get := func(path string) {
 				req, _ := http.NewRequest("GET", j.Base+path, nil)
 				for k, v := range j.Headers {
 					req.Header.Set(k, v)
@@ -74,30 +75,24 @@ func main() {
 						err = fmt.Errorf("HTTP %d", resp.StatusCode)
 					}
 				}
-				return err
-			}
-			ready.Done()
-			<-start
-			for i := 0; i < j.Warmup; i++ {
-				if err := get(j.WarmPaths[(c*j.Warmup+i)%len(j.WarmPaths)]); err != nil {
-					nerr[c]++
-					if errs[c] == "" {
-						errs[c] = err.Error()
-					}
-				}
-			}
-			warm.Done()
-			<-timed
-			for i := 0; i < j.PerClient; i++ {
-				t := time.Now()
-				err := get(j.Paths[(c*j.PerClient+i)%len(j.Paths)])
-				lat[c] = append(lat[c], float64(time.Since(t).Microseconds())/1000)
 				if err != nil {
 					nerr[c]++
 					if errs[c] == "" {
 						errs[c] = err.Error()
 					}
 				}
+			}
+			ready.Done()
+			<-start
+			for i := 0; i < j.Warmup; i++ {
+				get(j.WarmPaths[(c*j.Warmup+i)%len(j.WarmPaths)])
+			}
+			warm.Done()
+			<-timed
+			for i := 0; i < j.PerClient; i++ {
+				t := time.Now()
+				get(j.Paths[(c*j.PerClient+i)%len(j.Paths)])
+				lat[c] = append(lat[c], float64(time.Since(t).Microseconds())/1000)
 			}
 		}(c)
 	}
