@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -66,6 +67,83 @@ def test_searches_wait_in_turn_for_a_slot(
     app.state.archive = app.state.events = app.state.dispatcher = None
     assert asyncio.run(_six_at_once(app, slots)) == [200] * 6
     assert max(peak) == most
+
+
+def _threads_app() -> tuple[FastAPI, list[int]]:
+    """An app whose endpoint notes the thread it ran on."""
+    threads: list[int] = []
+    router = APIRouter(route_class=ContextQueryRoute)
+
+    @router.get("/s")
+    def endpoint(ctx: ContextDep, params: Annotated[_Params, Query()]) -> Any:
+        threads.append(threading.get_ident())
+        return JSONResponse({"q": params.q})
+
+    app = FastAPI()
+    app.include_router(router)
+    app.state.archive = app.state.events = app.state.dispatcher = None
+    return app, threads
+
+
+async def _asgi_get(app: FastAPI, query: str) -> int:
+    """One GET straight into the app: the request reaches the route in its first step."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/s",
+        "raw_path": b"/s",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"t")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("t", 80),
+        "root_path": "",
+    }
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return int(sent[0]["status"])
+
+
+def test_a_search_alone_runs_on_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api.deps, "get_principal", lambda request, archive, token: object())
+    app, threads = _threads_app()
+
+    async def alone_then_together() -> tuple[int, list[int]]:
+        app.state.search_slots = anyio.CapacityLimiter(1)
+        loop_thread = threading.get_ident()
+        assert await _asgi_get(app, "q=1") == 200
+        assert await _asgi_get(app, "q=2") == 200
+        # Six arriving together are counted before any is decided: all go to the slots.
+        statuses = await asyncio.gather(*(_asgi_get(app, f"q={i}") for i in range(6)))
+        assert statuses == [200] * 6
+        return loop_thread, list(threads)
+
+    loop_thread, seen = asyncio.run(alone_then_together())
+    assert seen[:2] == [loop_thread, loop_thread]
+    assert len(seen) == 8 and loop_thread not in seen[2:]
+
+
+def test_without_slots_every_search_runs_in_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No slots (Elasticsearch): a search waits on the network, so never on the loop.
+    monkeypatch.setattr(api.deps, "get_principal", lambda request, archive, token: object())
+    app, threads = _threads_app()
+
+    async def one() -> int:
+        app.state.search_slots = None
+        assert await _asgi_get(app, "q=1") == 200
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(one())
+    assert threads and loop_thread not in threads
 
 
 def test_slots_by_the_index_unless_set() -> None:
