@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from api import headers, problems, web
 from api.balance import SYNC_SECONDS, LoadBoard
 from api.keepalive import ConnectionRecycling
+from api.logs import configure_logging
 from api.routes import (
     audit,
     auth,
@@ -153,6 +154,18 @@ def create_app(
     app.include_router(metadata_routes.router)
     app.include_router(retention.router, responses=problems.responses(404, 409))
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one process of ``serve --workers N`` (uvicorn's factory).
+
+    A worker is a fresh interpreter: it sets up the same logging as the command
+    that started it (the application log, scrubbed) before building its app, or
+    its warnings would reach stderr unscrubbed and its errors no log at all.
+    """
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)
 
 
 def index_role(settings: Settings) -> tuple[Settings, IO[bytes] | None]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-import logging.handlers
 import os
 import sys
 from pathlib import Path
@@ -33,9 +31,9 @@ from api.commands.store import store_app
 from api.commands.watch import watch as desk_watch
 from api.exit_codes import ArchiveGroup, ExitCode
 from api.exit_codes import run as run_app
-from api.logs import ScrubFilter
+from api.logs import configure_logging
 from archive.models import PackageKind, Source
-from archive.settings import Settings, load_settings
+from archive.settings import load_settings
 from usecases import documents, health, maintenance
 from usecases import search as find
 from usecases.ingest import FileOutcome, ingest_files
@@ -67,24 +65,6 @@ app.command("mail")(mail_command)
 app.command("import", epilog=COLUMNS_HELP)(import_command)
 
 __all__ = ["app", "err", "fail", "main", "open_archive", "out", "state"]
-
-
-def configure_logging(settings: Settings) -> None:
-    """Application logs go to a file under the data directory, not to the terminal."""
-    logs = settings.data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
-        logs / "cnap-archive.log", maxBytes=10_000_000, backupCount=5, encoding="utf-8"
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    # Identifiers and query strings never reach the application log.
-    handler.addFilter(ScrubFilter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(os.environ.get("CNAP_LOG_LEVEL", "INFO"))
-    # OCRmyPDF and friends are chatty; their warnings still reach the file.
-    for noisy in ("ocrmypdf", "pikepdf", "PIL", "fontTools", "multipart"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @app.callback()
@@ -422,20 +402,28 @@ def serve(
     if count <= 1:
         alone = state.settings.server.model_copy(update={"workers": 1})
         settings = state.settings.model_copy(update={"server": alone})
-        uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=settings.server.access_log,
+        )
         return
     # Each worker process builds its own app from the environment: pass on the
     # data directory chosen on the command line.
     os.environ["CNAP_DATA_DIR"] = str(state.settings.data_dir)
     # ... and the number of workers, so each knows it has peers (api/balance.py).
     os.environ["CNAP_SERVER__WORKERS"] = str(count)
+    # Each worker sets up its own logging (to the same file, scrubbed) before its app.
     uvicorn.run(
-        "api.app:create_app",
+        "api.app:create_worker_app",
         factory=True,
         workers=count,
         host=host,
         port=port,
         log_config=None,
+        access_log=state.settings.server.access_log,
     )
 
 

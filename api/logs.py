@@ -9,10 +9,19 @@ exception messages quoting input.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import logging
+import logging.handlers
+import os
 import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
+
+if TYPE_CHECKING:
+    from archive.settings import Settings
 
 _PATTERNS = (
     # e-mail addresses
@@ -86,3 +95,85 @@ class ScrubFilter(logging.Filter):
         except Exception:
             record.msg, record.args = "(log record dropped: it could not be checked)", None
         return True
+
+
+class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A size-rotated log file that several processes append to (``serve --workers N``).
+
+    Each process writes whole lines to the end of the same file. The first to find
+    it full rotates it, under a lock beside it; the others see that the file they
+    hold was moved and reopen the new one before their next line (as
+    ``WatchedFileHandler`` does), so nobody rotates twice or writes on into an
+    old file.
+    """
+
+    def __init__(self, filename: str | os.PathLike[str], max_bytes: int, backups: int) -> None:
+        super().__init__(filename, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+        # Beside the log, not named like one of its files (cnap-archive.rotate-lock).
+        self._lock_path = os.path.splitext(self.baseFilename)[0] + ".rotate-lock"
+
+    def _moved(self) -> bool:
+        """Whether the file this handler writes is no longer the one at its name."""
+        if self.stream is None:
+            return False
+        try:
+            disk = os.stat(self.baseFilename)
+        except FileNotFoundError:
+            return True
+        mine = os.fstat(self.stream.fileno())
+        return (disk.st_dev, disk.st_ino) != (mine.st_dev, mine.st_ino)
+
+    def _reopen(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+        self.stream = self._open()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self._moved():
+                self._reopen()
+        except OSError:
+            self.handleError(record)
+            return
+        super().emit(record)
+
+    def doRollover(self) -> None:
+        with _locked(self._lock_path):
+            if self._moved():  # another process rotated it meanwhile
+                self._reopen()
+                return
+            super().doRollover()
+
+
+@contextlib.contextmanager
+def _locked(path: str) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+LOG_MAX_BYTES = 10_000_000
+LOG_BACKUPS = 5
+
+
+def configure_logging(settings: Settings) -> None:
+    """Application logs go to a file under the data directory, not to the terminal.
+
+    Every process of the server does this (the workers too): a record never falls
+    through to Python's last-resort output on stderr, which nothing scrubs.
+    """
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    handler = SharedRotatingFileHandler(logs / "cnap-archive.log", LOG_MAX_BYTES, LOG_BACKUPS)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # Identifiers and query strings never reach the application log.
+    handler.addFilter(ScrubFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(os.environ.get("CNAP_LOG_LEVEL", "INFO"))
+    # OCRmyPDF and friends are chatty; their warnings still reach the file.
+    for noisy in ("ocrmypdf", "pikepdf", "PIL", "fontTools", "multipart"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

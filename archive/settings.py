@@ -50,6 +50,10 @@ class ServerSettings(BaseModel):
     # search waits behind all), no limit with Elasticsearch, whose searches wait
     # on the network (docs/performance.md).
     searches_per_worker: int = 0
+    # One line per HTTP request in the application log (address, method, path; the
+    # query string dropped). Off by default: every access to personal data is in the
+    # access log already, and a proxy in front logs requests (data minimisation).
+    access_log: bool = False
 
     @property
     def worker_count(self) -> int:
