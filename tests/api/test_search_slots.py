@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +20,7 @@ import api.deps
 from api.deps import ContextDep
 from api.query_route import ContextQueryRoute
 from archive.settings import ServerSettings, Settings
+from tests.bench_module import load_bench
 
 
 class _Params(BaseModel):
@@ -87,30 +87,8 @@ def _threads_app() -> tuple[FastAPI, list[int]]:
 
 async def _asgi_get(app: FastAPI, query: str) -> int:
     """One GET straight into the app: the request reaches the route in its first step."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/s",
-        "raw_path": b"/s",
-        "query_string": query.encode(),
-        "headers": [(b"host", b"t")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("t", 80),
-        "root_path": "",
-    }
-    sent: list[MutableMapping[str, Any]] = []
-
-    async def receive() -> MutableMapping[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    return int(sent[0]["status"])
+    status, _body = await load_bench("api_search_profile").call(app, "/s", query, "any")
+    return int(status)
 
 
 def test_a_search_alone_runs_on_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
