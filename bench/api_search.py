@@ -14,6 +14,11 @@ verified afterwards) and the server's resident memory.
     .venv/bin/python bench/api_search.py --keep /var/tmp/api100k --workers 2
 
 ``--keep DIR`` keeps the archive in DIR and reuses it when the parameters match.
+``--scale-out`` builds the archive in PostgreSQL and Elasticsearch (the services
+of ``scripts/services.sh``: a schema and an index of its own, dropped at the
+end) and runs the server on them; the raw figures are then Elasticsearch's,
+through the same index class. It always builds (``--keep`` only holds the
+server's own files).
 Every loop is bounded: ``--requests`` per cell (split among the clients). Each
 client of a cell first sends ``--warmup`` searches that are not timed (queries
 of the same kind, not among the timed ones): its connection is made and the
@@ -446,8 +451,11 @@ def rss_mib(pid: int) -> float:
     return total / 1024
 
 
-def start_server(data_dir: Path, port: int, extra: Sequence[str]) -> subprocess.Popen[bytes]:
+def start_server(
+    data_dir: Path, port: int, extra: Sequence[str], services: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CNAP_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+    env.update(services or {})
     cmd = [
         sys.executable,
         "-c",
@@ -506,6 +514,41 @@ def audit_rate(archive: Archive, threads: int, per_thread: int) -> tuple[float, 
 # -- driver --------------------------------------------------------------------------
 
 
+def scale_out_services(tag: str) -> dict[str, str]:
+    """Environment of an archive on the running services: a schema and an index of its own."""
+    from tests.services import isolated_pg_url, isolated_s3_url, service_urls
+
+    urls = service_urls()
+    return {
+        "CNAP_DATABASE_URL": isolated_pg_url(),
+        "CNAP_STORAGE_URL": isolated_s3_url(),
+        "CNAP_INDEX_URL": f"{urls['CNAP_INDEX_URL']}/?index=bench-api-{tag}",
+    }
+
+
+def drop_services(services: dict[str, str]) -> None:
+    """Drop the schema and the index a scale-out run made (best effort)."""
+    from urllib.parse import parse_qs, unquote, urlparse
+
+    import psycopg
+
+    db = services["CNAP_DATABASE_URL"]
+    schema = unquote(parse_qs(urlparse(db).query)["options"][0]).split("=", 1)[1]
+    plain = db.split("?", 1)[0].replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    except psycopg.Error as exc:
+        log(f"could not drop schema {schema}: {exc}")
+    index = urlparse(services["CNAP_INDEX_URL"])
+    name = parse_qs(index.query)["index"][0]
+    base = f"{index.scheme}://{index.netloc}"
+    try:
+        httpx.delete(f"{base}/{name}*", timeout=60)
+    except httpx.HTTPError as exc:
+        log(f"could not drop index {name}: {exc}")
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--documents", type=int, default=100_000)
@@ -529,6 +572,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--client", choices=("go", "httpx"), help="load generator (default: go when installed)"
     )
+    ap.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="PostgreSQL and Elasticsearch of scripts/services.sh instead of SQLite and Tantivy",
+    )
     args = ap.parse_args(argv)
     roles = args.roles.split(",")
     kinds = args.kinds.split(",")
@@ -549,24 +597,36 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "seed": args.seed,
     }
     meta_path = data_dir / "bench.json"
-    settings = Settings(data_dir=data_dir)
+    services = scale_out_services(f"{os.getpid()}") if args.scale_out else None
+    if services:
+        settings = Settings(
+            data_dir=data_dir,
+            database_url=services["CNAP_DATABASE_URL"],
+            storage_url=services["CNAP_STORAGE_URL"],
+            index_url=services["CNAP_INDEX_URL"],
+        )
+    else:
+        settings = Settings(data_dir=data_dir)
     proc: subprocess.Popen[bytes] | None = None
     try:
         log(f"{os.cpu_count()} cores, {load()}")
         vocab = build_vocabulary(args.lemmas, args.seed)
         corpus = Corpus(vocab, args.seed, args.words_per_page)
         previous = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        if services:
+            previous = {}  # a new schema and index: always built
         archive = Archive(settings)
         archive.init()
         if previous.get("params") == params:
             build_s = previous["build_s"]
             log(f"reusing the archive in {data_dir}")
         else:
-            if previous:
+            if previous or (services and meta_path.exists()):
                 raise SystemExit(f"{data_dir} holds another archive: use an empty --keep DIR")
             log(f"building {args.documents:,} documents into {data_dir} …")
             build_s = build(archive, corpus, args.documents, args.pages, args.batch)
-            meta_path.write_text(json.dumps({"params": params, "build_s": build_s}))
+            if not services:  # a scale-out archive is dropped at the end: nothing to reuse
+                meta_path.write_text(json.dumps({"params": params, "build_s": build_s}))
         log(f"build {build_s:.0f} s ({args.documents / build_s:.0f} documents/s)")
         tokens = ensure_users(archive)
         queries = make_queries(corpus, args.documents, args.requests, args.seed)
@@ -576,7 +636,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         )
 
         # The raw index, in this process, read-only: the floor the API is measured against.
-        raw_index = TantivyIndex(settings.data_dir / "index", readonly=True)
+        raw_index = (
+            Archive(settings).index
+            if services
+            else TantivyIndex(settings.data_dir / "index", readonly=True)
+        )
         for q in queries["common word"][:10]:
             raw_index.search(raw_query(q, "official", args.limit))
         raw: dict[str, dict[str, dict[str, float]]] = {}
@@ -593,7 +657,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
         port = free_port()
         extra = ["--workers", str(args.workers)] if args.workers else []
-        proc = start_server(data_dir, port, extra)
+        proc = start_server(data_dir, port, extra, services)
         base = f"http://127.0.0.1:{port}"
         log(f"server pid {proc.pid} on {base} {' '.join(extra)}; RSS {rss_mib(proc.pid):.0f} MiB")
         generator = loadgen(args.client)
@@ -703,6 +767,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     finally:
         if proc is not None:
             stop_server(proc)
+        if services:
+            drop_services(services)
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
 

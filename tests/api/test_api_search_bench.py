@@ -73,3 +73,45 @@ def test_bench_runs_end_to_end(tmp_path: Path, client: str | None) -> None:
     assert cpu > 0
     assert figures["audit_chain_ok"] is True and figures["audit_entries_per_second"] > 0
     assert figures["server_rss_mib"] > 0
+
+
+def test_bench_runs_on_the_scale_out_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL and Elasticsearch of scripts/services.sh; its schema and index dropped."""
+    import httpx
+    import psycopg
+
+    bench = load_bench()
+    made: list[dict[str, str]] = []
+    real = bench.scale_out_services
+
+    def record(tag: str) -> dict[str, str]:
+        made.append(real(tag))
+        return made[-1]
+
+    monkeypatch.setattr(bench, "scale_out_services", record)
+    figures = bench.main(
+        [
+            *("--documents", "300", "--pages", "1", "--lemmas", "400", "--scale-out"),
+            *("--requests", "8", "--warmup", "1", "--levels", "1,4", "--kinds", "rare word"),
+            *("--audit-appends", "5", "--keep", str(tmp_path)),
+        ]
+    )
+    for role in ("official", "administrator"):
+        assert figures["raw"][role]["rare word"]["p50"] > 0
+        for level in ("1", "4"):
+            assert figures["api"][role]["rare word"][level]["rps"] > 0
+    assert figures["params"]["documents"] == 300
+    assert figures["audit_chain_ok"] is True
+    [services] = made
+    assert "options=-csearch_path" in services["CNAP_DATABASE_URL"]
+    # Nothing of the run is left on the services.
+    index = services["CNAP_INDEX_URL"]
+    base, name = index.split("/?index=")
+    assert httpx.get(f"{base}/_cat/indices/{name}*?format=json").json() == []
+    schema = services["CNAP_DATABASE_URL"].rsplit("%3D", 1)[1]
+    plain = services["CNAP_DATABASE_URL"].split("?")[0].replace("+psycopg", "")
+    with psycopg.connect(plain) as conn:
+        found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        assert found.fetchone() is None
