@@ -528,18 +528,16 @@ def scale_out_services(tag: str) -> dict[str, str]:
 
 def drop_services(services: dict[str, str]) -> None:
     """Drop the schema and the index a scale-out run made (best effort)."""
-    from urllib.parse import parse_qs, unquote, urlparse
+    from urllib.parse import parse_qs, urlparse
 
     import psycopg
 
-    db = services["CNAP_DATABASE_URL"]
-    schema = unquote(parse_qs(urlparse(db).query)["options"][0]).split("=", 1)[1]
-    plain = db.split("?", 1)[0].replace("postgresql+psycopg://", "postgresql://")
+    from tests.services import drop_isolated_pg
+
     try:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        drop_isolated_pg(services["CNAP_DATABASE_URL"])
     except psycopg.Error as exc:
-        log(f"could not drop schema {schema}: {exc}")
+        log(f"could not drop the run's schema: {exc}")
     index = urlparse(services["CNAP_INDEX_URL"])
     name = parse_qs(index.query)["index"][0]
     base = f"{index.scheme}://{index.netloc}"
@@ -613,15 +611,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         vocab = build_vocabulary(args.lemmas, args.seed)
         corpus = Corpus(vocab, args.seed, args.words_per_page)
         previous = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-        if services:
-            previous = {}  # a new schema and index: always built
         archive = Archive(settings)
         archive.init()
-        if previous.get("params") == params:
+        # A scale-out run has a new schema and index: always built.
+        if previous.get("params") == params and not services:
             build_s = previous["build_s"]
             log(f"reusing the archive in {data_dir}")
         else:
-            if previous or (services and meta_path.exists()):
+            if previous:
                 raise SystemExit(f"{data_dir} holds another archive: use an empty --keep DIR")
             log(f"building {args.documents:,} documents into {data_dir} …")
             build_s = build(archive, corpus, args.documents, args.pages, args.batch)

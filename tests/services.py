@@ -54,7 +54,24 @@ def isolated_pg_url() -> str:
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{schema}"
+    return f"{url}{sep}{_SEARCH_PATH}{schema}"
+
+
+_SEARCH_PATH = "options=-csearch_path%3D"
+
+
+def isolated_schema(url: str) -> str:
+    """The schema of a URL made by :func:`isolated_pg_url`."""
+    return url.rsplit(_SEARCH_PATH, 1)[1]
+
+
+def drop_isolated_pg(url: str) -> None:
+    """Drop the schema of a URL made by :func:`isolated_pg_url`, with all it holds."""
+    import psycopg
+
+    plain = url.split("?", 1)[0].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{isolated_schema(url)}" CASCADE')
 
 
 def services_script(*args: str) -> None:

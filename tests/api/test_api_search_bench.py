@@ -10,6 +10,7 @@ from types import ModuleType
 import pytest
 
 from tests import bench_module
+from tests.services import isolated_schema
 
 
 def load_bench() -> ModuleType:
@@ -110,7 +111,7 @@ def test_bench_runs_on_the_scale_out_services(
     index = services["CNAP_INDEX_URL"]
     base, name = index.split("/?index=")
     assert httpx.get(f"{base}/_cat/indices/{name}*?format=json").json() == []
-    schema = services["CNAP_DATABASE_URL"].rsplit("%3D", 1)[1]
+    schema = isolated_schema(services["CNAP_DATABASE_URL"])
     plain = services["CNAP_DATABASE_URL"].split("?")[0].replace("+psycopg", "")
     with psycopg.connect(plain) as conn:
         found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
