@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import inspect
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import IO
+from typing import IO, Any
 
 import anyio
 import httpx
@@ -121,6 +122,7 @@ def create_app(
         ),
         version="0.1.0",
         lifespan=lifespan,
+        **_fastapi_telemetry(),
     )
 
     # One error shape for everything the app answers (RFC 9457), declared in the spec too.
@@ -234,3 +236,19 @@ def _seal_and_purge(app: FastAPI, purge: bool) -> None:
     except Exception:
         # Sealing is retried on the next round; the failure itself is worth an alert.
         log.error("sealing the access log failed", exc_info=True)
+
+
+# FastAPI's own OpenTelemetry (newer releases; on when a provider is configured in the
+# process, e.g. by opentelemetry-instrument or FASTAPI_OTEL_AUTO_CONFIGURE): its server
+# spans record each URL with its query (a search's words: names, РНОКПП…) and its log
+# records the messages of exceptions, exported to whatever collector is configured.
+# Neither may leave the archive (docs/access.md); the request metrics (route template,
+# method, status, duration) carry no personal data and stay available.
+TELEMETRY = {"tracing": False, "logs": False, "operation_spans": False}
+
+
+def _fastapi_telemetry() -> dict[str, Any]:
+    """``FastAPI(telemetry=…)`` where the installed FastAPI has it (older ones have none)."""
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
+        return {"telemetry": dict(TELEMETRY)}
+    return {}
