@@ -11,16 +11,13 @@ OpenTelemetry providers are set once.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fresh_process import run_json
+
 WORDS = "Шевченко 3012345678"
 
 _SCRIPT = """
@@ -89,16 +86,7 @@ print(json.dumps(exported, ensure_ascii=False))
 
 
 def _exported(mode: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, mode],
-        input=WORDS,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return run_json(_SCRIPT, mode, stdin=WORDS)
 
 
 def test_fastapi_defaults_would_export_a_search_s_words() -> None:

@@ -224,24 +224,10 @@ def test_compiled_dawg_reader_is_used_and_agrees_with_the_python_one() -> None:
     """pymorphy3[fast] reads the dictionary with DAWG2's C extension, ~2.5x faster on
     words not seen before (every new query word, every new word of an ingest); the
     index's terms must not depend on which reader made them."""
-    import json
-    import subprocess
-    from pathlib import Path
+    from tests.fresh_process import run_json
 
-    root = Path(__file__).resolve().parents[2]
-
-    def run(reader: str) -> dict[str, object]:
-        done = subprocess.run(
-            [sys.executable, "-c", _READERS_SCRIPT, reader],
-            input=_READERS_TEXT,
-            capture_output=True,
-            text=True,
-            cwd=root,
-            check=True,
-        )
-        return dict(json.loads(done.stdout))
-
-    compiled, python = run("compiled"), run("python")
+    compiled = run_json(_READERS_SCRIPT, "compiled", stdin=_READERS_TEXT)
+    python = run_json(_READERS_SCRIPT, "python", stdin=_READERS_TEXT)
     assert compiled["reader"] == "dawg"
     assert python["reader"] == "dawg_python.dawgs"
     assert compiled["tokens"] and compiled["expansions"]
