@@ -23,7 +23,6 @@ WORDS = "Шевченко 3012345678"
 _SCRIPT = """
 import json, sys, tempfile
 from pathlib import Path
-from typing import Any
 
 from opentelemetry import _logs, metrics, trace
 from opentelemetry.sdk._logs import LoggerProvider
