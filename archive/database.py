@@ -50,6 +50,12 @@ class Database:
             # connection made per request past the pool costs its PRAGMAs each time.
             kwargs["pool_size"] = SQLITE_POOL
             kwargs["max_overflow"] = SQLITE_POOL
+            # The connection used last first: its page cache is still valid. SQLite
+            # drops a connection's whole page cache when another connection has
+            # committed since its last read, and every search commits an access-log
+            # entry; taken in turn (the default), each search would read its pages
+            # again through a connection that missed the others' commits.
+            kwargs["pool_use_lifo"] = True
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, json_serializer=_json_serializer, **kwargs)
@@ -193,6 +199,11 @@ class RowInsert:
         if dialect.paramstyle != "qmark":
             conn.execute(insert(self.table), list(rows))
             return
+        with _driver_cursor(conn) as cursor:
+            self.run_driver(cursor, dialect, rows)
+
+    def run_driver(self, cursor: Any, dialect: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The same on a cursor of the driver's own connection (a ``qmark`` driver)."""
         prepared = self._by_dialect.get(dialect.name)
         if prepared is None:
             prepared = self._by_dialect[dialect.name] = self._prepare(dialect)
@@ -201,8 +212,7 @@ class RowInsert:
             tuple(row[name] if bind is None else bind(row[name]) for name, bind in columns)
             for row in rows
         ]
-        with _driver_cursor(conn) as cursor:
-            cursor.executemany(sql, params)
+        cursor.executemany(sql, params)
 
     def _prepare(self, dialect: Any) -> tuple[str, list[tuple[str, Any]]]:
         quote = dialect.identifier_preparer.quote
