@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -243,3 +244,29 @@ def test_queries_by_user_document_identifier(archive: Archive, log: AuditLog) ->
     assert [e.seq for e in log.entries(documents=["doc1", "doc2"])] == [2, 3]
     # A LIKE wildcard in the query matches nothing by accident.
     assert log.entries(document_id="doc%") == []
+
+
+def test_an_append_that_loses_the_race_for_its_number_tries_again(
+    db_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer took the next sequence number between the head read and the insert.
+
+    The database refuses the duplicate number (on SQLite the driver's own error,
+    the append going past SQLAlchemy), and the append reads the head again.
+    """
+    log = AuditLog(db_archive.db)
+    fill(log, 3)
+    real_head = AuditLog._head
+    heads: list[tuple[int, str]] = []
+
+    def stale_once(self: AuditLog, first: Any) -> tuple[int, str]:
+        seq, prev = real_head(self, first)
+        heads.append((seq, prev))
+        return (seq - 1, prev) if len(heads) == 1 else (seq, prev)
+
+    monkeypatch.setattr(AuditLog, "_head", stale_once)
+    assert log.append(AccessEvent(actor="late", action=Action.search)) == 4
+    monkeypatch.undo()
+    assert [seq for seq, _ in heads] == [3, 3]
+    rep = log.verify(db_archive.store)
+    assert rep.ok and rep.entries == 4

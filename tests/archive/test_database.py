@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DatabaseError
 
 from archive.models import Case, CaseEvent, Document, Source
-from archive.settings import Settings
 from backends import Archive
 from ingest.pipeline import claim
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
-def db_archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
-    settings = Settings(data_dir=tmp_path / "data")
-    if request.param == "postgresql":
-        from tests.services import isolated_pg_url
-
-        settings = Settings(data_dir=tmp_path / "data", database_url=isolated_pg_url())
-    a = Archive(settings)
-    a.init()
-    yield a
-    a.close()
 
 
 def test_migrations_are_idempotent(db_archive: Archive) -> None:
@@ -109,3 +94,27 @@ def test_raw_json_is_written_as_it_is(db_archive: Archive) -> None:
     with db_archive.db.session() as s:
         rows = s.execute(select(Page.number, Page.words).where(Page.document_id == doc_id))
         assert sorted(rows) == [(1, words), (2, words)]
+
+
+def test_the_pool_hands_back_the_connection_used_last(tmp_path: Path) -> None:
+    """SQLite: a search's reads and its access-log append run on one driver connection.
+
+    SQLite drops a connection's page cache when another connection has committed
+    since its last read; taken in turn, every search would read its pages again.
+    """
+    from archive.database import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    try:
+        held = [db.engine.connect() for _ in range(3)]  # three idle in the pool after this
+        drivers = [c.connection.dbapi_connection for c in held]
+        for c in held:
+            c.close()
+        for _ in range(3):
+            with db.engine.connect() as reads:  # a search's reads
+                assert reads.connection.dbapi_connection is drivers[-1]
+            append = db.engine.raw_connection()  # then its append (AuditLog on SQLite)
+            assert append.dbapi_connection is drivers[-1]
+            append.close()
+    finally:
+        db.close()
