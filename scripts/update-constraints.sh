@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$tmp/venv/bin/pip" install -q ".[dev]"
 {
   sed -n '/^#/p' constraints.txt
-  "$tmp/venv/bin/pip" freeze --exclude-editable | grep -v -i '^cnap-archive=='
+  "$tmp/venv/bin/pip" freeze --exclude-editable | grep -v -i -E '^cnap[-_]archive *(==|@)'
 } >"$tmp/constraints.txt"
 mv "$tmp/constraints.txt" constraints.txt
 git --no-pager diff --stat -- constraints.txt || true
