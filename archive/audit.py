@@ -56,7 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from archive.database import RowInsert, first_row
+from archive.database import RowInsert, fetch_first, first_row
 from archive.models import Base, Tier, UTCDateTime, utcnow
 from archive.store.base import RecordExists
 
@@ -473,12 +473,6 @@ _PURGE_SQL = (
 _LOST_RACE = (IntegrityError, OperationalError, sqlite3.IntegrityError, sqlite3.OperationalError)
 
 
-def _fetch_first(cursor: Any, sql: str) -> tuple[Any, ...] | None:
-    cursor.execute(sql)
-    row = cursor.fetchone()
-    return tuple(row) if row is not None else None
-
-
 def _group_for(url: str) -> _Group:
     with _groups_guard:
         group = _groups.get(url)
@@ -616,7 +610,7 @@ class AuditLog:
         try:
             cursor = raw.cursor()
             try:
-                rows = self._chain(batch, self._head(lambda sql: _fetch_first(cursor, sql)))
+                rows = self._chain(batch, self._head(lambda sql: fetch_first(cursor, sql)))
                 _INSERT.run_driver(cursor, self.db.engine.dialect, rows)
             finally:
                 cursor.close()

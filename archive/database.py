@@ -138,8 +138,13 @@ def first_row(conn: Connection, sql: str) -> tuple[Any, ...] | None:
     building and compiling a statement costs more than SQLite's answer.
     """
     with _driver_cursor(conn) as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
+        return fetch_first(cursor, sql)
+
+
+def fetch_first(cursor: Any, sql: str) -> tuple[Any, ...] | None:
+    """:func:`first_row` on a cursor of the driver's own connection."""
+    cursor.execute(sql)
+    row = cursor.fetchone()
     return tuple(row) if row is not None else None
 
 
